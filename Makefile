@@ -1,0 +1,57 @@
+# Entry points: make test, make run (local stack), make lint, make build, make deploy.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The Lambda runtime is python3.12: the first python3.12 that runs, from PATH, else the newest pyenv 3.12.x.
+# (A pyenv shim can be on PATH and still fail, so each candidate is tried, not just found.)
+PYTHON312 := $(firstword $(foreach p,$(shell command -v python3.12 2>/dev/null) $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.12.*/bin/python3.12 2>/dev/null | sort -V -r),$(shell $(p) -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && echo $(p))))
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# sam build looks for python3.12 on PATH.
+SAM_PATH := $(dir $(PYTHON312)):$(abspath $(BIN)):$(PATH)
+
+.PHONY: help venv test unit integration lint validate build deploy run clean
+
+help:
+	@echo "make run      - the whole service locally (see README)"
+	@echo "make test     - lint, template validation, unit and integration tests"
+	@echo "make build    - sam build"
+	@echo "make deploy   - sam build && sam deploy --guided"
+
+$(STAMP): requirements-dev.txt layers/common/requirements.txt
+	@test -n "$(PYTHON312)" || { echo "python3.12 not found on PATH or under pyenv"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON312) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+venv: $(STAMP)
+
+test: $(STAMP) lint validate
+	$(BIN)/python -m pytest
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+integration: $(STAMP)
+	$(BIN)/python -m pytest tests/integration
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+validate: $(STAMP)
+	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --region eu-west-2
+
+build: $(STAMP)
+	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(BIN)/sam build
+
+deploy: build
+	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(BIN)/sam deploy --guided
+
+run: $(STAMP)
+	@echo "The local stack (make run) is not built yet: see issue 3 and the README."; exit 1
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache

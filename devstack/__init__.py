@@ -1,0 +1,1 @@
+"""Development tooling that runs the stack on one machine (never deployed)."""

@@ -1,0 +1,56 @@
+"""Ingest function: SQS segment messages, and the scheduled re-drive run ({"once": true, "limit": N})."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from ingestion.ingest import IngestServices, run_segment
+from ingestion.models import IngestMessage
+from ingestion.redrive import redrive
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+services = IngestServices()
+DEFAULT_REDRIVE_LIMIT = 10
+
+
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> str:
+    try:
+        message = IngestMessage.model_validate_json(record.body)
+    except ValidationError:
+        # A malformed message can never succeed: acknowledge it rather than retry it forever.
+        logger.error("dropping malformed ingest message", extra={"message_id": record.message_id})
+        return "dropped"
+    logger.append_keys(job_id=message.job_id, segment=message.segment)
+    report = run_segment(message, lambda_context.get_remaining_time_in_millis, services)
+    logger.info(
+        "segment done",
+        extra={
+            "outcome": report.outcome.value,
+            "reason": report.reason,
+            "rows": report.rows,
+            "batches": report.batches,
+        },
+    )
+    metrics.add_metric(name="RowsProcessed", unit=MetricUnit.Count, value=report.rows)
+    metrics.add_metric(name="RowsFailed", unit=MetricUnit.Count, value=report.failed)
+    return report.outcome.value
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("once"):
+        limit = int(event.get("limit") or DEFAULT_REDRIVE_LIMIT)
+        return redrive(max(1, limit), services).as_dict()
+    return process_partial_response(event, record_handler, processor, context)

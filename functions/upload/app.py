@@ -1,0 +1,96 @@
+"""Upload function: POST /imports (presigned or direct) and the S3 event that starts an upload."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.utilities.data_classes import S3Event
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ingestion.api import caller_of, register_error_handlers
+from ingestion.errors import InvalidRequestError
+from ingestion.imports import (
+    DirectImport,
+    ImportServices,
+    create_direct_import,
+    create_presigned_import,
+    on_object_created,
+)
+from ingestion.ingest import IngestServices
+from ingestion.models import CreateImportRequest, DirectImportParams, as_throttle
+from ingestion.views import job_view, status_url
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver(enable_validation=True)
+register_error_handlers(app)
+services = ImportServices()
+CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
+
+
+def _body_bytes() -> bytes:
+    event = app.current_event
+    if not event.body:
+        return b""
+    return base64.b64decode(event.body) if event.is_base64_encoded else event.body.encode("utf-8")
+
+
+@app.post("/imports")
+def create_import() -> Response[dict[str, Any]]:
+    caller = caller_of(app)
+    content_type = (app.current_event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        request = CreateImportRequest.model_validate_json(_body_bytes() or b"null")
+        job, upload = create_presigned_import(request, caller.user_id, services)
+        body = {"job_id": job.job_id, "status": job.status.value, "status_url": status_url(job.job_id)}
+        return Response(201, content_types.APPLICATION_JSON, {**body, "upload": upload})
+    if content_type in CSV_TYPES:
+        params = DirectImportParams.model_validate(app.current_event.query_string_parameters or {})
+        upload = DirectImport(
+            body=_body_bytes(),
+            filename=params.filename,
+            format=params.format,
+            dry_run=params.dry_run,
+            throttle=as_throttle(params.throttle),
+            sync=params.mode == "sync",
+        )
+        context = app.lambda_context
+        job, finished = create_direct_import(
+            upload, caller.user_id, services, IngestServices(), context.get_remaining_time_in_millis
+        )
+        if finished:
+            return Response(200, content_types.APPLICATION_JSON, job_view(job, services.clock()))
+        body = {"job_id": job.job_id, "status": job.status.value, "status_url": status_url(job.job_id)}
+        return Response(202, content_types.APPLICATION_JSON, body)
+    raise InvalidRequestError(
+        "send either a JSON body (application/json) to get a presigned upload, "
+        "or the CSV itself (text/csv) with ?filename=..."
+    )
+
+
+def _on_s3_event(event: dict[str, Any]) -> dict[str, Any]:
+    results = []
+    for record in S3Event(event).records:
+        if record.s3.bucket.name != services.settings.upload_bucket:
+            results.append("ignored: another bucket")
+            continue
+        key = unquote_plus(record.s3.get_object.key)
+        results.append(on_object_created(key, record.s3.get_object.size or 0, services))
+    logger.info("object events", extra={"results": results})
+    return {"results": results}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("Event") == "s3:TestEvent":
+        return {"results": ["ignored: test event"]}
+    if "Records" in event:
+        return _on_s3_event(event)
+    return app.resolve(event, context)

@@ -1,0 +1,33 @@
+"""Domain errors. The HTTP layer maps each type to one status code (see api.py)."""
+
+
+class ServiceError(Exception):
+    """Base of the errors a caller is told about."""
+
+
+class InvalidRequestError(ServiceError):
+    """The request is malformed or asks for something unsupported (400)."""
+
+
+class UnauthenticatedError(ServiceError):
+    """The request carries no usable caller identity (401)."""
+
+
+class JobNotFoundError(ServiceError):
+    """No such job, or it belongs to someone else (404: existence is not revealed)."""
+
+
+class JobConflictError(ServiceError):
+    """The job is in a state that does not allow the operation (409)."""
+
+
+class PayloadTooLargeError(ServiceError):
+    """The file is larger than this way of uploading allows (413)."""
+
+
+class UnprocessableFileError(ServiceError):
+    """The request is well formed but the file cannot be handled this way (422)."""
+
+
+class ObjectMissingError(Exception):
+    """The job's file is not in the bucket."""

@@ -1,0 +1,26 @@
+"""Daily readings: one row per meter and UK local date."""
+
+from ingestion.formats.clock import local_midnight
+from ingestion.formats.headers import Column
+from ingestion.formats.reading import DAILY, Reading
+from ingestion.formats.rows import RowReader, read_date, read_kwh
+
+
+class DailyLayout:
+    """meter, date, value; optionally unit and actual/estimated flag."""
+
+    __slots__ = ("_date", "_row", "_value")
+    name = "daily"
+
+    def __init__(self, row: RowReader, date: Column, value: Column) -> None:
+        self._row = row
+        self._date = date
+        self._value = value
+
+    def parse_row(self, cells: list[str]) -> list[Reading]:
+        row = self._row
+        row.check_shape(cells)
+        meter = row.meter(cells)
+        day = read_date(cells, self._date)
+        value = read_kwh(cells, self._value, row.unit_shift(cells))
+        return [Reading(meter, DAILY, local_midnight(day), day, None, value, row.estimated(cells))]

@@ -1,0 +1,117 @@
+"""Choosing how to read a file from its header: the delimiter, and the layout for the requested format."""
+
+from typing import Protocol
+
+from ingestion.formats.daily import DailyLayout
+from ingestion.formats.errors import FileFormatError, quoted
+from ingestion.formats.half_hourly import LongLayout, WideLayout
+from ingestion.formats.headers import (
+    Column,
+    Field,
+    Header,
+    missing_column,
+    normalise_header,
+    period_range,
+    readable_aliases,
+)
+from ingestion.formats.reading import Reading
+from ingestion.formats.rows import RowReader
+
+FORMATS = ("hh", "daily", "auto")  # the formats a client may request
+
+# Ties go to the earlier delimiter.
+_DELIMITERS = (",", "\t", ";", "|")
+
+
+class Layout(Protocol):
+    """How the data rows of one file are read."""
+
+    name: str  # "hh-long" | "hh-wide" | "daily"
+
+    def parse_row(self, cells: list[str]) -> list[Reading]:
+        """The readings in one data row; RowError when the row is invalid, never an empty list."""
+        ...
+
+
+def detect_delimiter(first_line: str) -> str:
+    """The delimiter found most often in the header line, of , tab ; and | (a tie goes to the earlier).
+
+    "," when there is none.
+    """
+    best, best_count = ",", 0
+    for delimiter in _DELIMITERS:
+        count = first_line.count(delimiter)
+        if count > best_count:
+            best, best_count = delimiter, count
+    return best
+
+
+def detect_layout(header: list[str], requested: str) -> Layout:
+    """The layout for a file with this header row, requested as "hh", "daily" or "auto".
+
+    "auto" picks half-hourly wide when there are HHnn columns, else half-hourly long when there is a value
+    and a date-and-time (or date and time) column, else daily. FileFormatError when no layout fits.
+    """
+    if requested not in FORMATS:
+        raise FileFormatError(f"Unknown format {quoted(requested)}: expected hh, daily or auto")
+    columns = Header.read(header)
+    meter = columns.require(Field.METER)
+    if requested != "daily":
+        if columns.periods:
+            return _wide(columns, meter)
+        value = columns.get(Field.VALUE)
+        has_when = columns.get(Field.DATETIME) or (columns.get(Field.DATE) and columns.get(Field.TIME))
+        if value is not None and has_when:
+            return _long(columns, meter, value)
+        if requested == "hh":
+            raise _missing_half_hourly_column(columns)
+    return _daily(columns, meter, requested)
+
+
+def _wide(columns: Header, meter: Column) -> WideLayout:
+    date = columns.require(Field.DATE, f"half-hourly columns {period_range()} need a date column")
+    periods = columns.period_columns()
+    unit, flag = columns.get(Field.UNIT), columns.get(Field.FLAG)
+    columns.reject_duplicates(c for c in (meter, date, unit, flag) if c is not None)
+    row = RowReader(columns.width, meter, [date, *(column for _, column in periods)], unit, flag)
+    return WideLayout(row, date, periods)
+
+
+def _long(columns: Header, meter: Column, value: Column) -> LongLayout:
+    when = columns.get(Field.DATETIME)
+    date, time = (None, None) if when is not None else (columns.get(Field.DATE), columns.get(Field.TIME))
+    unit, flag = columns.get(Field.UNIT), columns.get(Field.FLAG)
+    read = [value, when, date, time]
+    columns.reject_duplicates(c for c in (meter, *read, unit, flag) if c is not None)
+    row = RowReader(columns.width, meter, read, unit, flag, _default_unit_shift(value))
+    return LongLayout(row, value, when, date, time)
+
+
+def _daily(columns: Header, meter: Column, requested: str) -> DailyLayout:
+    if requested == "auto":
+        datetimes = readable_aliases(Field.DATETIME)
+        date_alternative = f"or, for half-hourly readings, a date and time column: {datetimes}"
+        value_alternative = f"or half-hourly columns {period_range()}"
+    else:
+        date_alternative = value_alternative = ""
+    date = columns.require(Field.DATE, date_alternative)
+    value = columns.require(Field.VALUE, value_alternative)
+    unit, flag = columns.get(Field.UNIT), columns.get(Field.FLAG)
+    columns.reject_duplicates(c for c in (meter, date, value, unit, flag) if c is not None)
+    row = RowReader(columns.width, meter, [date, value], unit, flag, _default_unit_shift(value))
+    return DailyLayout(row, date, value)
+
+
+def _missing_half_hourly_column(columns: Header) -> FileFormatError:
+    """Why a file requested as half-hourly has neither layout's columns."""
+    if columns.get(Field.VALUE) is None:
+        return missing_column(Field.VALUE, f"or half-hourly columns {period_range()}")
+    if columns.get(Field.DATE) is not None:
+        return missing_column(Field.TIME, f"or one date and time column: {readable_aliases(Field.DATETIME)}")
+    dates, times = readable_aliases(Field.DATE), readable_aliases(Field.TIME)
+    return missing_column(Field.DATETIME, f"or separate date and time columns: {dates}; and {times}")
+
+
+def _default_unit_shift(value: Column) -> int:
+    # A value column headed "Wh" holds Wh: the original read it as kWh unless a unit column said otherwise.
+    return -3 if normalise_header(value.name) == "wh" else 0

@@ -1,0 +1,136 @@
+"""Half-hourly readings, long (one reading a row) or wide (a row per meter and day, columns HH01..HH50)."""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timezone
+
+from ingestion.formats.clock import local_date, local_half_hour, period_of, period_starts
+from ingestion.formats.errors import InvalidValue, RowError, quoted
+from ingestion.formats.headers import Column
+from ingestion.formats.reading import HALF_HOURLY, Reading
+from ingestion.formats.rows import RowReader, read_date, read_kwh
+from ingestion.formats.values import parse_datetime, parse_number, parse_time, to_kwh
+
+_USUAL_PERIODS = 48
+_NOT_ON_HALF_HOUR = "half-hourly readings must start at :00 or :30, with zero seconds"
+
+
+class LongLayout:
+    """meter, when (a date-and-time column, or a date and a time column), value; optionally unit and flag."""
+
+    __slots__ = ("_date", "_datetime", "_row", "_time", "_value")
+    name = "hh-long"
+
+    def __init__(
+        self,
+        row: RowReader,
+        value: Column,
+        datetime_column: Column | None = None,
+        date: Column | None = None,
+        time: Column | None = None,
+    ) -> None:
+        if datetime_column is None and (date is None or time is None):
+            raise ValueError("a long layout needs a datetime column, or both a date and a time column")
+        self._row = row
+        self._value = value
+        self._datetime = datetime_column
+        self._date = date
+        self._time = time
+
+    def parse_row(self, cells: list[str]) -> list[Reading]:
+        row = self._row
+        row.check_shape(cells)
+        meter = row.meter(cells)
+        start, day, period = self._when(cells)
+        value = read_kwh(cells, self._value, row.unit_shift(cells))
+        return [Reading(meter, HALF_HOURLY, start, day, period, value, row.estimated(cells))]
+
+    def _when(self, cells: Sequence[str]) -> tuple[datetime, date, int]:
+        """The reading's UTC start, UK local date and period."""
+        if self._datetime is not None:
+            column = self._datetime
+            try:
+                day, clock, offset = parse_datetime(cells[column.index])
+            except InvalidValue as exc:
+                raise column.error(str(exc)) from None
+        else:
+            assert self._date is not None and self._time is not None
+            day = read_date(cells, self._date)
+            column = self._time
+            try:
+                clock = parse_time(cells[column.index])
+            except InvalidValue as exc:
+                raise column.error(str(exc)) from None
+            offset = None
+        if clock.minute % 30 or clock.second or clock.microsecond:
+            shown = quoted(cells[column.index].strip())
+            raise column.error(f"{shown} is not on a half hour ({_NOT_ON_HALF_HOUR})")
+        if offset is None:
+            return _local_half_hour(column, day, clock)
+        return _exact_half_hour(column, day, clock, offset)
+
+
+def _local_half_hour(column: Column, day: date, clock: time) -> tuple[datetime, date, int]:
+    found = local_half_hour(day, clock.hour * 60 + clock.minute)
+    if found is None:
+        raise column.error(
+            f"{day} {clock:%H:%M} does not exist in UK local time (that hour is skipped when the clocks go "
+            "forward); give the time in UTC with a Z, or with its UTC offset"
+        )
+    start, period = found
+    return start, day, period
+
+
+def _exact_half_hour(column: Column, day: date, clock: time, offset: timezone) -> tuple[datetime, date, int]:
+    start = datetime(day.year, day.month, day.day, clock.hour, clock.minute, tzinfo=offset).astimezone(UTC)
+    if start.minute % 30:
+        raise column.error(f"{start:%H:%M} UTC is not on a half hour ({_NOT_ON_HALF_HOUR})")
+    day = local_date(start)
+    return start, day, period_of(start, day)
+
+
+class WideLayout:
+    """meter, date, HH01..HH50 (HH01 the half hour from local midnight); optionally unit and flag.
+
+    Blank period cells are skipped. A row is all or nothing: one bad cell rejects the whole row.
+    """
+
+    __slots__ = ("_date", "_periods", "_row")
+    name = "hh-wide"
+
+    def __init__(self, row: RowReader, date: Column, periods: Sequence[tuple[int, Column]]) -> None:
+        self._row = row
+        self._date = date
+        self._periods = tuple(periods)
+
+    def parse_row(self, cells: list[str]) -> list[Reading]:
+        row = self._row
+        row.check_shape(cells)
+        meter = row.meter(cells)
+        day = read_date(cells, self._date)
+        unit_shift = row.unit_shift(cells)
+        estimated = row.estimated(cells)
+        starts = period_starts(day)
+        readings = []
+        for period, column in self._periods:
+            text = cells[column.index]
+            try:
+                value = parse_number(text)
+            except InvalidValue as exc:
+                raise column.error(str(exc)) from None
+            if value is None:
+                continue
+            if period > len(starts):
+                raise column.error(_no_such_period(day, period, len(starts), text))
+            kwh = to_kwh(value, unit_shift)
+            readings.append(Reading(meter, HALF_HOURLY, starts[period - 1], day, period, kwh, estimated))
+        if not readings:
+            raise RowError("no readings in row")
+        return readings
+
+
+def _no_such_period(day: date, period: int, periods: int, text: str) -> str:
+    why = " as the clocks go forward that day" if periods < _USUAL_PERIODS else ""
+    return (
+        f"{day} has only {periods} half hours{why}, so HH{period:02d} must be blank; "
+        f"found {quoted(text.strip())}"
+    )

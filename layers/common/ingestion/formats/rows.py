@@ -1,0 +1,85 @@
+"""The parts of a row every layout reads the same way: its shape, meter id, date, value, unit and flag."""
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from ingestion.formats.errors import InvalidValue, RowError
+from ingestion.formats.headers import Column
+from ingestion.formats.values import parse_date, parse_flag, parse_meter, parse_number, parse_unit, to_kwh
+
+
+class RowReader:
+    """Reads the shared columns of a data row, with column positions fixed when the layout is detected."""
+
+    __slots__ = ("_default_unit_shift", "_flag", "_meter", "_needed", "_unit", "_width")
+
+    def __init__(
+        self,
+        width: int,
+        meter: Column,
+        read: Sequence[Column | None],
+        unit: Column | None = None,
+        flag: Column | None = None,
+        default_unit_shift: int = 0,
+    ) -> None:
+        self._width = width
+        self._meter = meter
+        self._unit = unit
+        self._flag = flag
+        self._default_unit_shift = default_unit_shift
+        # A row may stop short of the header's width as long as it reaches every column that is read.
+        self._needed = 1 + max(column.index for column in (meter, unit, flag, *read) if column is not None)
+
+    def check_shape(self, cells: Sequence[str]) -> None:
+        if not self._needed <= len(cells) <= self._width:
+            if is_blank(cells):
+                raise RowError("empty row")
+            raise RowError(f"expected {self._width} cells, found {len(cells)}")
+
+    def meter(self, cells: Sequence[str]) -> str:
+        try:
+            return parse_meter(cells[self._meter.index])
+        except InvalidValue as exc:
+            if is_blank(cells):
+                raise RowError("empty row") from None
+            raise self._meter.error(str(exc)) from None
+
+    def unit_shift(self, cells: Sequence[str]) -> int:
+        """The power of ten that turns this row's values into kWh."""
+        if self._unit is None:
+            return self._default_unit_shift
+        try:
+            return parse_unit(cells[self._unit.index], self._default_unit_shift)
+        except InvalidValue as exc:
+            raise self._unit.error(str(exc)) from None
+
+    def estimated(self, cells: Sequence[str]) -> bool:
+        if self._flag is None:
+            return False
+        try:
+            return parse_flag(cells[self._flag.index])
+        except InvalidValue as exc:
+            raise self._flag.error(str(exc)) from None
+
+
+def read_date(cells: Sequence[str], column: Column) -> date:
+    try:
+        return parse_date(cells[column.index])
+    except InvalidValue as exc:
+        raise column.error(str(exc)) from None
+
+
+def read_kwh(cells: Sequence[str], column: Column, unit_shift: int) -> Decimal:
+    """A required reading value, in kWh."""
+    try:
+        value = parse_number(cells[column.index])
+    except InvalidValue as exc:
+        raise column.error(str(exc)) from None
+    if value is None:
+        raise column.error("missing reading value")
+    return to_kwh(value, unit_shift)
+
+
+def is_blank(cells: Sequence[str]) -> bool:
+    return not any(cell.strip() for cell in cells)

@@ -1,0 +1,210 @@
+"""Creating imports: presigned uploads, direct uploads, synchronous imports, and the S3 event
+that starts a presigned one."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingestion.clock import Clock, iso, system_clock
+from ingestion.csvstream import RowReader, first_line
+from ingestion.errors import InvalidRequestError, PayloadTooLargeError, UnprocessableFileError
+from ingestion.formats import detect_delimiter
+from ingestion.ingest import IngestServices, Outcome, run_segment
+from ingestion.models import CreateImportRequest, IngestMessage, Job, JobStatus, Shard
+from ingestion.settings import Settings, get_settings
+from ingestion.store.jobs import JobRepository, StaleWriteError
+from ingestion.store.objects import ObjectStore, job_id_from_key, upload_key
+from ingestion.store.queue import IngestQueue
+from ingestion.throttle import OFF, Throttle, resolve_throttle
+
+logger = logging.getLogger(__name__)
+
+# What binary files we are sent instead of CSV start with.
+_BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a ZIP archive (an .xlsx or .docx file?)",
+    b"\xd0\xcf\x11\xe0": "an old-style Office document (.xls?)",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+}
+
+
+@dataclass
+class ImportServices:
+    jobs: JobRepository = field(default_factory=JobRepository)
+    objects: ObjectStore = field(default_factory=ObjectStore)
+    queue: IngestQueue = field(default_factory=IngestQueue)
+    settings: Settings = field(default_factory=get_settings)
+    clock: Clock = system_clock
+    new_id: Callable[[], str] = lambda: str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class DirectImport:
+    """A CSV sent in the request body, with its query-string options."""
+
+    body: bytes
+    filename: str
+    format: str
+    dry_run: bool
+    throttle: str | Throttle | None
+    sync: bool
+
+
+def _new_job(
+    svc: ImportServices,
+    *,
+    owner: str,
+    filename: str,
+    format: str,
+    dry_run: bool,
+    throttle: Throttle,
+    status: JobStatus,
+    bytes_total: int | None,
+) -> Job:
+    now = svc.clock()
+    job_id = svc.new_id()
+    queued = status is JobStatus.QUEUED
+    return Job(
+        job_id=job_id,
+        owner=owner,
+        filename=filename,
+        format=format,
+        dry_run=dry_run,
+        status=status,
+        s3_key=upload_key(job_id),
+        throttle=throttle,
+        created_at=iso(now),
+        updated_at=iso(now),
+        bytes_total=bytes_total,
+        shards=(Shard(start=0, end=None, offset=0, line=1),) if queued else (),
+        upload_expires_at=None if queued else iso(now + svc.settings.upload_url_expires_seconds),
+    )
+
+
+def create_presigned_import(
+    request: CreateImportRequest, owner: str, svc: ImportServices
+) -> tuple[Job, dict[str, Any]]:
+    """A job awaiting its file, and the presigned POST the client sends the file with."""
+    settings = svc.settings
+    if request.size is not None and request.size > settings.max_upload_bytes:
+        raise PayloadTooLargeError(
+            f"the file is {request.size} bytes; the largest accepted is {settings.max_upload_bytes} bytes"
+        )
+    throttle = resolve_throttle(request.requested_throttle(), settings.default_throttle, request.size)
+    job = _new_job(
+        svc,
+        owner=owner,
+        filename=request.filename,
+        format=request.format,
+        dry_run=request.dry_run,
+        throttle=throttle,
+        status=JobStatus.AWAITING_UPLOAD,
+        bytes_total=request.size,
+    )
+    svc.jobs.create(job)
+    upload = svc.objects.presigned_post(
+        job.s3_key, max_bytes=settings.max_upload_bytes, expires_in=settings.upload_url_expires_seconds
+    )
+    return job, upload
+
+
+def check_csv_body(body: bytes, max_bytes: int) -> None:
+    """Refuse what cannot be a CSV before anything is stored."""
+    if not body:
+        raise InvalidRequestError("the request body is empty: send the CSV file as the body")
+    if len(body) > max_bytes:
+        raise PayloadTooLargeError(
+            f"the body is {len(body)} bytes; direct uploads take up to {max_bytes} bytes. "
+            "For larger files create the import with a JSON body and upload through the presigned POST."
+        )
+    for signature, what in _BINARY_SIGNATURES.items():
+        if body.startswith(signature):
+            raise InvalidRequestError(f"the body is not a CSV file: it looks like {what}")
+    if b"\x00" in body[:65536]:
+        raise InvalidRequestError("the body is not a CSV file: it contains binary data (NUL bytes)")
+
+
+def count_data_rows(body: bytes, stop_at: int) -> int:
+    """Data rows in a CSV body (quoted newlines respected), counting no further than stop_at."""
+    text, lines = first_line(iter((body,)))
+    reader = RowReader(lines, delimiter=detect_delimiter(text), start_offset=0, start_line=1)
+    count = -1  # the header is not a data row
+    for _ in reader:
+        count += 1
+        if count >= stop_at:
+            break
+    return max(0, count)
+
+
+def create_direct_import(
+    upload: DirectImport,
+    owner: str,
+    svc: ImportServices,
+    ingest: IngestServices | None = None,
+    remaining_ms: Callable[[], int] | None = None,
+) -> tuple[Job, bool]:
+    """Store a CSV sent in the request and queue it; with sync, import it here and now.
+
+    Returns the job and whether it has finished."""
+    settings = svc.settings
+    check_csv_body(upload.body, settings.direct_upload_max_bytes)
+    if upload.sync:
+        rows = count_data_rows(upload.body, stop_at=settings.sync_max_rows)
+        if rows >= settings.sync_max_rows:
+            raise UnprocessableFileError(
+                f"the file has {settings.sync_max_rows} or more data rows; mode=sync imports files under "
+                f"{settings.sync_max_rows} rows. Use mode=async and follow the job's status_url."
+            )
+    # A synchronous import never sleeps between batches: it would only make the request longer.
+    throttle = (
+        OFF if upload.sync else resolve_throttle(upload.throttle, settings.default_throttle, len(upload.body))
+    )
+    job = _new_job(
+        svc,
+        owner=owner,
+        filename=upload.filename,
+        format=upload.format,
+        dry_run=upload.dry_run,
+        throttle=throttle,
+        status=JobStatus.QUEUED,
+        bytes_total=len(upload.body),
+    )
+    svc.objects.put(job.s3_key, upload.body)
+    svc.jobs.create(job)
+    message = IngestMessage(job_id=job.job_id, shard=0, segment=1)
+    if not upload.sync:
+        svc.queue.send(message)
+        return job, False
+    assert ingest is not None and remaining_ms is not None
+    report = run_segment(message, remaining_ms, ingest)
+    finished = svc.jobs.get(job.job_id)
+    assert finished is not None
+    return finished, report.outcome in (Outcome.COMPLETED, Outcome.FAILED)
+
+
+def on_object_created(key: str, size: int, svc: ImportServices) -> str:
+    """A presigned upload arrived: queue its job (once, however often S3 tells us)."""
+    job_id = job_id_from_key(key)
+    if job_id is None:
+        return "ignored: not an upload key"
+    now = iso(svc.clock())
+    try:
+        svc.jobs.mark_queued(job_id, bytes_total=size, now_iso=now)
+    except StaleWriteError:
+        return "ignored: no job is awaiting this upload"
+    # S3 enforces the POST policy's content-length-range; this guards any other way in.
+    limit = svc.settings.max_upload_bytes
+    if size > limit:
+        svc.jobs.fail(
+            job_id,
+            message=f"The file is {size} bytes; the largest accepted is {limit} bytes.",
+            now_iso=now,
+            from_statuses=(JobStatus.QUEUED,),
+        )
+        return "failed: too large"
+    svc.queue.send(IngestMessage(job_id=job_id, shard=0, segment=1))
+    return "queued"

@@ -1,0 +1,257 @@
+"""The segment loop: one invocation's share of an import, committed batch by batch.
+
+Every batch ends in one conditional update of the job (counters ADDed, cursor moved) that only
+succeeds if the cursor is still where the batch started. A redelivered or duplicate message can
+therefore never count a batch twice: the loser of the race sees "already done" and stops. Readings
+are upserts on their natural key, so writing a batch again changes nothing."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from itertools import islice
+
+from ingestion.clock import Clock, iso, system_clock
+from ingestion.csvstream import RawRow, RowReader, byte_lines, first_line
+from ingestion.errors import ObjectMissingError
+from ingestion.formats import FileFormatError, Layout, RowError, detect_delimiter, detect_layout
+from ingestion.models import MAX_ERROR_SAMPLES, IngestMessage, Job, JobStatus
+from ingestion.progress import Sample, add_sample
+from ingestion.settings import Settings, get_settings
+from ingestion.store.jobs import BatchCommit, JobRepository, StaleWriteError
+from ingestion.store.objects import ObjectStore
+from ingestion.store.queue import IngestQueue
+from ingestion.store.readings import ReadingWriter
+from ingestion.throttle import plan_pause, segment_should_stop
+
+logger = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    COMPLETED = "completed"  # the job finished in this segment
+    CONTINUED = "continued"  # a continuation message carries on from the cursor
+    FAILED = "failed"  # the job ended as failed, with its message
+    IGNORED = "ignored"  # nothing to do: stale, duplicate or stray message
+    SUPERSEDED = "superseded"  # another invocation committed first, or the job was stopped
+
+
+@dataclass
+class SegmentReport:
+    outcome: Outcome
+    reason: str = ""
+    rows: int = 0
+    imported: int = 0
+    failed: int = 0
+    batches: int = 0
+
+
+@dataclass
+class IngestServices:
+    jobs: JobRepository = field(default_factory=JobRepository)
+    readings: ReadingWriter = field(default_factory=ReadingWriter)
+    objects: ObjectStore = field(default_factory=ObjectStore)
+    queue: IngestQueue = field(default_factory=IngestQueue)
+    settings: Settings = field(default_factory=get_settings)
+    clock: Clock = system_clock
+    sleep: Callable[[float], None] = time.sleep
+
+
+def missing_file_message(job: Job) -> str:
+    return (
+        f"The uploaded file for this job ({job.filename}) is not in storage any more, so the import "
+        "cannot run. Upload the file again as a new import."
+    )
+
+
+def run_segment(
+    message: IngestMessage, remaining_ms: Callable[[], int], svc: IngestServices
+) -> SegmentReport:
+    """Process one segment of a job's shard, from its cursor, until the file ends, the time budget
+    runs low, or a throttle pause is long enough to continue through the queue instead."""
+    job = svc.jobs.get(message.job_id)
+    if job is None:
+        return SegmentReport(Outcome.IGNORED, "no such job")
+    if job.status not in (JobStatus.QUEUED, JobStatus.PROCESSING):
+        return SegmentReport(Outcome.IGNORED, f"job is {job.status.value}")
+    if message.shard >= len(job.shards):
+        return SegmentReport(Outcome.IGNORED, f"job has no shard {message.shard}")
+    shard = job.shards[message.shard]
+    if shard.done or message.segment < shard.segment:
+        return SegmentReport(Outcome.IGNORED, "stale message: a later segment already ran")
+    now = svc.clock()
+    if message.segment > svc.settings.max_segments:
+        return _fail(
+            job,
+            f"The import was stopped after {svc.settings.max_segments} segments without reaching the end "
+            "of the file (the configured maximum). Split the file or raise MaxSegments.",
+            svc,
+        )
+    try:
+        job = svc.jobs.begin_segment(
+            job.job_id, shard=message.shard, segment=message.segment, now_iso=iso(now)
+        )
+    except StaleWriteError:
+        return SegmentReport(Outcome.IGNORED, "job moved on before this segment could start")
+    try:
+        return _Segment(job, message, remaining_ms, svc).run()
+    except ObjectMissingError:
+        return _fail(job, missing_file_message(job), svc)
+    except FileFormatError as exc:
+        return _fail(job, str(exc), svc)
+
+
+def _fail(job: Job, message: str, svc: IngestServices) -> SegmentReport:
+    try:
+        svc.jobs.fail(
+            job.job_id,
+            message=message,
+            now_iso=iso(svc.clock()),
+            from_statuses=(JobStatus.QUEUED, JobStatus.PROCESSING),
+        )
+    except StaleWriteError:
+        return SegmentReport(Outcome.IGNORED, "job ended before it could be failed")
+    logger.warning("job failed", extra={"job_id": job.job_id, "reason": message})
+    return SegmentReport(Outcome.FAILED, message)
+
+
+class _Segment:
+    def __init__(
+        self, job: Job, message: IngestMessage, remaining_ms: Callable[[], int], svc: IngestServices
+    ) -> None:
+        self.job = job
+        self.message = message
+        self.remaining_ms = remaining_ms
+        self.svc = svc
+        self.report = SegmentReport(Outcome.CONTINUED)
+        self.header: tuple[tuple[str, ...], str, str] | None = None
+        self.note: str | None = None
+
+    def _open(self) -> tuple[RowReader, Layout | None]:
+        job, shard = self.job, self.job.shards[self.message.shard]
+        chunks: Iterator[bytes]
+        if job.bytes_total is not None and shard.offset >= job.bytes_total:
+            chunks = iter(())  # nothing left: a Range GET past the end would be refused
+        else:
+            chunks = self.svc.objects.read_from(job.s3_key, shard.offset)
+        if job.header is not None:
+            assert job.delimiter is not None
+            layout = detect_layout(list(job.header), job.format)
+            reader = RowReader(
+                byte_lines(chunks),
+                delimiter=job.delimiter,
+                start_offset=shard.offset,
+                start_line=shard.line,
+                end_offset=shard.end,
+            )
+            return reader, layout
+        # First segment: the header row comes first and decides the layout for every segment.
+        text, lines = first_line(chunks)
+        delimiter = detect_delimiter(text)
+        reader = RowReader(lines, delimiter=delimiter, start_offset=0, start_line=1, end_offset=shard.end)
+        header_row = next(iter(reader), None)
+        if header_row is None:
+            self.note = "The file is empty: there was nothing to import."
+            self.header = ((), delimiter, "none")
+            return reader, None
+        layout = detect_layout(header_row.cells, job.format)
+        self.header = (tuple(header_row.cells), delimiter, layout.name)
+        return reader, layout
+
+    def run(self) -> SegmentReport:
+        svc, settings = self.svc, self.svc.settings
+        reader, layout = self._open()
+        rows = iter(reader)
+        expected = self.job.shards[self.message.shard].offset
+        first_batch = True  # every segment makes progress, however little time it was given
+        while True:
+            if not first_batch and segment_should_stop(self.remaining_ms(), settings.segment_safety_ms):
+                self._continue_later(0)
+                return self.report
+            batch = list(islice(rows, self.job.throttle.batch_size))
+            final = reader.exhausted
+            if final and not batch and self.job.processed_rows == 0 and self.note is None and layout:
+                self.note = "The file has a header row but no data rows."
+            if not self._commit(batch, layout, expected, reader, final):
+                return self.report
+            expected = reader.offset
+            first_batch = False
+            if final:
+                self.report.outcome = Outcome.COMPLETED
+                return self.report
+            pause = plan_pause(self.job.throttle.delay_ms, settings.inline_sleep_max_ms)
+            if pause.requeue_delay_s is not None:
+                self._continue_later(pause.requeue_delay_s)
+                return self.report
+            if pause.sleep_ms:
+                if segment_should_stop(self.remaining_ms(), settings.segment_safety_ms, pause.sleep_ms):
+                    self._continue_later(max(1, pause.sleep_ms // 1000))
+                    return self.report
+                svc.sleep(pause.sleep_ms / 1000)
+
+    def _commit(
+        self, batch: list[RawRow], layout: Layout | None, expected: int, reader: RowReader, final: bool
+    ) -> bool:
+        readings, errors, imported = [], [], 0
+        for row in batch:
+            if row.problem is not None:
+                errors.append(f"Row {row.line}: {row.problem}")
+                continue
+            try:
+                assert layout is not None
+                readings.extend(layout.parse_row(row.cells))
+            except RowError as exc:
+                errors.append(exc.describe(row.line))
+                continue
+            imported += 1
+        now = self.svc.clock()
+        written = 0
+        if readings and not self.job.dry_run:
+            written = self.svc.readings.upsert(readings, job_id=self.job.job_id, written_at=iso(now))
+        job = self.job
+        room = max(0, MAX_ERROR_SAMPLES - job.failed_rows)
+        samples = add_sample(
+            list(job.samples),
+            Sample(now, job.processed_rows + len(batch), job.bytes_processed + reader.offset - expected),
+        )
+        header, delimiter, layout_name = self.header or (None, None, None)
+        commit = BatchCommit(
+            shard=self.message.shard,
+            expected_offset=expected,
+            end_offset=reader.offset,
+            next_line=reader.line,
+            processed=len(batch),
+            imported=imported,
+            failed=len(errors),
+            readings=written if not job.dry_run else sum(1 for _ in readings),
+            new_errors=tuple(errors[:room]),
+            final=final,
+            now_iso=iso(now),
+            samples=tuple(samples),
+            header=header,
+            delimiter=delimiter,
+            layout=layout_name,
+            note=self.note,
+        )
+        try:
+            self.job = self.svc.jobs.commit_batch(job.job_id, commit)
+        except StaleWriteError:
+            self.report.outcome = Outcome.SUPERSEDED
+            self.report.reason = "another invocation committed this batch first, or the job was stopped"
+            return False
+        self.header = None
+        self.note = None
+        self.report.batches += 1
+        self.report.rows += len(batch)
+        self.report.imported += imported
+        self.report.failed += len(errors)
+        return True
+
+    def _continue_later(self, delay_seconds: int) -> None:
+        self.svc.queue.send(
+            IngestMessage(job_id=self.job.job_id, shard=self.message.shard, segment=self.message.segment + 1),
+            delay_seconds=delay_seconds,
+        )
+        self.report.outcome = Outcome.CONTINUED

@@ -1,0 +1,143 @@
+"""Domain objects, API bodies and queue messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ingestion.progress import Sample
+from ingestion.throttle import PRESETS, Throttle
+
+
+class JobStatus(StrEnum):
+    AWAITING_UPLOAD = "awaiting_upload"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+MAX_ERROR_SAMPLES = 50
+ImportFormat = Literal["hh", "daily", "auto"]
+PresetName = Literal["small", "medium", "large", "very_large"]
+
+
+@dataclass(frozen=True)
+class Shard:
+    start: int
+    end: int | None
+    offset: int
+    line: int
+    segment: int = 0
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    job_id: str
+    owner: str
+    filename: str
+    format: str
+    dry_run: bool
+    status: JobStatus
+    s3_key: str
+    throttle: Throttle
+    created_at: str
+    updated_at: str
+    bytes_total: int | None = None
+    shards: tuple[Shard, ...] = ()
+    header: tuple[str, ...] | None = None
+    delimiter: str | None = None
+    layout: str | None = None
+    processed_rows: int = 0
+    imported_rows: int = 0
+    failed_rows: int = 0
+    readings_written: int = 0
+    total_rows: int | None = None
+    total_rows_exact: bool = False
+    segments: int = 0
+    redrives: int = 0
+    errors: tuple[str, ...] = ()
+    samples: tuple[Sample, ...] = field(default=())
+    started_at: str | None = None
+    completed_at: str | None = None
+    upload_expires_at: str | None = None
+    error_message: str | None = None
+    note: str | None = None
+
+    @property
+    def bytes_processed(self) -> int:
+        return sum(s.offset - s.start for s in self.shards)
+
+    def with_changes(self, **changes: object) -> Job:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+# ---- API bodies ---------------------------------------------------------------------------------
+
+
+class ThrottleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    batch_size: int = Field(ge=1, le=10_000)
+    delay_ms: int = Field(ge=0, le=900_000)
+
+
+class CreateImportRequest(BaseModel):
+    """POST /imports with a JSON body: create a job and get a presigned upload."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    format: ImportFormat = "auto"
+    dry_run: bool = False
+    throttle: PresetName | ThrottleBody | None = None
+    size: Annotated[int, Field(ge=0)] | None = None
+
+    @field_validator("filename")
+    @classmethod
+    def _filename_is_printable(cls, value: str) -> str:
+        value = value.strip()
+        if not value or any(ord(ch) < 32 for ch in value):
+            raise ValueError("filename must be a non-blank name without control characters")
+        return value
+
+    def requested_throttle(self) -> str | Throttle | None:
+        return as_throttle(self.throttle)
+
+
+def as_throttle(value: str | ThrottleBody | None) -> str | Throttle | None:
+    if isinstance(value, ThrottleBody):
+        return Throttle(batch_size=value.batch_size, delay_ms=value.delay_ms)
+    if value is not None and value not in PRESETS:
+        raise ValueError(f"unknown throttle preset {value!r}")
+    return value
+
+
+class IngestMessage(BaseModel):
+    """Body of an ingest queue message: work on one shard of one job, as segment N of its chain."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    job_id: Annotated[str, Field(min_length=1, max_length=64)]
+    shard: Annotated[int, Field(ge=0)] = 0
+    segment: Annotated[int, Field(ge=1)] = 1
+
+
+class DirectImportParams(BaseModel):
+    """Query string of POST /imports with a text/csv body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    format: ImportFormat = "auto"
+    dry_run: bool = False
+    throttle: PresetName | None = None
+    mode: Literal["async", "sync"] = "async"

@@ -1,0 +1,105 @@
+"""The scheduled run (the original's `process_import_jobs.php --once --limit=N`): re-drive jobs
+that are queued with no message in flight or whose progress stalled, and settle uploads that
+never arrived. Re-sending is always safe: the cursor decides where work resumes and conditional
+commits make duplicate messages harmless."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from ingestion.clock import iso
+from ingestion.imports import ImportServices, on_object_created
+from ingestion.ingest import IngestServices
+from ingestion.models import IngestMessage, Job, JobStatus
+from ingestion.store.jobs import StaleWriteError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RedriveReport:
+    requeued: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.requeued) + len(self.resumed) + len(self.expired) + len(self.started)
+
+    def as_dict(self) -> dict[str, list[str] | int]:
+        return {
+            "requeued": self.requeued,
+            "resumed": self.resumed,
+            "expired_uploads": self.expired,
+            "started_uploads": self.started,
+            "total": self.total,
+        }
+
+
+def redrive(limit: int, svc: IngestServices) -> RedriveReport:
+    """Re-drive at most `limit` jobs."""
+    now = svc.clock()
+    settings = svc.settings
+    report = RedriveReport()
+    queued = svc.jobs.find_by_status(
+        JobStatus.QUEUED, updated_before=iso(now - settings.queued_grace_seconds), limit=limit
+    )
+    for job in queued:
+        if _resend(job, svc, now):
+            report.requeued.append(job.job_id)
+    room = limit - report.total
+    if room > 0:
+        stalled = svc.jobs.find_by_status(
+            JobStatus.PROCESSING, updated_before=iso(now - settings.stall_after_seconds), limit=room
+        )
+        for job in stalled:
+            if _resend(job, svc, now):
+                report.resumed.append(job.job_id)
+    room = limit - report.total
+    if room > 0:
+        _settle_uploads(room, svc, now, report)
+    return report
+
+
+def _resend(job: Job, svc: IngestServices, now: float) -> bool:
+    try:
+        svc.jobs.note_redrive(job.job_id, expected_updated_at=job.updated_at, now_iso=iso(now))
+    except StaleWriteError:
+        return False  # it moved while we looked: not stalled after all
+    for index, shard in enumerate(job.shards):
+        if not shard.done:
+            message = IngestMessage(job_id=job.job_id, shard=index, segment=shard.segment + 1)
+            svc.queue.send(message)
+    logger.info("re-drove job", extra={"job_id": job.job_id, "status": job.status.value})
+    return True
+
+
+def _settle_uploads(limit: int, svc: IngestServices, now: float, report: RedriveReport) -> None:
+    """Jobs whose upload link expired: start them if the file did arrive (its S3 event was lost),
+    else end them as failed with a message."""
+    waiting = svc.jobs.find_by_status(
+        JobStatus.AWAITING_UPLOAD,
+        updated_before=iso(now - svc.settings.upload_url_expires_seconds - svc.settings.queued_grace_seconds),
+        limit=limit,
+    )
+    imports = ImportServices(
+        jobs=svc.jobs, objects=svc.objects, queue=svc.queue, settings=svc.settings, clock=svc.clock
+    )
+    for job in waiting:
+        size = svc.objects.size(job.s3_key)
+        if size is not None:
+            if on_object_created(job.s3_key, size, imports) == "queued":
+                report.started.append(job.job_id)
+            continue
+        try:
+            svc.jobs.fail(
+                job.job_id,
+                message="No file was uploaded before the upload link expired. Create a new import.",
+                now_iso=iso(now),
+                from_statuses=(JobStatus.AWAITING_UPLOAD,),
+            )
+            report.expired.append(job.job_id)
+        except StaleWriteError:
+            continue

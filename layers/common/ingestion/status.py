@@ -1,0 +1,49 @@
+"""Reading jobs for their owner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingestion.api import Caller
+from ingestion.clock import Clock, system_clock
+from ingestion.errors import InvalidRequestError, JobNotFoundError
+from ingestion.models import JobStatus
+from ingestion.store.jobs import JobRepository
+from ingestion.views import job_view
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+
+def get_job(job_id: str, caller: Caller, jobs: JobRepository, clock: Clock = system_clock) -> dict[str, Any]:
+    """The caller's job; someone else's job is reported as not found, never as forbidden."""
+    job = jobs.get(job_id) if 0 < len(job_id) <= 64 else None
+    if job is None or job.owner != caller.user_id:
+        raise JobNotFoundError(f"no import job {job_id!r}")
+    return job_view(job, clock())
+
+
+def list_jobs(
+    caller: Caller,
+    jobs: JobRepository,
+    *,
+    status: str | None,
+    limit: str | None,
+    next_token: str | None,
+    clock: Clock = system_clock,
+) -> dict[str, Any]:
+    wanted = None
+    if status:
+        try:
+            wanted = JobStatus(status)
+        except ValueError:
+            allowed = ", ".join(s.value for s in JobStatus)
+            raise InvalidRequestError(f"unknown status {status!r}; use one of {allowed}") from None
+    size = DEFAULT_PAGE
+    if limit:
+        if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
+            raise InvalidRequestError(f"limit must be a whole number from 1 to {MAX_PAGE}")
+        size = int(limit)
+    page, token = jobs.list_for_owner(caller.user_id, status=wanted, limit=size, next_token=next_token)
+    now = clock()
+    return {"items": [job_view(job, now) for job in page], "next": token}

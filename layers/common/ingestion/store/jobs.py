@@ -1,0 +1,299 @@
+"""The jobs table: every read and write of a job goes through JobRepository."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.condition import Condition
+
+from ingestion.errors import InvalidRequestError
+from ingestion.models import Job, JobStatus, Shard
+from ingestion.progress import Sample
+from ingestion.store.tables import JobModel, SampleAttribute, ShardCursor, ThrottleAttribute
+from ingestion.throttle import Throttle
+
+ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
+
+
+class StaleWriteError(Exception):
+    """A conditional write found the job already moved on: the work was done by someone else."""
+
+
+@dataclass(frozen=True)
+class BatchCommit:
+    """The effect of one processed batch on one shard's cursor and the job's counters."""
+
+    shard: int
+    expected_offset: int
+    end_offset: int
+    next_line: int
+    processed: int
+    imported: int
+    failed: int
+    readings: int
+    new_errors: tuple[str, ...]
+    final: bool
+    now_iso: str
+    samples: tuple[Sample, ...]
+    header: tuple[str, ...] | None = None
+    delimiter: str | None = None
+    layout: str | None = None
+    note: str | None = None
+
+
+def _is_conditional_failure(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _to_job(m: JobModel) -> Job:
+    return Job(
+        job_id=m.job_id,
+        owner=m.owner,
+        filename=m.filename,
+        format=m.format,
+        dry_run=bool(m.dry_run),
+        status=JobStatus(m.status),
+        s3_key=m.s3_key,
+        throttle=Throttle(
+            batch_size=int(m.throttle.batch_size),
+            delay_ms=int(m.throttle.delay_ms),
+            preset=m.throttle.preset,
+        ),
+        created_at=m.created_at,
+        updated_at=m.updated_at,
+        bytes_total=None if m.bytes_total is None else int(m.bytes_total),
+        shards=tuple(
+            Shard(
+                start=int(s.start),
+                end=None if s.end is None else int(s.end),
+                offset=int(s.offset),
+                line=int(s.line),
+                segment=int(s.segment or 0),
+                done=bool(s.done),
+            )
+            for s in (m.shards or [])
+        ),
+        header=None if m.header is None else tuple(m.header),
+        delimiter=m.delimiter,
+        layout=m.layout,
+        processed_rows=int(m.processed_rows or 0),
+        imported_rows=int(m.imported_rows or 0),
+        failed_rows=int(m.failed_rows or 0),
+        readings_written=int(m.readings_written or 0),
+        total_rows=None if m.total_rows is None else int(m.total_rows),
+        total_rows_exact=bool(m.total_rows_exact),
+        segments=int(m.segments or 0),
+        redrives=int(m.redrives or 0),
+        errors=tuple(m.errors or ()),
+        samples=tuple(Sample(float(s.at), int(s.rows), int(s.bytes)) for s in (m.samples or [])),
+        started_at=m.started_at,
+        completed_at=m.completed_at,
+        upload_expires_at=m.upload_expires_at,
+        error_message=m.error_message,
+        note=m.note,
+    )
+
+
+def _encode_token(created_at: str, job_id: str) -> str:
+    raw = json.dumps({"c": created_at, "j": job_id}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_token(token: str) -> tuple[str, str]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        created_at, job_id = data["c"], data["j"]
+        if isinstance(created_at, str) and isinstance(job_id, str):
+            return created_at, job_id
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        pass
+    raise InvalidRequestError("the 'next' token is not one this API returned")
+
+
+class JobRepository:
+    def create(self, job: Job) -> None:
+        model = JobModel(
+            job_id=job.job_id,
+            owner=job.owner,
+            filename=job.filename,
+            format=job.format,
+            dry_run=job.dry_run,
+            status=job.status.value,
+            s3_key=job.s3_key,
+            bytes_total=job.bytes_total,
+            throttle=ThrottleAttribute(
+                batch_size=job.throttle.batch_size,
+                delay_ms=job.throttle.delay_ms,
+                preset=job.throttle.preset,
+            ),
+            shards=[_shard_attr(s) for s in job.shards],
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+            upload_expires_at=job.upload_expires_at,
+            errors=[],
+            samples=[],
+        )
+        try:
+            model.save(condition=JobModel.job_id.does_not_exist())
+        except PutError as exc:
+            if _is_conditional_failure(exc):
+                raise StaleWriteError(job.job_id) from None
+            raise
+
+    def get(self, job_id: str) -> Job | None:
+        try:
+            return _to_job(JobModel.get(job_id, consistent_read=True))
+        except JobModel.DoesNotExist:
+            return None
+
+    def list_for_owner(
+        self, owner: str, *, status: JobStatus | None, limit: int, next_token: str | None
+    ) -> tuple[list[Job], str | None]:
+        """The owner's jobs, newest first, from the owner GSI; a page and the token of the next."""
+        start_key = None
+        if next_token:
+            created_at, job_id = _decode_token(next_token)
+            start_key = {
+                "owner": {"S": owner},
+                "created_at": {"S": created_at},
+                "job_id": {"S": job_id},
+            }
+        results = JobModel.owner_index.query(
+            owner,
+            scan_index_forward=False,
+            filter_condition=(JobModel.status == status.value) if status else None,
+            last_evaluated_key=start_key,
+            limit=limit + 1,
+            page_size=max(limit + 1, 25),
+        )
+        jobs = [_to_job(m) for m in results]
+        if len(jobs) > limit:
+            last = jobs[limit - 1]
+            return jobs[:limit], _encode_token(last.created_at, last.job_id)
+        return jobs, None
+
+    def find_by_status(self, status: JobStatus, *, updated_before: str, limit: int) -> list[Job]:
+        """Jobs in a status whose last update is older than a moment, oldest first (status GSI)."""
+        results = JobModel.status_index.query(
+            status.value,
+            range_key_condition=JobModel.updated_at < updated_before,
+            scan_index_forward=True,
+            limit=limit,
+        )
+        return [_to_job(m) for m in results]
+
+    # ---- transitions ------------------------------------------------------------------------
+
+    def _update(self, job_id: str, actions: list, condition: Condition) -> Job:
+        model = JobModel(job_id=job_id)
+        try:
+            model.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if _is_conditional_failure(exc):
+                raise StaleWriteError(job_id) from None
+            raise
+        return _to_job(model)
+
+    def mark_queued(self, job_id: str, *, bytes_total: int, now_iso: str) -> Job:
+        """The file arrived: the job can start. Only once, and only from awaiting_upload."""
+        return self._update(
+            job_id,
+            [
+                JobModel.status.set(JobStatus.QUEUED.value),
+                JobModel.bytes_total.set(bytes_total),
+                JobModel.shards.set([_shard_attr(Shard(start=0, end=None, offset=0, line=1))]),
+                JobModel.updated_at.set(now_iso),
+            ],
+            JobModel.status == JobStatus.AWAITING_UPLOAD.value,
+        )
+
+    def begin_segment(self, job_id: str, *, shard: int, segment: int, now_iso: str) -> Job:
+        """Mark segment N of a shard as started (processing). Fails if a later segment already
+        started, the shard is done or the job is no longer active. The same segment may start
+        again: that is a redelivery after a crash, and the cursor says where to resume."""
+        cursor = JobModel.shards[shard]
+        return self._update(
+            job_id,
+            [
+                JobModel.status.set(JobStatus.PROCESSING.value),
+                JobModel.started_at.set(JobModel.started_at | now_iso),
+                JobModel.updated_at.set(now_iso),
+                cursor.segment.set(segment),  # type: ignore[attr-defined]
+                JobModel.segments.set(JobModel.segments + 1),
+            ],
+            JobModel.status.is_in(*[s.value for s in ACTIVE])
+            & (cursor.segment <= segment)  # type: ignore[attr-defined]
+            & (cursor.done == False),  # type: ignore[attr-defined]  # noqa: E712
+        )
+
+    def commit_batch(self, job_id: str, c: BatchCommit) -> Job:
+        """Count one batch exactly once: the cursor moves only from where the batch started."""
+        cursor = JobModel.shards[c.shard]
+        actions = [
+            cursor.offset.set(c.end_offset),  # type: ignore[attr-defined]
+            cursor.line.set(c.next_line),  # type: ignore[attr-defined]
+            JobModel.processed_rows.add(c.processed),
+            JobModel.imported_rows.add(c.imported),
+            JobModel.failed_rows.add(c.failed),
+            JobModel.readings_written.add(c.readings),
+            JobModel.updated_at.set(c.now_iso),
+        ]
+        if c.new_errors:
+            actions.append(JobModel.errors.set(JobModel.errors.append(list(c.new_errors))))
+        if c.header is not None:
+            actions += [
+                JobModel.header.set(list(c.header)),
+                JobModel.delimiter.set(c.delimiter),
+                JobModel.layout.set(c.layout),
+            ]
+        if c.note is not None:
+            actions.append(JobModel.note.set(c.note))
+        if c.final:
+            actions += [
+                cursor.done.set(True),  # type: ignore[attr-defined]
+                JobModel.status.set(JobStatus.COMPLETED.value),
+                JobModel.completed_at.set(c.now_iso),
+                JobModel.total_rows.set(JobModel.processed_rows + c.processed),
+                JobModel.total_rows_exact.set(True),
+            ]
+        actions.append(JobModel.samples.set([_sample_attr(s) for s in c.samples]))
+        return self._update(
+            job_id,
+            actions,
+            (cursor.offset == c.expected_offset)  # type: ignore[attr-defined]
+            & (JobModel.status == JobStatus.PROCESSING.value),
+        )
+
+    def fail(self, job_id: str, *, message: str, now_iso: str, from_statuses: Iterable[JobStatus]) -> Job:
+        """End the job as failed with a message a person can act on."""
+        return self._update(
+            job_id,
+            [
+                JobModel.status.set(JobStatus.FAILED.value),
+                JobModel.error_message.set(message),
+                JobModel.completed_at.set(now_iso),
+                JobModel.updated_at.set(now_iso),
+            ],
+            JobModel.status.is_in(*[s.value for s in from_statuses]),
+        )
+
+    def note_redrive(self, job_id: str, *, expected_updated_at: str, now_iso: str) -> Job:
+        """Record that the scheduled run re-sent this job's message (once per stall)."""
+        return self._update(
+            job_id,
+            [JobModel.redrives.add(1), JobModel.updated_at.set(now_iso)],
+            (JobModel.updated_at == expected_updated_at) & JobModel.status.is_in(*[s.value for s in ACTIVE]),
+        )
+
+
+def _shard_attr(s: Shard) -> ShardCursor:
+    return ShardCursor(start=s.start, end=s.end, offset=s.offset, line=s.line, segment=s.segment, done=s.done)
+
+
+def _sample_attr(s: Sample) -> SampleAttribute:
+    return SampleAttribute(at=s.at, rows=s.rows, bytes=s.bytes)

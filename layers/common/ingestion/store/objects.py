@@ -1,0 +1,72 @@
+"""The upload bucket: presigned uploads, direct writes, ranged streaming reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ingestion.aws import client
+from ingestion.errors import ObjectMissingError
+from ingestion.settings import get_settings
+
+CHUNK_BYTES = 1 << 20
+_MISSING = {"NoSuchKey", "404", "NotFound"}
+
+
+def upload_key(job_id: str) -> str:
+    """The server chooses every key: from the job id, never from the caller's filename."""
+    return f"uploads/{job_id}.csv"
+
+
+def job_id_from_key(key: str) -> str | None:
+    if key.startswith("uploads/") and key.endswith(".csv"):
+        return key[len("uploads/") : -len(".csv")] or None
+    return None
+
+
+class ObjectStore:
+    def __init__(self, *, bucket: str | None = None, s3: Any = None) -> None:
+        self._bucket = bucket or get_settings().upload_bucket
+        self._s3 = s3
+
+    @property
+    def _client(self) -> Any:
+        return self._s3 or client("s3")
+
+    def presigned_post(self, key: str, *, max_bytes: int, expires_in: int) -> dict[str, Any]:
+        """A SigV4 presigned POST whose policy caps the size (S3 enforces content-length-range)."""
+        post = self._client.generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Fields={"Content-Type": "text/csv"},
+            Conditions=[["content-length-range", 1, max_bytes], {"Content-Type": "text/csv"}],
+            ExpiresIn=expires_in,
+        )
+        return {"url": post["url"], "fields": post["fields"]}
+
+    def put(self, key: str, body: bytes) -> None:
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="text/csv")
+
+    def size(self, key: str) -> int | None:
+        try:
+            return int(self._client.head_object(Bucket=self._bucket, Key=key)["ContentLength"])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _MISSING:
+                return None
+            raise
+
+    def read_from(self, key: str, start: int) -> Iterator[bytes]:
+        """Stream the object from a byte offset (S3 Range GET); the caller stops when it wants."""
+        try:
+            response = self._client.get_object(Bucket=self._bucket, Key=key, Range=f"bytes={start}-")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _MISSING:
+                raise ObjectMissingError(key) from None
+            raise
+        body = response["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK_BYTES)
+        finally:
+            body.close()

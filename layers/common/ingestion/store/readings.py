@@ -1,0 +1,82 @@
+"""Bulk upserts of readings with BatchWriteItem.
+
+pynamodb's batch_write re-sends UnprocessedItems with no backoff, so the writes go through the
+low-level client here: at most 25 items a call, duplicate keys collapsed (last wins), unprocessed
+items re-sent with capped exponential backoff and full jitter."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ingestion.aws import client
+from ingestion.formats import Reading
+from ingestion.settings import get_settings
+
+MAX_ITEMS_PER_CALL = 25
+BACKOFF_BASE_S = 0.05
+BACKOFF_CAP_S = 5.0
+MAX_ATTEMPTS = 10
+
+
+class WriteThrottledError(Exception):
+    """DynamoDB kept some items unprocessed after every retry (transient: retry the batch later)."""
+
+
+def _item(r: Reading, job_id: str, written_at: str) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "meter": {"S": r.meter},
+        "sk": {"S": r.key},
+        "kind": {"S": r.kind},
+        "start": {"S": r.start.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        "local_date": {"S": r.local_date.isoformat()},
+        "value_kwh": {"N": str(r.value_kwh)},
+        "estimated": {"BOOL": r.estimated},
+        "job_id": {"S": job_id},
+        "written_at": {"S": written_at},
+    }
+    if r.period is not None:
+        item["period"] = {"N": str(r.period)}
+    return item
+
+
+class ReadingWriter:
+    def __init__(
+        self,
+        *,
+        table: str | None = None,
+        dynamodb: Any = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._table = table or get_settings().readings_table
+        self._dynamodb = dynamodb
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    @property
+    def _client(self) -> Any:
+        return self._dynamodb or client("dynamodb")
+
+    def upsert(self, readings: Iterable[Reading], *, job_id: str, written_at: str) -> int:
+        """Write readings (put = upsert on the natural key); returns how many distinct keys."""
+        unique: dict[tuple[str, str], Reading] = {}
+        for r in readings:
+            unique[(r.meter, r.key)] = r
+        requests = [{"PutRequest": {"Item": _item(r, job_id, written_at)}} for r in unique.values()]
+        for i in range(0, len(requests), MAX_ITEMS_PER_CALL):
+            self._write_chunk(requests[i : i + MAX_ITEMS_PER_CALL])
+        return len(requests)
+
+    def _write_chunk(self, requests: list[dict[str, Any]]) -> None:
+        pending = requests
+        for attempt in range(MAX_ATTEMPTS):
+            response = self._client.batch_write_item(RequestItems={self._table: pending})
+            pending = response.get("UnprocessedItems", {}).get(self._table, [])
+            if not pending:
+                return
+            delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)
+            self._sleep(self._rng.uniform(0, delay))
+        raise WriteThrottledError(f"{len(pending)} readings still unprocessed after {MAX_ATTEMPTS} tries")

@@ -1,0 +1,127 @@
+"""PynamoDB models of the two tables. Nothing outside store/ sees these classes."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from ingestion.settings import get_settings
+
+
+class ShardCursor(MapAttribute):
+    """Where one byte range of the file has got to. A job has one shard today; the cursor is
+    per shard so a file can later be split into byte ranges that run in parallel."""
+
+    start = NumberAttribute()  # first byte of the range (a row boundary)
+    end = NumberAttribute(null=True)  # a row that starts at or after this belongs to the next shard
+    offset = NumberAttribute()  # next byte to read: always a row boundary
+    line = NumberAttribute()  # the file line number at `offset`
+    segment = NumberAttribute(default=0)  # the latest segment (invocation) that started on this shard
+    done = BooleanAttribute(default=False)
+
+
+class ThrottleAttribute(MapAttribute):
+    batch_size = NumberAttribute()
+    delay_ms = NumberAttribute()
+    preset = UnicodeAttribute(null=True)
+
+
+class SampleAttribute(MapAttribute):
+    at = NumberAttribute()
+    rows = NumberAttribute()
+    bytes = NumberAttribute()
+
+
+class OwnerCreatedIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "owner-created-index"
+        projection = AllProjection()
+
+    owner = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class StatusUpdatedIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "status-updated-index"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    updated_at = UnicodeAttribute(range_key=True)
+
+
+class JobModel(Model):
+    class Meta:
+        table_name = get_settings().jobs_table
+        region = get_settings().region
+
+    job_id = UnicodeAttribute(hash_key=True)
+    owner = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    format = UnicodeAttribute()
+    dry_run = BooleanAttribute(default=False)
+    status = UnicodeAttribute()
+    s3_key = UnicodeAttribute()
+    bytes_total = NumberAttribute(null=True)
+    throttle = ThrottleAttribute()
+    shards = ListAttribute(of=ShardCursor, default=list)
+    header = ListAttribute(of=UnicodeAttribute, null=True)
+    delimiter = UnicodeAttribute(null=True)
+    layout = UnicodeAttribute(null=True)
+    processed_rows = NumberAttribute(default=0)
+    imported_rows = NumberAttribute(default=0)
+    failed_rows = NumberAttribute(default=0)
+    readings_written = NumberAttribute(default=0)
+    total_rows = NumberAttribute(null=True)
+    total_rows_exact = BooleanAttribute(default=False)
+    segments = NumberAttribute(default=0)
+    redrives = NumberAttribute(default=0)
+    errors = ListAttribute(of=UnicodeAttribute, default=list)
+    samples = ListAttribute(of=SampleAttribute, default=list)
+    created_at = UnicodeAttribute()
+    started_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    completed_at = UnicodeAttribute(null=True)
+    upload_expires_at = UnicodeAttribute(null=True)
+    error_message = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+    owner_index = OwnerCreatedIndex()
+    status_index = StatusUpdatedIndex()
+
+
+class ReadingModel(Model):
+    """One meter reading, keyed by its natural key (meter + kind + interval start).
+
+    Written in bulk by store/readings.py with BatchWriteItem; this model documents the shape and
+    serves reads."""
+
+    class Meta:
+        table_name = get_settings().readings_table
+        region = get_settings().region
+
+    meter = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "hh#2024-11-09T00:00Z" or "day#2024-11-09"
+    kind = UnicodeAttribute()
+    start = UnicodeAttribute()
+    local_date = UnicodeAttribute()
+    period = NumberAttribute(null=True)
+    value_kwh = NumberAttribute()
+    estimated = BooleanAttribute()
+    job_id = UnicodeAttribute()  # the job that last wrote this reading
+    written_at = UnicodeAttribute()
+
+
+def reset_connections() -> None:
+    """Drop cached connections (pynamodb caches one per model class)."""
+    JobModel._connection = None
+    ReadingModel._connection = None

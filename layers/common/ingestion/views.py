@@ -1,0 +1,70 @@
+"""The job as API clients see it (the contract's field names), progress computed at read time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingestion.clock import parse_iso
+from ingestion.models import Job, JobStatus
+from ingestion.progress import average_rate, compute_progress
+
+
+def status_url(job_id: str) -> str:
+    return f"/imports/{job_id}"
+
+
+def job_view(job: Job, now: float) -> dict[str, Any]:
+    completed = job.status is JobStatus.COMPLETED
+    progress = compute_progress(
+        processed_rows=job.processed_rows,
+        imported_rows=job.imported_rows,
+        bytes_processed=job.bytes_processed,
+        bytes_total=job.bytes_total,
+        finished=completed,
+        samples=list(job.samples),
+        now=now,
+    )
+    rows_per_sec, eta_seconds = progress.rows_per_sec, progress.eta_seconds
+    if job.status.finished:
+        started = parse_iso(job.started_at) if job.started_at else None
+        ended = parse_iso(job.completed_at) if job.completed_at else None
+        rows_per_sec = average_rate(job.processed_rows, started, ended)
+        eta_seconds = 0 if completed else None
+    percent = progress.percent
+    if job.status.finished and not completed:  # failed or cancelled: how far it got
+        percent = round(100.0 * job.bytes_processed / job.bytes_total, 2) if job.bytes_total else 0.0
+    total_rows = job.total_rows if job.total_rows_exact else progress.total_rows
+    return {
+        "job_id": job.job_id,
+        "filename": job.filename,
+        "format": job.format,
+        "layout": job.layout,
+        "dry_run": job.dry_run,
+        "status": job.status.value,
+        "total_rows": total_rows,
+        "total_rows_exact": job.total_rows_exact,
+        "processed_rows": job.processed_rows,
+        "imported_rows": job.imported_rows,
+        "failed_rows": job.failed_rows,
+        "readings_written": job.readings_written,
+        "bytes_total": job.bytes_total,
+        "bytes_processed": job.bytes_processed,
+        "percent": percent,
+        "rows_per_sec": rows_per_sec,
+        "eta_seconds": eta_seconds,
+        "success_rate": progress.success_rate,
+        "throttle": {
+            "batch_size": job.throttle.batch_size,
+            "delay_ms": job.throttle.delay_ms,
+            "preset": job.throttle.preset,
+        },
+        "segments": job.segments,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "updated_at": job.updated_at,
+        "completed_at": job.completed_at,
+        "error_message": job.error_message,
+        "note": job.note,
+        "errors": list(job.errors),
+        "status_url": status_url(job.job_id),
+    }

@@ -1,0 +1,28 @@
+import json
+
+import boto3
+
+from tests.support import SAMPLES, QueueDriver, call, http_event
+
+
+def test_direct_upload_of_the_long_sample_completes(stack):
+    body = (SAMPLES / "sample_hh_data_with_ae_flag.csv").read_bytes()
+    created = call(
+        "upload",
+        http_event("POST", "/imports", body=body, content_type="text/csv", query={"filename": "ae.csv"}),
+    )
+    assert created["statusCode"] == 202, created
+    QueueDriver(stack.queue_url).drain()
+    job = call(
+        "status",
+        http_event(
+            "GET",
+            f"/imports/{created['json']['job_id']}",
+            route="GET /imports/{job_id}",
+            path_parameters={"job_id": created["json"]["job_id"]},
+        ),
+    )
+    print(json.dumps(job["json"], indent=1))
+    assert job["json"]["status"] == "completed"
+    items = boto3.client("dynamodb").scan(TableName=stack.readings_table)["Items"]
+    assert len(items) == job["json"]["readings_written"]
