@@ -168,3 +168,41 @@ class QueueDriver:
                 if m["MessageId"] not in failed:
                     sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
         raise AssertionError(f"queue not drained after {max_invocations} invocations")
+
+
+def hh_long_csv(rows: int, *, meters: int = 3, bad_every: int | None = None, start_day: int = 1) -> bytes:
+    """A half-hourly long-format file: `rows` data rows spread over `meters` meters, from November
+    (no clock change). With bad_every=N, every Nth data row has a non-numeric value."""
+    import datetime as dt
+
+    out = ["MPAN,ReadDateTime,ReadValue,Unit,ReadingType"]
+    base = dt.datetime(2025, 11, start_day)
+    per_meter = -(-rows // meters)
+    n = 0
+    for m in range(meters):
+        for i in range(per_meter):
+            if n == rows:
+                break
+            n += 1
+            stamp = (base + dt.timedelta(minutes=30 * i)).strftime("%Y-%m-%d %H:%M:%S")
+            value = "oops" if bad_every and n % bad_every == 0 else f"{(i % 97) / 10:.1f}"
+            out.append(f"19000000000{m:02d},{stamp},{value},kWh,{'E' if i % 5 == 0 else 'A'}")
+    return ("\r\n".join(out) + "\r\n").encode()
+
+
+@dataclass
+class Snapshot:
+    job: dict[str, Any]
+    readings: dict[tuple[str, str], tuple[str, bool]]
+
+
+def readings_of(table: str) -> dict[tuple[str, str], tuple[str, bool]]:
+    """Every reading's natural key with its value and flag (who wrote it and when left out)."""
+    ddb = boto3.client("dynamodb", region_name="eu-west-2")
+    found: dict[tuple[str, str], tuple[str, bool]] = {}
+    for page in ddb.get_paginator("scan").paginate(TableName=table):
+        for item in page["Items"]:
+            key = (item["meter"]["S"], item["sk"]["S"])
+            assert key not in found
+            found[key] = (item["value_kwh"]["N"], item["estimated"]["BOOL"])
+    return found

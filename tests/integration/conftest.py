@@ -5,18 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from moto import mock_aws
 
-from devstack.provision import StackResources, provision
-from ingestion.aws import reset_clients
-from ingestion.store.tables import reset_connections
+from devstack.provision import StackResources
+from tests.integration.helpers import fresh_stack
 
 
 @pytest.fixture
 def stack() -> Iterator[StackResources]:
-    with mock_aws():
-        reset_clients()
-        reset_connections()
-        yield provision()
-    reset_clients()
-    reset_connections()
+    with fresh_stack() as resources:
+        yield resources
+
+
+@pytest.fixture
+def no_sleep(monkeypatch) -> list[float]:
+    """Throttle pauses are recorded instead of slept."""
+    from tests.support import handler_module
+
+    slept: list[float] = []
+    monkeypatch.setattr(handler_module("ingest").services, "sleep", slept.append)
+    return slept

@@ -4,8 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
 
 from ingestion.formats import RowError, detect_layout
+from ingestion.formats.clock import LONDON
 
 HH_COLUMNS = [f"HH{period:02d}" for period in range(1, 51)]
 LONG_DATETIME = detect_layout(["MPAN", "ReadDateTime", "ReadValue", "Unit", "ReadingType"], "hh")
@@ -254,3 +257,18 @@ def test_wide_fall_back_day_periods_3_and_5_are_both_1am_local_an_hour_apart():
 def test_wide_readings_in_summer_start_an_hour_before_the_wall_clock():
     (reading,) = WIDE.parse_row(wide_row("2025-07-01", ["1"]))
     assert (reading.start, reading.local_date) == (utc(2025, 6, 30, 23, 0), date(2025, 7, 1))
+
+
+@given(day=st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31)), slot=st.integers(0, 47))
+@example(day=date(2025, 3, 30), slot=4)
+@example(day=date(2025, 10, 26), slot=3)
+@example(day=date(2025, 10, 26), slot=4)
+def test_long_and_wide_agree_on_every_local_half_hour(day, slot):
+    wall_clock = f"{slot // 2:02d}:{slot % 2 * 30:02d}"
+    try:
+        long = at(f"{day} {wall_clock}")
+    except RowError:
+        assume(False)  # a time skipped when the clocks go forward
+    wide = WIDE.parse_row(wide_row(day.isoformat(), [""] * (long.period - 1) + ["1"]))[0]
+    assert (wide.start, wide.local_date, wide.period) == (long.start, long.local_date, long.period)
+    assert f"{long.start.astimezone(LONDON):%Y-%m-%d %H:%M}" == f"{day} {wall_clock}"

@@ -47,7 +47,8 @@ def test_row_error_describe_names_the_column_by_header_text_and_number():
 def test_row_error_keeps_message_and_column_apart():
     error = row_error(["M1", "2025-11-01", "lots"])
     assert (error.message, error.column, error.column_name) == (
-        "invalid reading value 'lots' (expected a number such as 12.5, without thousands separators or units)",
+        "invalid reading value 'lots' (expected a number such as 12.5, "
+        "without thousands separators or units)",
         3,
         "Reading",
     )

@@ -82,6 +82,10 @@ def test_anything_but_a_plain_decimal_number_is_an_invalid_value(text):
     assert error(value=text).message.startswith(f"invalid reading value '{text}' (expected a number")
 
 
+def test_a_value_with_more_digits_than_a_store_can_hold_is_an_error():
+    assert error(value="1" * 39).message.endswith("(more than 38 digits)")
+
+
 def test_an_empty_value_is_a_missing_reading_value():
     assert str(error(value="")) == "Reading (column 3): missing reading value"
 
@@ -130,7 +134,8 @@ def test_actual_manual_and_blank_flags_are_actual(flag):
 
 def test_an_unknown_flag_is_a_row_error_naming_the_allowed_values():
     assert str(error(flag="X")) == (
-        "Type (column 5): unknown actual/estimated flag 'X' (expected A, Actual, E, Estimated, M, Manual or blank)"
+        "Type (column 5): unknown actual/estimated flag 'X' "
+        "(expected A, Actual, E, Estimated, M, Manual or blank)"
     )
 
 

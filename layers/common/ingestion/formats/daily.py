@@ -12,10 +12,10 @@ class DailyLayout:
     __slots__ = ("_date", "_row", "_value")
     name = "daily"
 
-    def __init__(self, row: RowReader, date: Column, value: Column) -> None:
+    def __init__(self, row: RowReader, date_column: Column, value_column: Column) -> None:
         self._row = row
-        self._date = date
-        self._value = value
+        self._date = date_column
+        self._value = value_column
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
         row = self._row

@@ -25,16 +25,16 @@ class LongLayout:
         row: RowReader,
         value: Column,
         datetime_column: Column | None = None,
-        date: Column | None = None,
-        time: Column | None = None,
+        date_column: Column | None = None,
+        time_column: Column | None = None,
     ) -> None:
-        if datetime_column is None and (date is None or time is None):
+        if datetime_column is None and (date_column is None or time_column is None):
             raise ValueError("a long layout needs a datetime column, or both a date and a time column")
         self._row = row
         self._value = value
         self._datetime = datetime_column
-        self._date = date
-        self._time = time
+        self._date = date_column
+        self._time = time_column
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
         row = self._row
@@ -97,9 +97,9 @@ class WideLayout:
     __slots__ = ("_date", "_periods", "_row")
     name = "hh-wide"
 
-    def __init__(self, row: RowReader, date: Column, periods: Sequence[tuple[int, Column]]) -> None:
+    def __init__(self, row: RowReader, date_column: Column, periods: Sequence[tuple[int, Column]]) -> None:
         self._row = row
-        self._date = date
+        self._date = date_column
         self._periods = tuple(periods)
 
     def parse_row(self, cells: list[str]) -> list[Reading]:

@@ -22,6 +22,9 @@ MAX_METER_CHARS = 32
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 _MINUTES_PER_DAY = 24 * 60
+# DynamoDB numbers hold 38 significant digits; a longer reading is a mistake, caught here as a row error
+# rather than failing a whole write batch later.
+_MAX_DIGITS = 38
 
 # Powers of ten from a unit to kWh, by lowercased unit.
 _UNIT_SHIFTS = {"wh": -3, "kwh": 0, "mwh": 3}
@@ -202,7 +205,10 @@ def parse_number(text: str) -> Decimal | None:
             f"invalid reading value {quoted(value)} (expected a number such as 12.5, "
             "without thousands separators or units)"
         )
-    return Decimal(value)
+    number = Decimal(value)
+    if len(value) > _MAX_DIGITS // 2 and len(number.as_tuple().digits) > _MAX_DIGITS:
+        raise InvalidValue(f"invalid reading value {quoted(value)} (more than {_MAX_DIGITS} digits)")
+    return number
 
 
 def parse_unit(text: str, default_shift: int = 0) -> int:
