@@ -147,16 +147,24 @@ class QueueDriver:
     bodies: list[str] = field(default_factory=list)
 
     def drain(self, max_invocations: int = 10_000) -> int:
+        """Deliver until the queue is empty; fail if that takes more than max_invocations."""
+        if self.step(max_invocations):
+            raise AssertionError(f"queue not drained after {max_invocations} invocations")
+        return self.invocations
+
+    def step(self, deliveries: int) -> bool:
+        """Deliver at most this many messages; True if messages may remain."""
+        limit = self.invocations + deliveries
         sqs = boto3.client("sqs", region_name="eu-west-2")
         arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
-        while self.invocations < max_invocations:
+        while self.invocations < limit:
             got = sqs.receive_message(
                 QueueUrl=self.queue_url, MaxNumberOfMessages=1, AttributeNames=["ApproximateReceiveCount"]
             ).get("Messages", [])
             if not got:
-                return self.invocations
+                return False
             deliveries = 2 if self.duplicate_every_delivery else 1
             failed: set[str] = set()
             for _ in range(deliveries):
@@ -167,7 +175,7 @@ class QueueDriver:
             for m in got:
                 if m["MessageId"] not in failed:
                     sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
-        raise AssertionError(f"queue not drained after {max_invocations} invocations")
+        return True
 
 
 def hh_long_csv(rows: int, *, meters: int = 3, bad_every: int | None = None, start_day: int = 1) -> bytes:
