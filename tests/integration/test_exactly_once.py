@@ -23,8 +23,8 @@ def single_segment_run(body):
 
 
 def short_lived():
-    """A 60 s budget, 10 s gone at every look at the clock, 20 s safety margin: a few batches each."""
-    return FakeContext(ticking_budget(60_000, 10_000))
+    """A 40 s budget, 10 s gone at every look at the clock, 20 s safety margin: three batches each."""
+    return FakeContext(ticking_budget(40_000, 10_000))
 
 
 def counts(job):

@@ -100,6 +100,7 @@ class RowReader:
         self._start_line = start_line
         self._end = end_offset
         self.exhausted = False
+        self._rows = self._generate()  # one iteration, however often iter() is called
 
     @property
     def offset(self) -> int:
@@ -110,6 +111,9 @@ class RowReader:
         return self._start_line + self._feed.lines_read
 
     def __iter__(self) -> Iterator[RawRow]:
+        return self._rows
+
+    def _generate(self) -> Iterator[RawRow]:
         feed = self._feed
         while self._end is None or feed.offset < self._end:
             line = self.line

@@ -166,17 +166,22 @@ class _Segment:
         rows = iter(reader)
         expected = self.job.shards[self.message.shard].offset
         first_batch = True  # every segment makes progress, however little time it was given
+        upcoming = next(rows, None)  # one row of look-ahead: the last batch knows it is the last
         while True:
             if not first_batch and segment_should_stop(self.remaining_ms(), settings.segment_safety_ms):
                 self._continue_later(0)
                 return self.report
-            batch = list(islice(rows, self.job.throttle.batch_size))
-            final = reader.exhausted
+            batch = [] if upcoming is None else [upcoming, *islice(rows, self.job.throttle.batch_size - 1)]
+            upcoming = next(rows, None)
+            final = upcoming is None
             if final and not batch and self.job.processed_rows == 0 and self.note is None and layout:
                 self.note = "The file has a header row but no data rows."
-            if not self._commit(batch, layout, expected, reader, final):
+            # The cursor goes to the end of the batch's last row; at the end of the range, to where
+            # reading stopped (past any trailing blank lines).
+            end = (reader.offset, reader.line) if final else (batch[-1].end_offset, batch[-1].next_line)
+            if not self._commit(batch, layout, expected, end, final):
                 return self.report
-            expected = reader.offset
+            expected = end[0]
             first_batch = False
             if final:
                 self.report.outcome = Outcome.COMPLETED
@@ -193,7 +198,7 @@ class _Segment:
                 svc.sleep(pause.sleep_ms / 1000)
 
     def _commit(
-        self, batch: list[RawRow], layout: Layout | None, expected: int, reader: RowReader, final: bool
+        self, batch: list[RawRow], layout: Layout | None, expected: int, end: tuple[int, int], final: bool
     ) -> bool:
         readings, errors, imported = [], [], 0
         for row in batch:
@@ -215,14 +220,14 @@ class _Segment:
         room = max(0, MAX_ERROR_SAMPLES - job.failed_rows)
         samples = add_sample(
             list(job.samples),
-            Sample(now, job.processed_rows + len(batch), job.bytes_processed + reader.offset - expected),
+            Sample(now, job.processed_rows + len(batch), job.bytes_processed + end[0] - expected),
         )
         header, delimiter, layout_name = self.header or (None, None, None)
         commit = BatchCommit(
             shard=self.message.shard,
             expected_offset=expected,
-            end_offset=reader.offset,
-            next_line=reader.line,
+            end_offset=end[0],
+            next_line=end[1],
             processed=len(batch),
             imported=imported,
             failed=len(errors),
