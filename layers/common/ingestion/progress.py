@@ -35,8 +35,8 @@ class Progress:
 def add_sample(samples: list[Sample], new: Sample) -> list[Sample]:
     """Append a sample, keep one per SAMPLE_SPACING_S and only those inside the rate window."""
     kept = [s for s in samples if new.at - s.at <= RATE_WINDOW_S]
-    if len(kept) >= 2 and new.at - kept[-2].at < SAMPLE_SPACING_S:
-        kept[-1] = new  # thin: the newest replaces a too-close predecessor
+    if len(kept) >= 2 and kept[-1].at - kept[-2].at < SAMPLE_SPACING_S:
+        kept[-1] = new  # the newest is provisional until it is a full spacing from the one before
     else:
         kept.append(new)
     return kept
