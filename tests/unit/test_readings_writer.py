@@ -1,0 +1,72 @@
+"""BatchWriteItem rules that moto does not enforce: 25 items a call, no duplicate keys in a call,
+UnprocessedItems re-sent with growing, capped, jittered pauses."""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import pytest
+
+from ingestion.formats import Reading
+from ingestion.store.readings import MAX_ATTEMPTS, ReadingWriter, WriteThrottledError
+
+
+def reading(meter: str, minute: int, value: str = "1.5") -> Reading:
+    start = dt.datetime(2025, 11, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=30 * minute)
+    return Reading(meter, "hh", start, start.date(), minute + 1, Decimal(value), False)
+
+
+class FakeDynamoDB:
+    """Records each call; leaves the last `unprocess` items of the first `throttled_calls` calls."""
+
+    def __init__(self, throttled_calls: int = 0, unprocess: int = 0) -> None:
+        self.calls: list[list[dict]] = []
+        self.throttled_calls = throttled_calls
+        self.unprocess = unprocess
+
+    def batch_write_item(self, RequestItems):
+        ((table, requests),) = RequestItems.items()
+        keys = [(r["PutRequest"]["Item"]["meter"]["S"], r["PutRequest"]["Item"]["sk"]["S"]) for r in requests]
+        assert len(requests) <= 25 and len(set(keys)) == len(keys), "DynamoDB would reject this call"
+        self.calls.append(requests)
+        if len(self.calls) <= self.throttled_calls:
+            return {"UnprocessedItems": {table: requests[-self.unprocess :]}}
+        return {"UnprocessedItems": {}}
+
+
+def writer(fake, slept):
+    return ReadingWriter(table="readings", dynamodb=fake, sleep=slept.append, rng=random.Random(7))
+
+
+def test_readings_go_25_to_a_call_with_duplicate_keys_collapsed_last_wins():
+    fake, slept = FakeDynamoDB(), []
+    batch = [reading("M1", i) for i in range(60)] + [reading("M1", 3, "9.9")]
+
+    assert writer(fake, slept).upsert(batch, job_id="job-1", written_at="t") == 60
+    assert [len(c) for c in fake.calls] == [25, 25, 10]
+    values = {
+        r["PutRequest"]["Item"]["sk"]["S"]: r["PutRequest"]["Item"]["value_kwh"]["N"]
+        for c in fake.calls
+        for r in c
+    }
+    assert values["hh#2025-11-01T01:30Z"] == "9.9"
+    assert all(r["PutRequest"]["Item"]["job_id"]["S"] == "job-1" for c in fake.calls for r in c)
+    assert slept == []
+
+
+def test_unprocessed_items_are_sent_again_after_growing_jittered_pauses():
+    fake, slept = FakeDynamoDB(throttled_calls=3, unprocess=5), []
+
+    writer(fake, slept).upsert([reading("M1", i) for i in range(25)], job_id="j", written_at="t")
+
+    assert [len(c) for c in fake.calls] == [25, 5, 5, 5]
+    assert len(slept) == 3
+    assert all(0 <= s <= 0.05 * 2**i for i, s in enumerate(slept))
+
+
+def test_items_still_unprocessed_after_every_try_raise_a_transient_error():
+    fake, slept = FakeDynamoDB(throttled_calls=10**6, unprocess=1), []
+
+    with pytest.raises(WriteThrottledError):
+        writer(fake, slept).upsert([reading("M1", 0)], job_id="j", written_at="t")
+    assert len(fake.calls) == MAX_ATTEMPTS
