@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -31,6 +32,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> str:
         logger.error("dropping malformed ingest message", extra={"message_id": record.message_id})
         return "dropped"
     logger.append_keys(job_id=message.job_id, segment=message.segment)
+    started = time.monotonic()
     report = run_segment(message, lambda_context.get_remaining_time_in_millis, services)
     logger.info(
         "segment done",
@@ -42,7 +44,9 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> str:
         },
     )
     metrics.add_metric(name="RowsProcessed", unit=MetricUnit.Count, value=report.rows)
+    metrics.add_metric(name="RowsImported", unit=MetricUnit.Count, value=report.imported)
     metrics.add_metric(name="RowsFailed", unit=MetricUnit.Count, value=report.failed)
+    metrics.add_metric(name="SegmentDuration", unit=MetricUnit.Seconds, value=time.monotonic() - started)
     return report.outcome.value
 
 

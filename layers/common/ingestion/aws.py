@@ -11,13 +11,14 @@ from botocore.config import Config
 from ingestion.settings import get_settings
 
 # botocore's standard retry mode retries throttling and transient errors with jittered backoff.
-_RETRIES = {"mode": "standard", "max_attempts": 8}
+_RETRIES: Any = {"mode": "standard", "max_attempts": 8}
 
 
 @cache
 def client(service: str) -> Any:
     config = Config(retries=_RETRIES, signature_version="s3v4" if service == "s3" else None)
-    return boto3.client(service, region_name=get_settings().region, config=config)
+    # service is a runtime name, so no typed overload of boto3.client applies.
+    return boto3.client(service, region_name=get_settings().region, config=config)  # type: ignore[call-overload]
 
 
 def reset_clients() -> None:

@@ -21,7 +21,7 @@ from ingestion.formats import FileFormatError, Layout, RowError, detect_delimite
 from ingestion.models import MAX_ERROR_SAMPLES, IngestMessage, Job, JobStatus
 from ingestion.progress import Sample, add_sample
 from ingestion.settings import Settings, get_settings
-from ingestion.store.jobs import BatchCommit, JobRepository, StaleWriteError
+from ingestion.store.jobs import BatchCommit, HeaderInfo, JobRepository, StaleWriteError
 from ingestion.store.objects import ObjectStore
 from ingestion.store.queue import IngestQueue
 from ingestion.store.readings import ReadingWriter
@@ -126,7 +126,7 @@ class _Segment:
         self.remaining_ms = remaining_ms
         self.svc = svc
         self.report = SegmentReport(Outcome.CONTINUED)
-        self.header: tuple[tuple[str, ...], str, str] | None = None
+        self.header: HeaderInfo | None = None
         self.note: str | None = None
 
     def _open(self) -> tuple[RowReader, Layout | None]:
@@ -154,10 +154,10 @@ class _Segment:
         header_row = next(iter(reader), None)
         if header_row is None:
             self.note = "The file is empty: there was nothing to import."
-            self.header = ((), delimiter, "none")
+            self.header = HeaderInfo((), delimiter, "none")
             return reader, None
         layout = detect_layout(header_row.cells, job.format)
-        self.header = (tuple(header_row.cells), delimiter, layout.name)
+        self.header = HeaderInfo(tuple(header_row.cells), delimiter, layout.name)
         return reader, layout
 
     def run(self) -> SegmentReport:
@@ -222,7 +222,6 @@ class _Segment:
             list(job.samples),
             Sample(now, job.processed_rows + len(batch), job.bytes_processed + end[0] - expected),
         )
-        header, delimiter, layout_name = self.header or (None, None, None)
         commit = BatchCommit(
             shard=self.message.shard,
             expected_offset=expected,
@@ -236,9 +235,7 @@ class _Segment:
             final=final,
             now_iso=iso(now),
             samples=tuple(samples),
-            header=header,
-            delimiter=delimiter,
-            layout=layout_name,
+            header=self.header,
             note=self.note,
         )
         try:

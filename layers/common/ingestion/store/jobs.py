@@ -7,6 +7,7 @@ import binascii
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -40,10 +41,17 @@ class BatchCommit:
     final: bool
     now_iso: str
     samples: tuple[Sample, ...]
-    header: tuple[str, ...] | None = None
-    delimiter: str | None = None
-    layout: str | None = None
+    header: HeaderInfo | None = None  # set by the first commit of a job
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class HeaderInfo:
+    """What the first segment learnt from the header row; later segments parse with it."""
+
+    cells: tuple[str, ...]
+    delimiter: str
+    layout: str
 
 
 def _is_conditional_failure(exc: Exception) -> bool:
@@ -78,7 +86,7 @@ def _to_job(m: JobModel) -> Job:
             )
             for s in (m.shards or [])
         ),
-        header=None if m.header is None else tuple(m.header),
+        header=None if m.header is None else tuple(str(h) for h in m.header),
         delimiter=m.delimiter,
         layout=m.layout,
         processed_rows=int(m.processed_rows or 0),
@@ -89,7 +97,7 @@ def _to_job(m: JobModel) -> Job:
         total_rows_exact=bool(m.total_rows_exact),
         segments=int(m.segments or 0),
         redrives=int(m.redrives or 0),
-        errors=tuple(m.errors or ()),
+        errors=tuple(str(e) for e in (m.errors or ())),
         samples=tuple(Sample(float(s.at), int(s.rows), int(s.bytes)) for s in (m.samples or [])),
         started_at=m.started_at,
         completed_at=m.completed_at,
@@ -247,9 +255,9 @@ class JobRepository:
             actions.append(JobModel.errors.set(JobModel.errors.append(list(c.new_errors))))
         if c.header is not None:
             actions += [
-                JobModel.header.set(list(c.header)),
-                JobModel.delimiter.set(c.delimiter),
-                JobModel.layout.set(c.layout),
+                JobModel.header.set(cast(Any, list(c.header.cells))),
+                JobModel.delimiter.set(c.header.delimiter),
+                JobModel.layout.set(c.header.layout),
             ]
         if c.note is not None:
             actions.append(JobModel.note.set(c.note))
