@@ -52,7 +52,7 @@ deploy: build
 	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(BIN)/sam deploy --guided
 
 run: $(STAMP)
-	@echo "The local stack (make run) is not built yet: see issue 3 and the README."; exit 1
+	$(BIN)/python -m devstack $(RUN_ARGS)
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache
