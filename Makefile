@@ -19,11 +19,12 @@ help:
 	@echo "make build    - sam build"
 	@echo "make deploy   - sam build && sam deploy --guided"
 
-$(STAMP): requirements-dev.txt layers/common/requirements.txt
+$(STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "python3.12 not found on PATH or under pyenv"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON312) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .   # the csvimport command
 	@touch $@
 
 venv: $(STAMP)

@@ -180,6 +180,7 @@ class QueueDriver:
 
 def hh_long_csv(rows: int, *, meters: int = 3, bad_every: int | None = None, start_day: int = 1) -> bytes:
     """A half-hourly long-format file: `rows` data rows spread over `meters` meters, from November
+    (keep rows/meters under ~7,000 to stay clear of the March clock change)
     (no clock change). With bad_every=N, every Nth data row has a non-numeric value."""
     import datetime as dt
 

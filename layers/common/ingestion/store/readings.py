@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,6 +21,14 @@ MAX_ITEMS_PER_CALL = 25
 BACKOFF_BASE_S = 0.05
 BACKOFF_CAP_S = 5.0
 MAX_ATTEMPTS = 10
+
+
+CONCURRENT_CALLS = 4
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=CONCURRENT_CALLS, thread_name_prefix="batch-write")
 
 
 class WriteThrottledError(Exception):
@@ -66,8 +76,13 @@ class ReadingWriter:
         for r in readings:
             unique[(r.meter, r.key)] = r
         requests = [{"PutRequest": {"Item": _item(r, job_id, written_at)}} for r in unique.values()]
-        for i in range(0, len(requests), MAX_ITEMS_PER_CALL):
-            self._write_chunk(requests[i : i + MAX_ITEMS_PER_CALL])
+        chunks = [requests[i : i + MAX_ITEMS_PER_CALL] for i in range(0, len(requests), MAX_ITEMS_PER_CALL)]
+        if len(chunks) == 1:
+            self._write_chunk(chunks[0])
+        else:
+            # BatchWriteItem is latency-bound: a few calls in flight at once (distinct keys, so
+            # order between calls does not matter). list() re-raises the first failure.
+            list(_pool().map(self._write_chunk, chunks))
         return len(requests)
 
     def _write_chunk(self, requests: list[dict[str, Any]]) -> None:

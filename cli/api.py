@@ -1,0 +1,155 @@
+"""The HTTP API as the client sees it: one method per route, errors turned into two exceptions."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from cli.multipart import MultipartFileBody
+
+# (connect, read) seconds. The read timeout is per socket read, so long uploads are not cut short.
+TIMEOUT = (10.0, 120.0)
+USER_AGENT = "csvimport-cli/0.1"
+
+
+class ApiError(Exception):
+    """The API (or the upload target) answered with an error status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class ApiUnreachableError(Exception):
+    """Nothing usable came back from ``url``: refused, unresolvable, timed out, cut off."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"cannot reach {url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+def _reason(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.ConnectTimeout):
+        return "the connection timed out"
+    if isinstance(exc, requests.Timeout):
+        return "no answer in time"
+    if isinstance(exc, requests.ConnectionError):
+        text = str(exc)
+        if "refused" in text.lower():
+            return "connection refused"
+        if "name or service not known" in text.lower() or "nodename nor servname" in text.lower():
+            return "unknown host"
+        return "the connection failed"
+    return type(exc).__name__
+
+
+def _error_message(response: requests.Response) -> str:
+    """The API's JSON "message"; for S3's XML errors, its <Code> and <Message>; else the status."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"]
+    text = response.text or ""
+    code = re.search(r"<Code>(.*?)</Code>", text, re.S)
+    message = re.search(r"<Message>(.*?)</Message>", text, re.S)
+    if message:
+        return f"{code.group(1)}: {message.group(1)}" if code else message.group(1)
+    return f"HTTP {response.status_code} {response.reason or ''}".strip()
+
+
+class ApiClient:
+    """The import API at ``base_url``, called as the holder of ``token``."""
+
+    def __init__(self, base_url: str, token: str, session: requests.Session | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._session = session or requests.Session()
+        self._session.headers.update({"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT})
+
+    def absolute(self, url: str) -> str:
+        """The API's relative links (a job's status_url) as full URLs."""
+        return url if "://" in url else f"{self.base_url}/{url.lstrip('/')}"
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        try:
+            response = self._session.request(method, url, timeout=TIMEOUT, **kwargs)
+        except requests.RequestException as exc:
+            raise ApiUnreachableError(url.split("?")[0], _reason(exc)) from None
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, _error_message(response))
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = self._send(method, f"{self.base_url}{path}", **kwargs)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            message = f"the API at {self.base_url} did not answer with a JSON object"
+            raise ApiError(response.status_code, message)
+        return body
+
+    def create_direct_import(
+        self, path: Path, *, format: str, throttle: str | None, dry_run: bool
+    ) -> dict[str, Any]:
+        """POST /imports with the file as a text/csv body: 202 {job_id, status, status_url}."""
+        params = {"filename": path.name, "format": format, "dry_run": "true" if dry_run else "false"}
+        if throttle:
+            params["throttle"] = throttle
+        with path.open("rb") as body:  # requests streams an open file with its size as Content-Length
+            return self._json(
+                "POST", "/imports", params=params, data=body, headers={"Content-Type": "text/csv"}
+            )
+
+    def create_presigned_import(
+        self, *, filename: str, format: str, throttle: str | None, dry_run: bool, size: int
+    ) -> dict[str, Any]:
+        """POST /imports with JSON: 201 {job_id, status, status_url, upload: {url, fields}}."""
+        request: dict[str, Any] = {"filename": filename, "format": format, "dry_run": dry_run, "size": size}
+        if throttle:
+            request["throttle"] = throttle
+        return self._json("POST", "/imports", json=request)
+
+    def upload_file(self, upload: dict[str, Any], path: Path) -> None:
+        """POST the file to a presigned upload target: its fields first, the file last as "file"."""
+        body = MultipartFileBody(upload.get("fields") or {}, path)
+        try:
+            # No Authorization header: the presigned fields are the credentials, and S3 rejects both.
+            self._send(
+                "POST",
+                upload["url"],
+                data=body,
+                headers={"Content-Type": body.content_type, "Authorization": None},
+            )
+        finally:
+            body.close()
+
+    def get_job(self, job_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/imports/{quote(job_id, safe='')}")
+
+    def list_jobs(self, *, status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """The caller's jobs, newest first, following "next" until ``limit`` jobs are in hand."""
+        jobs: list[dict[str, Any]] = []
+        token: str | None = None
+        seen: set[str] = set()
+        while len(jobs) < limit:
+            params: dict[str, str | int] = {"limit": min(limit - len(jobs), 100)}
+            if status:
+                params["status"] = status
+            if token:
+                params["next"] = token
+            page = self._json("GET", "/imports", params=params)
+            jobs.extend(page.get("items") or [])
+            token = page.get("next")
+            if not token or token in seen:
+                break
+            seen.add(token)
+        return jobs[:limit]

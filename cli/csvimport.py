@@ -1,0 +1,417 @@
+"""csvimport: send meter-reading CSV files to the import service and follow their progress.
+
+    csvimport upload FILE [--format hh|daily|auto] [--throttle PRESET] [--dry-run] [--watch]
+    csvimport status JOB_ID [--watch]
+    csvimport list [--status S] [--limit N]
+
+Everything goes through the HTTP API in README.md; nothing here touches AWS directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from cli.api import ApiClient, ApiError, ApiUnreachableError
+from cli.formatting import fit, format_bytes, job_summary, jobs_table, progress_line
+
+PROG = "csvimport"
+DEFAULT_API = "http://127.0.0.1:3000"  # the local stack (make run)
+# Larger files go through a presigned POST: the API takes direct bodies up to this size.
+DIRECT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+POLL_INTERVAL_S = 2.0
+# Without a terminal, a watched job prints a line when its status changes, or at most this often.
+PLAIN_LINE_EVERY_S = 10.0
+# A watch rides out this many failed polls in a row (network blips, 5xx) before giving up.
+WATCH_RETRIES = 5
+
+# The API contract's values (README.md); the CLI is a client of the contract, not of the layer.
+FORMATS = ("auto", "hh", "daily")
+THROTTLES = ("small", "medium", "large", "very_large")
+STATUSES = ("awaiting_upload", "queued", "processing", "completed", "failed", "cancelled")
+
+EXIT_OK = 0
+EXIT_JOB_FAILED = 1
+EXIT_ERROR = 2
+EXIT_UNREACHABLE = 3
+EXIT_INTERRUPTED = 130
+EXIT_BY_FINAL_STATUS = {"completed": EXIT_OK, "failed": EXIT_JOB_FAILED, "cancelled": EXIT_JOB_FAILED}
+
+
+class UsageError(Exception):
+    """The command cannot run as given (a missing file, say): exit status 2."""
+
+
+@dataclass
+class Runtime:
+    """What the commands touch outside themselves; tests pass their own."""
+
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    columns: Callable[[], int] = lambda: shutil.get_terminal_size().columns
+
+    def out(self, text: str = "") -> None:
+        print(text, file=self.stdout)
+
+    def err(self, text: str) -> None:
+        print(text, file=self.stderr)
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """The global options' defaults, read once from the environment."""
+
+    api: str
+    token: str
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Defaults:
+        user = environ.get("USER") or _login_name()
+        return cls(
+            api=environ.get("CSVIMPORT_API") or DEFAULT_API,
+            token=environ.get("CSVIMPORT_TOKEN") or f"dev:{user}",
+        )
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no USER/LOGNAME and no passwd entry (some containers)
+        return "dev"
+
+
+# ---- watching -----------------------------------------------------------------------------------
+
+
+class ProgressDisplay:
+    """A watched job's progress: one line redrawn in place on a terminal, plain lines otherwise."""
+
+    def __init__(self, rt: Runtime, *, every: float = PLAIN_LINE_EVERY_S) -> None:
+        self._rt = rt
+        self._tty = rt.stdout.isatty()
+        self._every = every
+        self._drawn = 0
+        self._printed: tuple[str | None, str, float] | None = None  # status, line, when
+
+    def show(self, job: dict[str, Any]) -> None:
+        line = progress_line(job)
+        out = self._rt.stdout
+        if self._tty:
+            line = fit(line, self._rt.columns())
+            out.write("\r" + line + " " * max(0, self._drawn - len(line)))
+            out.flush()
+            self._drawn = len(line)
+            return
+        status, now = job.get("status"), self._rt.clock()
+        last = self._printed
+        if last is None or status != last[0] or (line != last[1] and now - last[2] >= self._every):
+            out.write(line + "\n")
+            out.flush()
+            self._printed = (status, line, now)
+
+    def close(self) -> None:
+        if self._tty and self._drawn:
+            self._rt.stdout.write("\n")
+            self._drawn = 0
+
+
+def _transient(exc: Exception) -> bool:
+    return isinstance(exc, ApiUnreachableError) or (
+        isinstance(exc, ApiError) and (exc.status >= 500 or exc.status == 429)
+    )
+
+
+def watch_job(client: ApiClient, job_id: str, rt: Runtime, interval: float) -> dict[str, Any]:
+    """Poll the job every ``interval`` seconds, showing its progress, until it has finished."""
+    display = ProgressDisplay(rt)
+    failures = 0
+    try:
+        while True:
+            try:
+                job = client.get_job(job_id)
+            except (ApiError, ApiUnreachableError) as exc:
+                failures += 1
+                if not _transient(exc) or failures > WATCH_RETRIES:
+                    raise
+                rt.sleep(interval)
+                continue
+            failures = 0
+            display.show(job)
+            if job.get("status") in EXIT_BY_FINAL_STATUS:
+                return job
+            rt.sleep(interval)
+    finally:
+        display.close()
+
+
+def _watch_and_report(client: ApiClient, job_id: str, interval: float, rt: Runtime, prog: str) -> int:
+    try:
+        job = watch_job(client, job_id, rt, interval)
+    except KeyboardInterrupt:
+        rt.err(f"Stopped watching; the import goes on. Follow it again with: {prog} status {job_id} --watch")
+        return EXIT_INTERRUPTED
+    rt.out()
+    rt.out(job_summary(job))
+    return EXIT_BY_FINAL_STATUS[job["status"]]
+
+
+# ---- commands -----------------------------------------------------------------------------------
+
+
+def _readable_size(path: Path) -> int:
+    try:
+        with path.open("rb"):
+            pass
+        size = path.stat().st_size
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory, not a CSV file") from None
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if size == 0:
+        raise UsageError(f"{path} is empty: there is nothing to import")
+    return size
+
+
+def _created_job_id(created: dict[str, Any]) -> str:
+    job_id = created.get("job_id")
+    if not isinstance(job_id, str) or not job_id:
+        raise ApiError(200, "the API's answer has no job_id")
+    return job_id
+
+
+def cmd_upload(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
+    path = Path(args.file)
+    size = _readable_size(path)
+    options = {"format": args.format, "throttle": args.throttle, "dry_run": args.dry_run}
+    if args.presigned or size > DIRECT_UPLOAD_MAX_BYTES:
+        created = client.create_presigned_import(filename=path.name, size=size, **options)
+        job_id = _created_job_id(created)
+        upload = created.get("upload")
+        if not isinstance(upload, dict) or not upload.get("url"):
+            raise ApiError(201, "the API's answer has no upload target (upload.url)")
+        try:
+            client.upload_file(upload, path)
+        except (ApiError, ApiUnreachableError):
+            rt.err(f"Job {job_id} was created but its file did not arrive: it fails when the link expires.")
+            raise
+        how = "through a presigned upload"
+        status = "uploaded; the import starts when storage reports the file"
+    else:
+        created = client.create_direct_import(path, **options)
+        job_id = _created_job_id(created)
+        how = "directly"
+        status = str(created.get("status", "?"))
+    rt.out(f"Sent {path.name} ({format_bytes(size)}) {how}{' as a dry run' if args.dry_run else ''}.")
+    rt.out(f"Job:         {job_id}")
+    rt.out(f"Status:      {status}")
+    rt.out(f"Status URL:  {client.absolute(created.get('status_url') or f'/imports/{job_id}')}")
+    if not args.watch:
+        rt.out(f"Follow it with: {args.prog} status {job_id} --watch")
+        return EXIT_OK
+    rt.out()
+    return _watch_and_report(client, job_id, args.interval, rt, args.prog)
+
+
+def cmd_status(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
+    if args.watch:
+        return _watch_and_report(client, args.job_id, args.interval, rt, args.prog)
+    rt.out(job_summary(client.get_job(args.job_id)))
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
+    jobs = client.list_jobs(status=args.status, limit=args.limit)
+    if not jobs:
+        rt.out("No import jobs" + (f" with status {args.status}." if args.status else "."))
+        return EXIT_OK
+    rt.out(jobs_table(jobs))
+    return EXIT_OK
+
+
+# ---- command line -------------------------------------------------------------------------------
+
+
+def _api_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
+    return text.rstrip("/")
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
+
+
+EPILOG = """\
+examples:
+  %(prog)s upload readings.csv --watch
+  %(prog)s upload big.csv --format hh --throttle medium
+  %(prog)s status 3f0c2a4e-... --watch
+  %(prog)s list --status failed --limit 50
+
+The API and token come from --api/--token, else CSVIMPORT_API/CSVIMPORT_TOKEN, else the local
+stack (http://127.0.0.1:3000) as dev:$USER.
+
+exit status:
+  0  done: the job completed (or, without --watch, the request succeeded)
+  1  the watched job ended failed or cancelled
+  2  a usage error, or the API refused the request (its message goes to stderr)
+  3  the API (or the upload target) could not be reached
+"""
+
+
+def _add_connection_options(parser: argparse.ArgumentParser, defaults: Defaults | None) -> None:
+    """--api and --token. The subcommands take them too (as SUPPRESS, so they only override)."""
+    group = parser.add_argument_group("connection")
+    group.add_argument(
+        "--api",
+        metavar="URL",
+        type=_api_url,
+        default=defaults.api if defaults else argparse.SUPPRESS,
+        help=f"the API's base URL (default: $CSVIMPORT_API, else the local stack at {DEFAULT_API})",
+    )
+    group.add_argument(
+        "--token",
+        metavar="TOKEN",
+        default=defaults.token if defaults else argparse.SUPPRESS,
+        help="bearer token (default: $CSVIMPORT_TOKEN, else dev:$USER, which the local stack accepts)",
+    )
+
+
+def _add_watch_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="show live progress until the job completes, fails or is cancelled, then its summary",
+    )
+    parser.add_argument(
+        "--interval",
+        metavar="SECONDS",
+        type=_positive_seconds,
+        default=POLL_INTERVAL_S,
+        help=f"seconds between polls with --watch (default: {POLL_INTERVAL_S:g})",
+    )
+
+
+def build_parser(defaults: Defaults, prog: str = PROG) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Import energy-meter CSV files through the CSV import service, and follow the imports.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_connection_options(parser, defaults)
+    common = argparse.ArgumentParser(add_help=False)
+    _add_connection_options(common, None)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    upload = commands.add_parser(
+        "upload",
+        parents=[common],
+        help="import a CSV file",
+        description=(
+            "Import a CSV file. Files up to 5 MB are sent in the request; larger ones (or any, with "
+            "--presigned) are uploaded to storage through a presigned POST, streamed from disk."
+        ),
+    )
+    upload.add_argument("file", metavar="FILE", help="the CSV file")
+    upload.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="auto",
+        help="hh: half-hourly readings, daily: daily readings, auto: decide from the header (default)",
+    )
+    upload.add_argument(
+        "--throttle",
+        choices=THROTTLES,
+        help="pace the import: small (no pause), medium (100 rows/100 ms), large (50/200 ms), "
+        "very_large (25/300 ms); default: the service's",
+    )
+    upload.add_argument(
+        "--dry-run", action="store_true", help="validate every row and report errors, but write nothing"
+    )
+    upload.add_argument(
+        "--presigned", action="store_true", help="use the presigned upload even for a file under 5 MB"
+    )
+    _add_watch_options(upload)
+    upload.set_defaults(run=cmd_upload)
+
+    status = commands.add_parser(
+        "status",
+        parents=[common],
+        help="show a job's progress and errors",
+        description="Show a job: status, progress, rows, speed, ETA, success rate and its first errors.",
+    )
+    status.add_argument("job_id", metavar="JOB_ID")
+    _add_watch_options(status)
+    status.set_defaults(run=cmd_status)
+
+    listing = commands.add_parser(
+        "list",
+        parents=[common],
+        help="list your jobs, newest first",
+        description="List your import jobs, newest first.",
+    )
+    listing.add_argument("--status", choices=STATUSES, help="only jobs with this status")
+    listing.add_argument(
+        "--limit", metavar="N", type=_positive_int, default=20, help="show at most N jobs (default: 20)"
+    )
+    listing.set_defaults(run=cmd_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None, prog: str = PROG) -> int:
+    """Run one csvimport command; returns the exit status."""
+    rt = runtime or Runtime()
+    parser = build_parser(Defaults.from_environ(rt.environ), prog)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a usage error (2), already printed by argparse
+        return stop.code if isinstance(stop.code, int) else EXIT_ERROR
+    args.prog = prog
+    client = ApiClient(args.api, args.token)
+    try:
+        code: int = args.run(args, client, rt)
+        return code
+    except UsageError as exc:
+        rt.err(f"{prog}: error: {exc}")
+        return EXIT_ERROR
+    except ApiError as exc:
+        rt.err(f"{prog}: error: {exc.message} (HTTP {exc.status})")
+        if exc.status in (401, 403):
+            rt.err("Check --token or CSVIMPORT_TOKEN (the local stack takes dev:<user>).")
+        return EXIT_ERROR
+    except ApiUnreachableError as exc:
+        rt.err(f"{prog}: error: cannot reach {exc.url}: {exc.reason}")
+        if exc.url.startswith(client.base_url):
+            rt.err("Is the service running there (make run for the local stack)? Choose another with --api.")
+        return EXIT_UNREACHABLE
+    except KeyboardInterrupt:
+        rt.err("Interrupted.")
+        return EXIT_INTERRUPTED

@@ -1,0 +1,218 @@
+"""Text for the terminal: numbers, durations, the progress bar, the job summary, the jobs table.
+
+Pure functions of a job (the API's JSON) and their other arguments, so they are tested directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+BAR_WIDTH = 24
+MAX_ERRORS_SHOWN = 10
+MISSING = "-"
+
+
+def format_count(value: int | None) -> str:
+    return MISSING if value is None else f"{value:,}"
+
+
+def format_total(total: int | None, exact: bool) -> str:
+    """The total row count; "~N" while it is still an estimate, "?" before there is one."""
+    if total is None:
+        return "?"
+    return f"{total:,}" if exact else f"~{total:,}"
+
+
+def format_duration(seconds: float | None) -> str:
+    """45s, 2m 05s, 1h 02m, 3d 04h: two units at most, the way an ETA is read."""
+    if seconds is None:
+        return "?"
+    whole = max(0, round(seconds))
+    minutes, secs = divmod(whole, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d {hours:02d}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def format_rate(rows_per_sec: float | None) -> str:
+    if rows_per_sec is None:
+        return f"{MISSING} rows/s"
+    if rows_per_sec < 10:
+        return f"{rows_per_sec:.1f} rows/s"
+    return f"{round(rows_per_sec):,} rows/s"
+
+
+def format_percent(percent: float | None) -> str:
+    return "?" if percent is None else f"{percent:.1f}%"
+
+
+def format_ratio(ratio: float | None) -> str:
+    """success_rate (imported / processed, 0..1) as a percentage."""
+    return MISSING if ratio is None else f"{100 * ratio:.1f}%"
+
+
+def format_bytes(size: int | None) -> str:
+    if size is None:
+        return "?"
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{size:,} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def format_timestamp(text: str | None) -> str:
+    """The API's ISO 8601 UTC instant as "2024-05-01 10:00:00 UTC"; anything else unchanged."""
+    if not text:
+        return MISSING
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if instant.tzinfo is not None:
+        instant = instant.astimezone(UTC)
+    return instant.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def elapsed_seconds(start: str | None, end: str | None) -> float | None:
+    """Seconds between two of the API's timestamps, None when either is missing or unreadable."""
+    if not start or not end:
+        return None
+    try:
+        return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    except (TypeError, ValueError):  # TypeError: one has a time zone and the other not
+        return None
+
+
+def progress_bar(percent: float | None, width: int = BAR_WIDTH) -> str:
+    """[#########---------------]: ASCII, so it prints on any terminal encoding."""
+    share = min(max((percent or 0.0) / 100.0, 0.0), 1.0)
+    filled = int(share * width)
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+def progress_line(job: dict[str, Any], width: int = BAR_WIDTH) -> str:
+    """One line for a job being watched: bar, percent, rows, rate, ETA and status."""
+    rows = f"{format_count(job.get('processed_rows') or 0)}/"
+    rows += format_total(job.get("total_rows"), bool(job.get("total_rows_exact")))
+    parts = [
+        progress_bar(job.get("percent"), width),
+        f"{format_percent(job.get('percent')):>6}",
+        f"{rows} rows",
+        format_rate(job.get("rows_per_sec")),
+        f"ETA {format_duration(job.get('eta_seconds'))}",
+        str(job.get("status", "?")),
+    ]
+    return "  ".join(parts)
+
+
+def fit(line: str, columns: int) -> str:
+    """Cut a line short of the terminal width, so a redrawn line never wraps onto a second one."""
+    return line if len(line) < columns else line[: max(columns - 1, 0)]
+
+
+def _throttle_text(throttle: dict[str, Any] | None) -> str:
+    if not throttle:
+        return MISSING
+    batch, delay = format_count(throttle.get("batch_size")), throttle.get("delay_ms", 0)
+    detail = f"{batch} rows per batch, {delay} ms pause"
+    return f"{throttle['preset']} ({detail})" if throttle.get("preset") else detail
+
+
+def job_summary(job: dict[str, Any], max_errors: int = MAX_ERRORS_SHOWN) -> str:
+    """The job, the way ``csvimport status`` prints it."""
+    total = format_total(job.get("total_rows"), bool(job.get("total_rows_exact")))
+    kind = job.get("format") or MISSING
+    if job.get("layout"):
+        kind += f" (layout {job['layout']})"
+    if job.get("dry_run"):
+        kind += ", dry run: nothing is written"
+    rows = (
+        f"{format_count(job.get('processed_rows'))} processed of {total}: "
+        f"{format_count(job.get('imported_rows'))} imported, {format_count(job.get('failed_rows'))} failed"
+    )
+    pairs: list[tuple[str, str]] = [
+        ("Job", str(job.get("job_id", MISSING))),
+        ("File", f"{job.get('filename') or MISSING} ({format_bytes(job.get('bytes_total'))})"),
+        ("Format", kind),
+        ("Status", str(job.get("status", MISSING))),
+        ("Progress", f"{format_percent(job.get('percent'))} {progress_bar(job.get('percent'))}"),
+        ("Rows", rows),
+        ("Readings", format_count(job.get("readings_written"))),
+        ("Speed", format_rate(job.get("rows_per_sec"))),
+    ]
+    if not job.get("completed_at"):  # an ended job has nothing left to estimate
+        pairs.append(("ETA", format_duration(job.get("eta_seconds"))))
+    pairs += [
+        ("Success rate", format_ratio(job.get("success_rate"))),
+        ("Throttle", _throttle_text(job.get("throttle"))),
+        ("Created", format_timestamp(job.get("created_at"))),
+        ("Started", format_timestamp(job.get("started_at"))),
+    ]
+    if job.get("completed_at"):
+        took = elapsed_seconds(job.get("started_at"), job.get("completed_at"))
+        ended = format_timestamp(job["completed_at"])
+        pairs.append(("Ended", ended if took is None else f"{ended} (took {format_duration(took)})"))
+    if job.get("error_message"):
+        pairs.append(("Error", str(job["error_message"])))
+    if job.get("note"):
+        pairs.append(("Note", str(job["note"])))
+    label_width = max(len(label) for label, _ in pairs) + 2
+    lines = [f"{label + ':':<{label_width}}{value}" for label, value in pairs]
+    errors = [str(e) for e in job.get("errors") or []]
+    if errors:
+        failed = job.get("failed_rows") or 0
+        shown = errors[:max_errors]
+        more = max(failed, len(errors)) - len(shown)
+        lines.append("")
+        lines.append(f"First {len(shown)} row errors:" if more > 0 else "Row errors:")
+        lines.extend(f"  {error}" for error in shown)
+        if more > 0:
+            lines.append(f"  ... and {more:,} more")
+    return "\n".join(lines)
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns two spaces apart, a header row and a rule under it."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(f"{cell:<{w}}" for cell, w in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+JOB_COLUMNS = ("JOB ID", "FILE", "STATUS", "PROGRESS", "ROWS", "FAILED", "CREATED (UTC)")
+
+
+def jobs_table(jobs: Sequence[dict[str, Any]], filename_width: int = 32) -> str:
+    """The ``csvimport list`` table, one job a row in the order given (the API's: newest first)."""
+    rows = [
+        [
+            str(job.get("job_id", MISSING)),
+            _shorten(str(job.get("filename") or MISSING), filename_width),
+            str(job.get("status", MISSING)) + (" (dry run)" if job.get("dry_run") else ""),
+            format_percent(job.get("percent")),
+            f"{format_count(job.get('processed_rows'))}/"
+            f"{format_total(job.get('total_rows'), bool(job.get('total_rows_exact')))}",
+            format_count(job.get("failed_rows")),
+            format_timestamp(job.get("created_at")).removesuffix(" UTC"),
+        ]
+        for job in jobs
+    ]
+    return render_table(JOB_COLUMNS, rows)
