@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # sam build looks for python3.12 on PATH.
 SAM_PATH := $(dir $(PYTHON312)):$(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv test unit integration lint validate build deploy run clean
+.PHONY: help venv test unit integration e2e lint validate build deploy run clean openapi
 
 help:
 	@echo "make run      - the whole service locally (see README)"
@@ -30,13 +30,23 @@ $(STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml
 venv: $(STAMP)
 
 test: $(STAMP) lint validate
+	@scripts/ensure-chromium
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
 integration: $(STAMP)
-	$(BIN)/python -m pytest tests/integration
+	$(BIN)/python -m pytest tests/integration tests/cli
+
+e2e: $(STAMP)
+	@scripts/ensure-chromium
+	$(BIN)/python -m pytest tests/e2e
+
+# The OpenAPI document is generated from the handlers and committed (tests/integration/test_openapi.py
+# fails when it is stale).
+openapi: $(STAMP)
+	PYTHONPATH=layers/common $(BIN)/python -m devstack.openapi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

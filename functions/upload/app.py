@@ -22,6 +22,7 @@ from ingestion.imports import (
 )
 from ingestion.ingest import IngestServices
 from ingestion.models import CreateImportRequest, DirectImportParams, as_throttle
+from ingestion.schemas import AcceptedImport, CreatedImport, JobView, error_responses
 from ingestion.views import job_view, status_url
 
 logger = Logger()
@@ -40,7 +41,28 @@ def _body_bytes() -> bytes:
     return base64.b64decode(event.body) if event.is_base64_encoded else event.body.encode("utf-8")
 
 
-@app.post("/imports")
+@app.post(
+    "/imports",
+    summary="Create an import",
+    description=(
+        "With a JSON body: create a job awaiting its file and get a presigned S3 POST for it (201). "
+        "With a text/csv body of up to 5 MB: store it and queue the job (202), or with mode=sync "
+        "import a file under 5,000 rows inside the request (200)."
+    ),
+    responses={
+        200: {"description": "imported (mode=sync)", "content": {"application/json": {"model": JobView}}},
+        201: {
+            "description": "job created; upload the file",
+            "content": {"application/json": {"model": CreatedImport}},
+        },
+        202: {
+            "description": "file stored, job queued",
+            "content": {"application/json": {"model": AcceptedImport}},
+        },
+        **error_responses(400, 401, 413, 422),
+    },
+    status_code=201,
+)
 def create_import() -> Response[dict[str, Any]]:
     caller = caller_of(app)
     content_type = (app.current_event.headers.get("content-type") or "").split(";")[0].strip().lower()

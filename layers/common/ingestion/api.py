@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from ingestion.errors import (
@@ -68,6 +69,19 @@ def error_response(status: HTTPStatus, message: str, **extra: Any) -> Response[d
     )
 
 
+def _bad_request(errors: list[Any]) -> Response[dict[str, Any]]:
+    """A 400 that names each field that is wrong (query parameters and bodies alike)."""
+    problems = [
+        {
+            "field": ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "body")) or "body",
+            "message": str(err.get("msg", "invalid")),
+        }
+        for err in errors
+    ]
+    summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    return error_response(HTTPStatus.BAD_REQUEST, f"invalid request: {summary}", details=problems)
+
+
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     """One place maps domain errors to HTTP answers, by type. Never a stack trace."""
 
@@ -81,12 +95,11 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.exception_handler(ValidationError)
     def _invalid_body(exc: ValidationError) -> Response[dict[str, Any]]:
-        problems = [
-            {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
-            for err in exc.errors(include_url=False, include_input=False)
-        ]
-        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        return error_response(HTTPStatus.BAD_REQUEST, f"invalid request: {summary}", details=problems)
+        return _bad_request(exc.errors(include_url=False, include_input=False))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_parameters(exc: RequestValidationError) -> Response[dict[str, Any]]:
+        return _bad_request(list(exc.errors()))
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[dict[str, Any]]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from ingestion.aws import client

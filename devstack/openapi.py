@@ -1,0 +1,113 @@
+"""Build the OpenAPI document of the whole API from the handlers themselves.
+
+Each function's Powertools resolver describes its own routes (from their signatures and response
+models); this merges the two into one document, adds what a resolver cannot see (POST /imports
+takes either a JSON body or a CSV body with query options) and the JWT security scheme. The result
+is committed as functions/status/openapi.json, which the status function serves at /openapi.json;
+tests/integration/test_openapi.py fails when it is out of date (`make openapi` rewrites it)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENT = ROOT / "functions" / "status" / "openapi.json"
+TITLE = "CSV import service"
+VERSION = "1.0.0"
+PLACEHOLDER_ENV = {
+    "JOBS_TABLE": "jobs",
+    "READINGS_TABLE": "readings",
+    "UPLOAD_BUCKET": "bucket",
+    "INGEST_QUEUE_URL": "https://sqs.invalid/queue",
+    "AWS_REGION": "eu-west-2",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+
+def _app(function: str) -> Any:
+    path = ROOT / "functions" / function / "app.py"
+    spec = importlib.util.spec_from_file_location(f"{function}_openapi_app", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.app
+
+
+def _direct_upload_parameters() -> list[dict[str, Any]]:
+    from ingestion.models import DirectImportParams
+
+    schema = DirectImportParams.model_json_schema()
+    required = set(schema.get("required", []))
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": ("required with a text/csv body" if name in required else "with a text/csv body"),
+            "schema": prop,
+        }
+        for name, prop in schema["properties"].items()
+    ]
+
+
+def build_document() -> dict[str, Any]:
+    for key, value in PLACEHOLDER_ENV.items():
+        os.environ.setdefault(key, value)
+    from ingestion.models import CreateImportRequest
+
+    documents = [
+        json.loads(_app(name).get_openapi_json_schema(title=TITLE, version=VERSION)) for name in ("upload", "status")
+    ]
+    merged: dict[str, Any] = {
+        "openapi": documents[0]["openapi"],
+        "info": {
+            "title": TITLE,
+            "version": VERSION,
+            "description": "Upload energy-meter CSV files and follow their import. Every route needs a bearer "
+            "token (a JWT; locally `dev:<user>`); a caller sees only their own jobs.",
+        },
+        "paths": {},
+        "components": {"schemas": {}},
+    }
+    for document in documents:
+        for path, operations in document.get("paths", {}).items():
+            merged["paths"].setdefault(path, {}).update(operations)
+        merged["components"]["schemas"].update(document.get("components", {}).get("schemas", {}))
+
+    create = merged["paths"]["/imports"]["post"]
+    request_schema = CreateImportRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in request_schema.pop("$defs", {}).items():
+        merged["components"]["schemas"].setdefault(name, definition)
+    merged["components"]["schemas"]["CreateImportRequest"] = request_schema
+    create["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/CreateImportRequest"}},
+            "text/csv": {"schema": {"type": "string", "maxLength": 5 * 1024 * 1024}},
+        },
+    }
+    create["parameters"] = _direct_upload_parameters()
+    merged["components"]["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    }
+    merged["security"] = [{"bearer": []}]
+    return merged
+
+
+def render() -> str:
+    return json.dumps(build_document(), indent=2, sort_keys=True) + "\n"
+
+
+def main() -> int:
+    DOCUMENT.write_text(render())
+    print(f"wrote {DOCUMENT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

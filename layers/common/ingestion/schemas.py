@@ -1,0 +1,93 @@
+"""The API's response bodies as pydantic models: the routes declare them, so Powertools validates
+what goes out and the OpenAPI document describes exactly that."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ingestion.models import JobStatus
+
+
+class ThrottleView(BaseModel):
+    batch_size: int = Field(description="rows per batch")
+    delay_ms: int = Field(description="pause after each batch, in milliseconds")
+    preset: str | None = Field(description="the preset it came from, if any")
+
+
+class JobView(BaseModel):
+    """An import job and its progress."""
+
+    job_id: str
+    filename: str = Field(description="the name the client gave the file (never used as a storage key)")
+    format: str = Field(description="the requested format: hh, daily or auto")
+    layout: str | None = Field(description="the layout found in the header: hh-long, hh-wide or daily")
+    dry_run: bool
+    status: JobStatus
+    total_rows: int | None = Field(description="data rows in the file: estimated until total_rows_exact")
+    total_rows_exact: bool
+    processed_rows: int
+    imported_rows: int
+    failed_rows: int
+    readings_written: int = Field(description="readings upserted (a wide row holds up to 50)")
+    bytes_total: int | None
+    bytes_processed: int
+    percent: float = Field(ge=0, le=100)
+    rows_per_sec: float | None = Field(
+        description="over the last minute while running; the average when done"
+    )
+    eta_seconds: int | None
+    success_rate: float | None = Field(description="imported_rows / processed_rows")
+    throttle: ThrottleView
+    segments: int = Field(description="ingest invocations so far")
+    created_at: str
+    started_at: str | None
+    updated_at: str
+    completed_at: str | None
+    error_message: str | None = Field(description="why the job failed, in words a person can act on")
+    note: str | None
+    errors: list[str] = Field(description='the first 50 row errors, "Row N: ..." with N the file line')
+    status_url: str
+
+
+class JobPage(BaseModel):
+    items: list[JobView]
+    next: str | None = Field(description="pass as ?next= for the following page; null on the last")
+
+
+class UploadForm(BaseModel):
+    url: str = Field(description="POST the file here as multipart/form-data")
+    fields: dict[str, str] = Field(description="form fields to send first, before the file")
+
+
+class AcceptedImport(BaseModel):
+    job_id: str
+    status: JobStatus
+    status_url: str
+
+
+class CreatedImport(AcceptedImport):
+    upload: UploadForm
+
+
+class ErrorBody(BaseModel):
+    message: str = Field(description="what is wrong, for a person")
+    error: str | None = Field(default=None, description="the HTTP status phrase")
+    details: list[dict[str, Any]] | None = None
+
+
+def error_responses(*codes: int) -> dict[int, dict[str, Any]]:
+    """OpenAPI response entries for error codes, all with the ErrorBody shape."""
+    descriptions = {
+        400: "the request is malformed",
+        401: "no valid token",
+        404: "no such job, or not the caller's",
+        409: "the job's state does not allow this",
+        413: "the file is too large for this way of uploading",
+        422: "the file cannot be handled this way",
+    }
+    return {
+        code: {"description": descriptions[code], "content": {"application/json": {"model": ErrorBody}}}
+        for code in codes
+    }

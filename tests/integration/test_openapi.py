@@ -1,0 +1,26 @@
+"""The committed OpenAPI document is the one the handlers produce, and the API serves it."""
+
+import json
+
+from devstack.openapi import DOCUMENT, render
+from tests.support import call, http_event
+
+
+def test_the_committed_document_is_current():
+    assert DOCUMENT.read_text() == render(), "functions/status/openapi.json is out of date: run `make openapi`"
+
+
+def test_the_document_describes_every_api_route_with_its_answers():
+    document = json.loads(DOCUMENT.read_text())
+    operations = {(path, method) for path, ops in document["paths"].items() for method in ops}
+    assert operations == {("/imports", "post"), ("/imports", "get"), ("/imports/{job_id}", "get")}
+    create = document["paths"]["/imports"]["post"]
+    assert set(create["requestBody"]["content"]) == {"application/json", "text/csv"}
+    assert {"200", "201", "202", "400", "401", "413", "422"} <= set(create["responses"])
+    assert document["security"] == [{"bearer": []}]
+
+
+def test_the_status_function_serves_it_without_a_token(stack):
+    response = call("status", http_event("GET", "/openapi.json", user=None))
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == json.loads(DOCUMENT.read_text())
