@@ -202,4 +202,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers[name.lower()] = ",".join(str(v) for v in values)
         self._answer(int(result["statusCode"]), body, headers)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
+    def __getattr__(self, name: str) -> Any:
+        # Every method reaches the routes, as at API Gateway: an undeclared one is answered 404.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)

@@ -4,7 +4,6 @@ source for the ingest function against moto's queue."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,10 +13,11 @@ from typing import Any
 
 import boto3
 
+from devstack.handlers import load_handler_module
+
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = Path(__file__).resolve().parent / "events"
 SAMPLES = ROOT.parent / "shared" / "samples" / "original"
-_modules: dict[str, ModuleType] = {}
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -25,15 +25,8 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def handler_module(function: str) -> ModuleType:
-    """functions/<function>/app.py, loaded once under a unique name (each folder has an app.py)."""
-    if function not in _modules:
-        path = ROOT / "functions" / function / "app.py"
-        spec = importlib.util.spec_from_file_location(f"{function}_app", path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        _modules[function] = module
-    return _modules[function]
+    """functions/<function>/app.py, imported as Lambda imports it (see devstack.handlers)."""
+    return load_handler_module(function)
 
 
 @dataclass

@@ -1,15 +1,19 @@
-"""Status function: the caller's jobs and their progress."""
+"""Status function: the caller's jobs and their progress, the web pages, the OpenAPI document."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+import pages
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ingestion.api import caller_of, register_error_handlers
-from ingestion.status import get_job, list_jobs
+from ingestion.models import JobStatus
+from ingestion.schemas import JobPage, JobView, error_responses
+from ingestion.status import MAX_PAGE, get_job, list_jobs
 from ingestion.store.jobs import JobRepository
 
 logger = Logger()
@@ -19,21 +23,60 @@ register_error_handlers(app)
 jobs = JobRepository()
 
 
-@app.get("/imports")
-def list_imports() -> dict[str, Any]:
-    query = app.current_event.query_string_parameters or {}
-    return list_jobs(
-        caller_of(app),
-        jobs,
-        status=query.get("status"),
-        limit=query.get("limit"),
-        next_token=query.get("next"),
-    )
+@app.get(
+    "/imports",
+    summary="List your imports, newest first",
+    responses={
+        200: {"description": "a page of jobs", "content": {"application/json": {"model": JobPage}}},
+        **error_responses(400, 401),
+    },
+)
+def list_imports(
+    status: Annotated[JobStatus | None, Query(description="only jobs in this status")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")] = 20,
+    next_token: Annotated[
+        str | None, Query(alias="next", max_length=1024, description="from the previous page")
+    ] = None,
+) -> JobPage:
+    page = list_jobs(caller_of(app), jobs, status=status, limit=limit, next_token=next_token)
+    return JobPage.model_validate(page)
 
 
-@app.get("/imports/<job_id>")
-def get_import(job_id: str) -> dict[str, Any]:
-    return get_job(job_id, caller_of(app), jobs)
+@app.get(
+    "/imports/<job_id>",
+    summary="An import and its progress",
+    responses={
+        200: {"description": "the job", "content": {"application/json": {"model": JobView}}},
+        **error_responses(400, 401, 404),
+    },
+)
+def get_import(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobView:
+    return JobView.model_validate(get_job(job_id, caller_of(app), jobs))
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi_document() -> Response[str]:
+    return pages.openapi_document()
+
+
+@app.get("/admin/imports/jobs", include_in_schema=False)
+def jobs_page() -> Response[str]:
+    return pages.page("jobs")
+
+
+@app.get("/admin/imports/status/<job_id>", include_in_schema=False)
+def status_page(job_id: str) -> Response[str]:
+    return pages.page("status")  # the page's script reads the id from its own URL
+
+
+@app.get("/admin/imports/new", include_in_schema=False)
+def new_import_page() -> Response[str]:
+    return pages.page("new")
+
+
+@app.get("/admin/static/<name>", include_in_schema=False)
+def static_file(name: str) -> Response[Any]:
+    return pages.static_file(name, app.current_event.headers.get("if-none-match"))
 
 
 @logger.inject_lambda_context

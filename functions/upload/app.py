@@ -67,6 +67,10 @@ def create_import() -> Response[dict[str, Any]]:
     caller = caller_of(app)
     content_type = (app.current_event.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type == "application/json":
+        if app.current_event.query_string_parameters:
+            raise InvalidRequestError(
+                "query options go with a text/csv body; with a JSON body put them in the body"
+            )
         request = CreateImportRequest.model_validate_json(_body_bytes() or b"null")
         job, upload = create_presigned_import(request, caller.user_id, services)
         body = {"job_id": job.job_id, "status": job.status.value, "status_url": status_url(job.job_id)}

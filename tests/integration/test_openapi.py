@@ -7,7 +7,8 @@ from tests.support import call, http_event
 
 
 def test_the_committed_document_is_current():
-    assert DOCUMENT.read_text() == render(), "functions/status/openapi.json is out of date: run `make openapi`"
+    stale = "functions/status/openapi.json is out of date: run `make openapi`"
+    assert DOCUMENT.read_text() == render(), stale
 
 
 def test_the_document_describes_every_api_route_with_its_answers():

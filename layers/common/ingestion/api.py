@@ -101,6 +101,10 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     def _invalid_parameters(exc: RequestValidationError) -> Response[dict[str, Any]]:
         return _bad_request(list(exc.errors()))
 
+    @app.not_found
+    def _no_route(exc: Exception) -> Response[dict[str, Any]]:
+        return error_response(HTTPStatus.NOT_FOUND, "no such route")
+
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[dict[str, Any]]:
         logger.exception("unhandled error")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from ingestion.progress import Sample
 from ingestion.throttle import PRESETS, Throttle
@@ -27,6 +27,16 @@ class JobStatus(StrEnum):
 
 MAX_ERROR_SAMPLES = 50
 ImportFormat = Literal["hh", "daily", "auto"]
+# A display name only (never a storage key): printable, not blank, at most 255 characters.
+Filename = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=255,
+        pattern=r"^[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\s][^\x00-\x1f\x7f]*$",
+        description="the file's name, for people (the storage key is chosen by the service)",
+    ),
+]
 PresetName = Literal["small", "medium", "large", "very_large"]
 
 
@@ -95,19 +105,11 @@ class CreateImportRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    filename: Filename
     format: ImportFormat = "auto"
     dry_run: bool = False
     throttle: PresetName | ThrottleBody | None = None
-    size: Annotated[int, Field(ge=0)] | None = None
-
-    @field_validator("filename")
-    @classmethod
-    def _filename_is_printable(cls, value: str) -> str:
-        value = value.strip()
-        if not value or any(ord(ch) < 32 for ch in value):
-            raise ValueError("filename must be a non-blank name without control characters")
-        return value
+    size: Annotated[int, Field(ge=0, description="the file's size in bytes, if known")] | None = None
 
     def requested_throttle(self) -> str | Throttle | None:
         return as_throttle(self.throttle)
@@ -136,7 +138,7 @@ class DirectImportParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    filename: Filename
     format: ImportFormat = "auto"
     dry_run: bool = False
     throttle: PresetName | None = None

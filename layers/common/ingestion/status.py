@@ -6,7 +6,7 @@ from typing import Any
 
 from ingestion.api import Caller
 from ingestion.clock import Clock, system_clock
-from ingestion.errors import InvalidRequestError, JobNotFoundError
+from ingestion.errors import JobNotFoundError
 from ingestion.models import JobStatus
 from ingestion.store.jobs import JobRepository
 from ingestion.views import job_view
@@ -27,23 +27,12 @@ def list_jobs(
     caller: Caller,
     jobs: JobRepository,
     *,
-    status: str | None,
-    limit: str | None,
+    status: JobStatus | None,
+    limit: int = DEFAULT_PAGE,
     next_token: str | None,
     clock: Clock = system_clock,
 ) -> dict[str, Any]:
-    wanted = None
-    if status:
-        try:
-            wanted = JobStatus(status)
-        except ValueError:
-            allowed = ", ".join(s.value for s in JobStatus)
-            raise InvalidRequestError(f"unknown status {status!r}; use one of {allowed}") from None
-    size = DEFAULT_PAGE
-    if limit:
-        if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
-            raise InvalidRequestError(f"limit must be a whole number from 1 to {MAX_PAGE}")
-        size = int(limit)
-    page, token = jobs.list_for_owner(caller.user_id, status=wanted, limit=size, next_token=next_token)
+    """A page of the caller's jobs, newest first (parameters already validated by the route)."""
+    page, token = jobs.list_for_owner(caller.user_id, status=status, limit=limit, next_token=next_token)
     now = clock()
     return {"items": [job_view(job, now) for job in page], "next": token}

@@ -1,0 +1,200 @@
+// Shared by the import pages: the signed-in token, calls to the API, and small DOM helpers.
+// Everything from the API reaches the page as text (textContent / Text nodes), never as HTML.
+
+export const TOKEN_KEY = "csvimport.token";
+export const ACTIVE_STATUSES = new Set(["awaiting_upload", "queued", "processing"]);
+export const STATUS_LABELS = {
+  awaiting_upload: "Awaiting upload",
+  queued: "Queued",
+  processing: "Processing",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+export const $ = (selector) => document.querySelector(selector);
+
+// ---- the token ---------------------------------------------------------------------------------
+
+export function getToken() {
+  return localStorage.getItem(TOKEN_KEY) || "";
+}
+
+/** Who the token says the caller is, for display only (the API checks the token). */
+export function displayName(token) {
+  if (token.startsWith("dev:")) return token.slice(4);
+  const payload = token.split(".")[1];
+  if (payload) {
+    try {
+      const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+      const name = claims.username || claims["cognito:username"] || claims.email || claims.sub;
+      if (typeof name === "string" && name) return name;
+    } catch {
+      // not a JWT: fall through to the neutral name
+    }
+  }
+  return "token holder";
+}
+
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+function showSignedIn(token) {
+  $("#auth-user").textContent = displayName(token);
+  $("#auth-who").hidden = false;
+  $("#sign-in").hidden = true;
+}
+
+/** Show the sign-in form, with why. */
+export function askToSignIn(reason) {
+  const form = $("#sign-in");
+  const input = $("#token");
+  $("#sign-in-message").textContent = reason;
+  if (form.hidden) {
+    // Local stacks take "dev:<user>" tokens: start the box with the prefix as a hint.
+    input.value = LOCAL_HOSTS.has(location.hostname) ? "dev:" : "";
+    input.placeholder = "dev:alice, or an access token from your identity provider";
+    form.hidden = false;
+  }
+  $("#auth-who").hidden = true;
+  input.focus();
+}
+
+/**
+ * Wire the header (who is signed in, sign in, sign out) and run load() once there is a token,
+ * and again after each sign-in.
+ */
+export function startPage(load) {
+  for (const link of document.querySelectorAll("header nav a")) {
+    if (link.getAttribute("href") === location.pathname) link.setAttribute("aria-current", "page");
+  }
+  $("#sign-in").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const token = $("#token").value.trim();
+    if (!token || token === "dev:") {
+      $("#sign-in-message").textContent = "Paste a token first (locally: dev: followed by a user name).";
+      return;
+    }
+    localStorage.setItem(TOKEN_KEY, token);
+    showSignedIn(token);
+    load();
+  });
+  $("#sign-out").addEventListener("click", () => {
+    localStorage.removeItem(TOKEN_KEY);
+    location.reload();
+  });
+  const token = getToken();
+  if (token) {
+    showSignedIn(token);
+    load();
+  } else {
+    askToSignIn("Sign in to see and start your imports.");
+  }
+}
+
+// ---- the API -----------------------------------------------------------------------------------
+
+export class ApiError extends Error {
+  constructor(status, message, details = []) {
+    super(message);
+    this.status = status;
+    this.details = details;
+  }
+}
+
+/** Call the API (same origin) as the signed-in user; JSON in and out. Throws ApiError. */
+export async function api(path, { method = "GET", json } = {}) {
+  const headers = { Accept: "application/json" };
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const init = { method, headers, cache: "no-store" };
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(json);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, "Could not reach the import service. Check your connection and try again.");
+  }
+  const body = await response.json().catch(() => null);
+  if (response.ok) return body;
+  if (response.status === 401) {
+    askToSignIn("Your token was not accepted (missing, expired or mistyped). Sign in again.");
+  }
+  const message =
+    body && typeof body.message === "string" && body.message
+      ? body.message
+      : `The import service answered ${response.status} ${response.statusText}.`;
+  const details = Array.isArray(body?.details) ? body.details : [];
+  throw new ApiError(response.status, message, details);
+}
+
+// ---- DOM and formatting ------------------------------------------------------------------------
+
+/** An element with attributes and children; strings become Text nodes, never markup. */
+export function h(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") node.className = value;
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  node.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+/** Show a message (optionally an error with its details) in a role=status element. */
+export function say(target, text, { error = false, details = [] } = {}) {
+  target.classList.toggle("error", error);
+  target.replaceChildren(...(text ? [text] : []));
+  if (details.length) {
+    target.append(h("ul", {}, details.map((d) => h("li", {}, `${d.field}: ${d.message}`))));
+  }
+}
+
+export function statusUrl(jobId) {
+  return `/admin/imports/status/${encodeURIComponent(jobId)}`;
+}
+
+export function badge(status) {
+  return h("span", { class: `badge ${status}` }, STATUS_LABELS[status] || status);
+}
+
+const integers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const decimals = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+
+export const formatCount = (n) => (typeof n === "number" ? integers.format(n) : "—");
+
+export function formatPercent(p) {
+  if (typeof p !== "number") return "—";
+  return `${p > 0 && p < 100 ? decimals.format(Math.floor(p * 10) / 10) : integers.format(p)} %`;
+}
+
+/** A time the API sent (ISO 8601), in the reader's local time; the ISO text stays in datetime. */
+export function timeElement(iso) {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return h("time", { datetime: iso, title: iso }, date.toLocaleString(undefined, {
+    dateStyle: "medium",
+    timeStyle: "medium",
+  }));
+}
+
+/** A rough, human time span: "a few seconds", "about 40 s", "about 3 min", "about 2 h 15 min". */
+export function roughDuration(seconds) {
+  if (typeof seconds !== "number" || seconds < 0) return null;
+  if (seconds < 10) return "a few seconds";
+  if (seconds < 90) return `about ${Math.round(seconds / 10) * 10} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 90) return `about ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) {
+    const rest = Math.round((minutes % 60) / 5) * 5;
+    return rest ? `about ${hours} h ${rest} min` : `about ${hours} h`;
+  }
+  return `about ${Math.round(hours / 24)} days`;
+}
+
+export const formatRate = (r) => (typeof r === "number" ? `${decimals.format(r)} rows/s` : "—");

@@ -1,0 +1,159 @@
+// /admin/imports/status/{job_id}: one import's progress, refreshed every 5 s until it ends.
+import {
+  $,
+  ACTIVE_STATUSES,
+  STATUS_LABELS,
+  api,
+  formatCount,
+  formatPercent,
+  formatRate,
+  roughDuration,
+  say,
+  startPage,
+  timeElement,
+} from "./app.js";
+
+const REFRESH_MS = 5000;
+const FORMAT_LABELS = {
+  "hh-long": "Half-hourly",
+  "hh-wide": "Half-hourly (HH01–HH48)",
+  hh: "Half-hourly",
+  daily: "Daily",
+};
+const message = $("#message");
+let timer = null;
+let latest = 0;
+let shownStatus = null;
+
+function jobIdFromUrl() {
+  try {
+    return decodeURIComponent(location.pathname.split("/").pop() || "");
+  } catch {
+    return "";
+  }
+}
+
+const text = (selector, value) => {
+  $(selector).replaceChildren(value ?? "—");
+};
+
+function totalRows(job) {
+  if (typeof job.total_rows !== "number") return "not known yet";
+  return job.total_rows_exact ? formatCount(job.total_rows) : `about ${formatCount(job.total_rows)}`;
+}
+
+function throttleText(throttle) {
+  if (!throttle) return null;
+  const name = throttle.preset ? throttle.preset.replace("_", " ") : "custom";
+  if (!throttle.delay_ms) return `${name}: no pauses`;
+  return `${name}: ${formatCount(throttle.batch_size)} rows, then ${formatCount(throttle.delay_ms)} ms pause`;
+}
+
+function seconds(from, to) {
+  const span = (Date.parse(to) - Date.parse(from)) / 1000;
+  return Number.isFinite(span) ? span : null;
+}
+
+function render(job) {
+  const active = ACTIVE_STATUSES.has(job.status);
+  document.title = `${job.filename} · Import status · CSV imports`;
+  $("#heading").textContent = job.filename;
+  const status = $("#status");
+  status.className = `badge ${job.status}`;
+  status.textContent = STATUS_LABELS[job.status] || job.status;
+  $("#live").textContent = active
+    ? `Updated ${new Date().toLocaleTimeString()} · refreshes every 5 seconds`
+    : "Finished: no more updates";
+
+  const percent = typeof job.percent === "number" ? job.percent : 0;
+  const bar = $("#progress");
+  bar.value = percent;
+  bar.setAttribute("aria-valuetext", formatPercent(percent));
+  $("#progress-label").textContent = formatPercent(percent);
+
+  text("#processed", formatCount(job.processed_rows));
+  text("#imported", formatCount(job.imported_rows));
+  text("#failed", formatCount(job.failed_rows));
+  text("#total", totalRows(job));
+  const success = job.success_rate;
+  text("#success", typeof success === "number" ? formatPercent(success * 100) : null);
+  text("#rate", formatRate(job.rows_per_sec));
+  const eta = $("#eta");
+  if (active) {
+    eta.previousElementSibling.textContent = "Time left";
+    const waiting = job.status === "awaiting_upload" ? "waiting for the file" : "waiting to start";
+    text("#eta", job.status === "processing" ? roughDuration(job.eta_seconds) || "working it out" : waiting);
+  } else {
+    eta.previousElementSibling.textContent = "Took";
+    const took = job.started_at && job.completed_at ? seconds(job.started_at, job.completed_at) : null;
+    text("#eta", roughDuration(took));
+  }
+  const layout = FORMAT_LABELS[job.layout] || FORMAT_LABELS[job.format] || "detected from the header";
+  text("#format", job.dry_run ? `${layout} · dry run, nothing saved` : layout);
+  text("#throttle", throttleText(job.throttle));
+  text("#created", timeElement(job.created_at));
+  text("#started", timeElement(job.started_at));
+  text("#completed", timeElement(job.completed_at));
+
+  // Only a changed text is written, so the alert is announced once, not at every refresh.
+  const problem = $("#error-message");
+  if (problem.textContent !== (job.error_message || "")) problem.textContent = job.error_message || "";
+  problem.hidden = !job.error_message;
+  const note = $("#note");
+  note.textContent = job.note || "";
+  note.hidden = !job.note;
+
+  const errors = Array.isArray(job.errors) ? job.errors : [];
+  $("#errors").hidden = errors.length === 0;
+  $("#errors-summary").textContent =
+    job.failed_rows > errors.length
+      ? `The first ${formatCount(errors.length)} of ${formatCount(job.failed_rows)}:`
+      : "";
+  $("#error-list").replaceChildren(
+    ...errors.map((line) => {
+      const item = document.createElement("li");
+      item.textContent = line;
+      return item;
+    }),
+  );
+  $("#job").hidden = false;
+
+  // Announce a change of status once, not every refresh.
+  if (shownStatus !== null && shownStatus !== job.status) {
+    const label = STATUS_LABELS[job.status] || job.status;
+    const counts = `${formatCount(job.imported_rows)} rows imported, ${formatCount(job.failed_rows)} failed`;
+    say(message, active ? `Now ${label.toLowerCase()}.` : `${label}: ${counts}.`);
+  } else if (shownStatus === null) {
+    say(message, "");
+  }
+  shownStatus = job.status;
+}
+
+async function load() {
+  clearTimeout(timer);
+  const mine = ++latest;
+  const jobId = jobIdFromUrl();
+  let job;
+  try {
+    job = await api(`/imports/${encodeURIComponent(jobId)}`);
+  } catch (err) {
+    if (mine !== latest) return;
+    if (err.status === 404) {
+      $("#job").hidden = true;
+      $("#heading").textContent = "No such import";
+      const hint = "Check the link, or find the import in your list.";
+      say(message, `There is no import with this id, or it is not yours. ${hint}`, { error: true });
+    } else if (err.status === 0 || err.status === 429 || err.status >= 500) {
+      say(message, `${err.message} Trying again in 5 seconds.`, { error: true });
+      timer = setTimeout(load, REFRESH_MS);
+    } else {
+      say(message, err.message, { error: true }); // 401 shows the sign-in form; signing in reloads
+    }
+    return;
+  }
+  if (mine !== latest) return;
+  render(job);
+  if (ACTIVE_STATUSES.has(job.status)) timer = setTimeout(load, REFRESH_MS);
+}
+
+startPage(load);

@@ -1,0 +1,294 @@
+"""The web pages in a real browser (Debian's chromium, driven by Playwright) against the local stack:
+upload from the new-import page, watch the status page, find the job in the list."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Request,
+    expect,
+    sync_playwright,
+)
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from tests.e2e.conftest import wait_for_job
+from tests.support import hh_long_csv
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROWS = 4000  # with the "large" throttle (50 rows, 200 ms pauses): about 16 s of importing
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class BrowserSession:
+    """One signed-in browser context, recording what the pages ask for and what goes wrong."""
+
+    def __init__(self, context: BrowserContext, api_url: str) -> None:
+        self.context = context
+        self.api_url = api_url
+        self.page: Page = context.new_page()
+        self.requests: list[str] = []
+        self.problems: list[str] = []
+        self.page.on("request", self._request)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+
+    def _request(self, request: Request) -> None:
+        self.requests.append(f"{request.method} {request.url.removeprefix(self.api_url)}")
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.problems.append(f"CSP: {message.text}")
+
+    def polls_of(self, job_id: str) -> int:
+        return self.requests.count(f"GET /imports/{job_id}")
+
+    def text(self, selector: str) -> str:
+        return self.page.locator(selector).inner_text()
+
+    def number(self, selector: str) -> int:
+        return int(re.sub(r"\D", "", self.text(selector)))
+
+
+def session(browser: Browser, api_url: str, token: str | None) -> BrowserSession:
+    context = browser.new_context(base_url=api_url)
+    if token is not None:  # signed in before any page script runs, as a returning user is
+        context.add_init_script(f"localStorage.setItem('csvimport.token', {json.dumps(token)})")
+    return BrowserSession(context, api_url)
+
+
+@pytest.fixture
+def user() -> str:
+    return f"browser-{uuid.uuid4().hex[:8]}"  # nobody else's jobs on the shared stack
+
+
+@pytest.fixture
+def signed_in(browser: Browser, local_stack, user: str) -> Iterator[BrowserSession]:
+    s = session(browser, local_stack.api_url, local_stack.token(user))
+    yield s
+    s.context.close()
+    assert s.problems == []
+
+
+def post_csv(local_stack, user: str, body: bytes, filename: str) -> str:
+    response = requests.post(
+        f"{local_stack.api_url}/imports",
+        params={"filename": filename, "throttle": "small"},
+        data=body,
+        headers={**local_stack.headers(user), "Content-Type": "text/csv"},
+        timeout=30,
+    )
+    assert response.status_code == 202, response.text
+    return response.json()["job_id"]
+
+
+def import_by_api(local_stack, user: str, rows: int, filename: str) -> str:
+    """A finished import of `rows` half-hourly rows, made through the API."""
+    job_id = post_csv(local_stack, user, hh_long_csv(rows), filename)
+    wait_for_job(local_stack, job_id, user=user)
+    return job_id
+
+
+def test_an_upload_from_the_new_import_page_shows_its_progress_live_and_stops_refreshing_when_done(
+    signed_in: BrowserSession,
+):
+    page = signed_in.page
+    page.goto("/admin/imports/new")
+    page.set_input_files(
+        "#file",
+        files=[{"name": "readings.csv", "mimeType": "text/csv", "buffer": hh_long_csv(ROWS, meters=1)}],
+    )
+    page.select_option("#throttle", "large")
+    page.click("#submit")
+
+    try:
+        page.wait_for_url("**/admin/imports/status/*", timeout=30_000)
+    except PlaywrightTimeoutError:
+        pytest.fail(f"no status page; the form says {signed_in.text('#message')!r}; {signed_in.problems}")
+    job_id = page.url.rsplit("/", 1)[1]
+    percents: list[float] = []
+    page.wait_for_selector("#job:not([hidden])")
+    while signed_in.text("#status") != "Completed":
+        assert len(percents) < 600, f"not completed after 2 minutes; percents seen: {percents}"
+        percents.append(float(page.locator("#progress").evaluate("bar => bar.value")))
+        page.wait_for_timeout(200)
+    polls_at_completion = signed_in.polls_of(job_id)
+
+    assert any(0 < p < 100 for p in percents), f"the bar never showed work in progress: {percents}"
+    assert percents == sorted(percents), "the bar went backwards"
+    assert page.locator("#progress").evaluate("bar => bar.value") == 100
+    assert signed_in.text("#progress-label") == "100 %"
+    assert (signed_in.number("#processed"), signed_in.number("#imported")) == (ROWS, ROWS)
+    assert signed_in.number("#failed") == 0
+    assert signed_in.number("#total") == ROWS and "about" not in signed_in.text("#total")
+    assert signed_in.text("#heading") == "readings.csv"
+
+    page.wait_for_timeout(6_500)  # more than one refresh interval
+    assert signed_in.polls_of(job_id) == polls_at_completion, "the page kept refreshing a finished job"
+    assert signed_in.text("#live") == "Finished: no more updates"
+
+
+def test_the_jobs_list_shows_the_callers_imports_and_links_each_to_its_status_page(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    job_id = import_by_api(local_stack, user, 120, "listed.csv")
+    page = signed_in.page
+
+    page.goto("/admin/imports/jobs")
+    href = f'a[href="/admin/imports/status/{job_id}"]'
+    link = page.locator(f"#jobs {href}")
+    link.wait_for()
+    row = page.locator("#jobs tbody tr", has=page.locator(href))
+
+    assert link.inner_text() == "listed.csv"
+    assert row.locator(".badge").inner_text() == "Completed"
+    assert [row.locator("td").nth(i).inner_text() for i in (3, 4, 5)] == ["120", "120", "0"]
+    link.click()
+    page.wait_for_url(f"**/admin/imports/status/{job_id}")
+    page.wait_for_selector("#job:not([hidden])")
+    assert signed_in.text("#status") == "Completed"
+
+
+def test_someone_elses_import_reads_as_no_such_import(signed_in: BrowserSession, local_stack):
+    theirs = import_by_api(local_stack, "someone-else", 10, "private.csv")
+
+    signed_in.page.goto(f"/admin/imports/status/{theirs}")
+    signed_in.page.wait_for_selector("#message.error")
+
+    assert signed_in.text("#heading") == "No such import"
+    assert "not yours" in signed_in.text("#message")
+    assert "private.csv" not in signed_in.page.content()
+
+
+def test_a_visitor_without_a_token_is_asked_to_sign_in_and_then_sees_their_imports(
+    browser: Browser, local_stack, user: str
+):
+    visitor = session(browser, local_stack.api_url, token=None)
+    page = visitor.page
+    page.goto("/admin/imports/jobs")
+
+    assert page.locator("#sign-in").is_visible()
+    assert page.input_value("#token") == "dev:"  # the local stack's token format, as a hint
+    assert not any(r.startswith("GET /imports") for r in visitor.requests), "called the API without a token"
+
+    page.fill("#token", local_stack.token(user))
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_selector("#message:has-text('no imports yet')")
+
+    assert visitor.text("#auth-user") == user
+    assert page.evaluate("localStorage.getItem('csvimport.token')") == local_stack.token(user)
+    assert page.locator("#sign-in").is_hidden()
+    visitor.context.close()
+    assert visitor.problems == []
+
+
+def test_a_filename_that_looks_like_markup_is_shown_as_text(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    name = '<img src=x onerror="document.title=1">.csv'
+    job_id = import_by_api(local_stack, user, 5, name)
+    page = signed_in.page
+
+    page.goto("/admin/imports/jobs")
+    page.locator("#jobs a").first.wait_for()
+    assert page.locator("#jobs a").first.inner_text() == name
+    page.goto(f"/admin/imports/status/{job_id}")
+    page.wait_for_selector("#job:not([hidden])")
+
+    assert signed_in.text("#heading") == name
+    assert page.locator("main img").count() == 0
+
+
+def test_an_api_refusal_is_shown_with_its_message_and_the_form_can_be_sent_again(signed_in: BrowserSession):
+    page = signed_in.page
+    refusal = {
+        "error": "Request Entity Too Large",
+        "message": "the file is 9 bytes; the largest accepted is 1",
+    }
+    page.route(
+        "**/imports",
+        lambda route: route.fulfill(status=413, content_type="application/json", body=json.dumps(refusal)),
+    )
+    page.goto("/admin/imports/new")
+    page.set_input_files("#file", files=[{"name": "a.csv", "mimeType": "text/csv", "buffer": b"too large"}])
+
+    page.click("#submit")
+    page.wait_for_selector("#message.error")
+
+    assert signed_in.text("#message") == refusal["message"]
+    assert page.locator("#submit").is_enabled()
+    assert page.url.endswith("/admin/imports/new")
+
+
+def test_the_jobs_list_pages_through_the_callers_imports_with_the_apis_token(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    for n in range(21):
+        post_csv(local_stack, user, b"MPAN,ReadDate,kWh\r\n1900000000001,2025-11-01,1.5\r\n", f"day-{n}.csv")
+    page = signed_in.page
+    rows = page.locator("#jobs tbody tr")
+
+    page.goto("/admin/imports/jobs")
+    page.wait_for_selector("#next-page:not([hidden])")
+    assert rows.count() == 20 and page.locator("#first-page").is_hidden()
+
+    page.click("#next-page")
+    page.wait_for_selector("#first-page:not([hidden])")
+    assert rows.count() == 1 and page.locator("#next-page").is_hidden()
+    assert rows.first.locator("a").inner_text() == "day-0.csv"  # newest first: the oldest comes last
+
+    page.click("#first-page")
+    page.wait_for_selector("#next-page:not([hidden])")
+    assert rows.count() == 20 and rows.first.locator("a").inner_text() == "day-20.csv"
+
+
+def test_the_jobs_list_filters_by_status_and_keeps_the_filter_in_the_address(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    good = import_by_api(local_stack, user, 10, "good.csv")
+    bad = post_csv(local_stack, user, b"colour,shape\r\nred,round\r\n", "not-readings.csv")
+    assert wait_for_job(local_stack, bad, user=user)["status"] == "failed"
+    page = signed_in.page
+
+    page.goto("/admin/imports/jobs")
+    page.locator("#jobs a").nth(1).wait_for()
+    page.select_option("#status", "failed")
+    expect(page.locator("#jobs tbody tr")).to_have_count(1)  # (wait_for_function's eval meets our CSP)
+
+    assert page.locator("#jobs a").inner_text() == "not-readings.csv"
+    assert "status=failed" in page.url
+    page.reload()
+    page.wait_for_selector("#jobs:not([hidden])")
+    assert page.input_value("#status") == "failed"
+    assert page.locator(f'#jobs a[href$="{good}"]').count() == 0
