@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -16,6 +17,7 @@ from ingestion.errors import InvalidRequestError
 from ingestion.imports import (
     DirectImport,
     ImportServices,
+    cancel_import,
     create_direct_import,
     create_presigned_import,
     on_object_created,
@@ -97,6 +99,20 @@ def create_import() -> Response[dict[str, Any]]:
         "send either a JSON body (application/json) to get a presigned upload, "
         "or the CSV itself (text/csv) with ?filename=..."
     )
+
+
+@app.post(
+    "/imports/<job_id>/cancel",
+    summary="Cancel an import",
+    description="Stops the job within one batch; rows imported before that are kept.",
+    responses={
+        200: {"description": "the cancelled job", "content": {"application/json": {"model": JobView}}},
+        **error_responses(400, 401, 404, 409),
+    },
+)
+def cancel(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobView:
+    job = cancel_import(job_id, caller_of(app).user_id, services)
+    return JobView.model_validate(job_view(job, services.clock()))
 
 
 def _on_s3_event(event: dict[str, Any]) -> dict[str, Any]:

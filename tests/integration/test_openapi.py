@@ -14,7 +14,12 @@ def test_the_committed_document_is_current():
 def test_the_document_describes_every_api_route_with_its_answers():
     document = json.loads(DOCUMENT.read_text())
     operations = {(path, method) for path, ops in document["paths"].items() for method in ops}
-    assert operations == {("/imports", "post"), ("/imports", "get"), ("/imports/{job_id}", "get")}
+    assert operations == {
+        ("/imports", "post"),
+        ("/imports", "get"),
+        ("/imports/{job_id}", "get"),
+        ("/imports/{job_id}/cancel", "post"),
+    }
     create = document["paths"]["/imports"]["post"]
     assert set(create["requestBody"]["content"]) == {"application/json", "text/csv"}
     assert {"200", "201", "202", "400", "401", "413", "422"} <= set(create["responses"])

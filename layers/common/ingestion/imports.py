@@ -11,7 +11,13 @@ from typing import Any
 
 from ingestion.clock import Clock, iso, system_clock
 from ingestion.csvstream import RowReader, first_line
-from ingestion.errors import InvalidRequestError, PayloadTooLargeError, UnprocessableFileError
+from ingestion.errors import (
+    InvalidRequestError,
+    JobConflictError,
+    JobNotFoundError,
+    PayloadTooLargeError,
+    UnprocessableFileError,
+)
 from ingestion.formats import detect_delimiter
 from ingestion.ingest import IngestServices, Outcome, run_segment
 from ingestion.models import CreateImportRequest, IngestMessage, Job, JobStatus, Shard
@@ -208,3 +214,14 @@ def on_object_created(key: str, size: int, svc: ImportServices) -> str:
         return "failed: too large"
     svc.queue.send(IngestMessage(job_id=job_id, shard=0, segment=1))
     return "queued"
+
+
+def cancel_import(job_id: str, owner: str, svc: ImportServices) -> Job:
+    """Cancel the caller's job that has not ended (a running one stops within one batch)."""
+    try:
+        return svc.jobs.cancel(job_id, owner=owner, now_iso=iso(svc.clock()))
+    except StaleWriteError:
+        job = svc.jobs.get(job_id) if 0 < len(job_id) <= 64 else None
+        if job is None or job.owner != owner:
+            raise JobNotFoundError(f"no import job {job_id!r}") from None
+        raise JobConflictError(f"the job has already ended: it is {job.status.value}") from None

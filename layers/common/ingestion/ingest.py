@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import islice
 
@@ -21,7 +22,8 @@ from ingestion.formats import FileFormatError, Layout, RowError, detect_delimite
 from ingestion.models import MAX_ERROR_SAMPLES, IngestMessage, Job, JobStatus
 from ingestion.progress import Sample, add_sample
 from ingestion.settings import Settings, get_settings
-from ingestion.store.jobs import BatchCommit, HeaderInfo, JobRepository, StaleWriteError
+from ingestion.store.events import COMPLETED, FAILED, EventPublisher
+from ingestion.store.jobs import BatchCommit, HeaderInfo, JobRepository, Lease, StaleWriteError
 from ingestion.store.objects import ObjectStore
 from ingestion.store.queue import IngestQueue
 from ingestion.store.readings import ReadingWriter
@@ -34,8 +36,9 @@ class Outcome(StrEnum):
     COMPLETED = "completed"  # the job finished in this segment
     CONTINUED = "continued"  # a continuation message carries on from the cursor
     FAILED = "failed"  # the job ended as failed, with its message
-    IGNORED = "ignored"  # nothing to do: stale, duplicate or stray message
-    SUPERSEDED = "superseded"  # another invocation committed first, or the job was stopped
+    CANCELLED = "cancelled"  # the job was cancelled: the batch in hand was counted, then it stopped
+    IGNORED = "ignored"  # nothing to do: stale, duplicate or stray message, or the job is held
+    SUPERSEDED = "superseded"  # another invocation committed first
 
 
 @dataclass
@@ -54,9 +57,11 @@ class IngestServices:
     readings: ReadingWriter = field(default_factory=ReadingWriter)
     objects: ObjectStore = field(default_factory=ObjectStore)
     queue: IngestQueue = field(default_factory=IngestQueue)
+    events: EventPublisher = field(default_factory=EventPublisher)
     settings: Settings = field(default_factory=get_settings)
     clock: Clock = system_clock
     sleep: Callable[[float], None] = time.sleep
+    new_holder: Callable[[], str] = lambda: uuid.uuid4().hex
 
 
 def missing_file_message(job: Job) -> str:
@@ -89,14 +94,15 @@ def run_segment(
             "of the file (the configured maximum). Split the file or raise MaxSegments.",
             svc,
         )
+    lease = Lease(svc.new_holder(), now, svc.settings.lease_seconds)
     try:
         job = svc.jobs.begin_segment(
-            job.job_id, shard=message.shard, segment=message.segment, now_iso=iso(now)
+            job.job_id, shard=message.shard, segment=message.segment, now_iso=iso(now), lease=lease
         )
     except StaleWriteError:
-        return SegmentReport(Outcome.IGNORED, "job moved on before this segment could start")
+        return SegmentReport(Outcome.IGNORED, "another live invocation holds the job, or it moved on")
     try:
-        return _Segment(job, message, remaining_ms, svc).run()
+        return _Segment(job, message, remaining_ms, svc, lease.holder).run()
     except ObjectMissingError:
         return _fail(job, missing_file_message(job), svc)
     except FileFormatError as exc:
@@ -105,7 +111,7 @@ def run_segment(
 
 def _fail(job: Job, message: str, svc: IngestServices) -> SegmentReport:
     try:
-        svc.jobs.fail(
+        failed = svc.jobs.fail(
             job.job_id,
             message=message,
             now_iso=iso(svc.clock()),
@@ -114,13 +120,36 @@ def _fail(job: Job, message: str, svc: IngestServices) -> SegmentReport:
     except StaleWriteError:
         return SegmentReport(Outcome.IGNORED, "job ended before it could be failed")
     logger.warning("job failed", extra={"job_id": job.job_id, "reason": message})
+    svc.events.publish(FAILED, ending_detail(failed))
     return SegmentReport(Outcome.FAILED, message)
+
+
+def ending_detail(job: Job) -> dict[str, object]:
+    """What an Import Completed / Import Failed event says about the job."""
+    return {
+        "job_id": job.job_id,
+        "owner": job.owner,
+        "filename": job.filename,
+        "status": job.status.value,
+        "dry_run": job.dry_run,
+        "processed_rows": job.processed_rows,
+        "imported_rows": job.imported_rows,
+        "failed_rows": job.failed_rows,
+        "error_message": job.error_message,
+        "completed_at": job.completed_at,
+    }
 
 
 class _Segment:
     def __init__(
-        self, job: Job, message: IngestMessage, remaining_ms: Callable[[], int], svc: IngestServices
+        self,
+        job: Job,
+        message: IngestMessage,
+        remaining_ms: Callable[[], int],
+        svc: IngestServices,
+        holder: str,
     ) -> None:
+        self.holder = holder
         self.job = job
         self.message = message
         self.remaining_ms = remaining_ms
@@ -183,8 +212,11 @@ class _Segment:
                 return self.report
             expected = end[0]
             first_batch = False
+            if self.report.outcome is Outcome.CANCELLED:
+                return self.report
             if final:
                 self.report.outcome = Outcome.COMPLETED
+                self.svc.events.publish(COMPLETED, ending_detail(self.job))
                 return self.report
             pause = plan_pause(self.job.throttle.delay_ms, settings.inline_sleep_max_ms)
             if pause.requeue_delay_s is not None:
@@ -237,13 +269,15 @@ class _Segment:
             samples=tuple(samples),
             header=self.header,
             note=self.note,
+            lease=Lease(self.holder, now, self.svc.settings.lease_seconds),
         )
         try:
             self.job = self.svc.jobs.commit_batch(job.job_id, commit)
         except StaleWriteError:
-            self.report.outcome = Outcome.SUPERSEDED
-            self.report.reason = "another invocation committed this batch first, or the job was stopped"
-            return False
+            if not self._commit_into_cancelled(commit):
+                self.report.outcome = Outcome.SUPERSEDED
+                self.report.reason = "another invocation committed this batch first"
+                return False
         self.header = None
         self.note = None
         self.report.batches += 1
@@ -252,7 +286,23 @@ class _Segment:
         self.report.failed += len(errors)
         return True
 
+    def _commit_into_cancelled(self, commit: BatchCommit) -> bool:
+        """The job was cancelled while this batch was being written: count the batch anyway (its
+        readings are in the table), against the cancelled job, and stop."""
+        try:
+            self.job = self.svc.jobs.commit_batch(
+                self.job.job_id, replace(commit, job_status=JobStatus.CANCELLED, final=False)
+            )
+        except StaleWriteError:
+            return False
+        self.svc.jobs.release(self.job.job_id, commit.lease)
+        self.report.outcome = Outcome.CANCELLED
+        self.report.reason = "the job was cancelled"
+        return True
+
     def _continue_later(self, delay_seconds: int) -> None:
+        # Give the job back first, so the continuation can claim it as soon as it arrives.
+        self.svc.jobs.release(self.job.job_id, Lease(self.holder, self.svc.clock(), 0))
         self.svc.queue.send(
             IngestMessage(job_id=self.job.job_id, shard=self.message.shard, segment=self.message.segment + 1),
             delay_seconds=delay_seconds,

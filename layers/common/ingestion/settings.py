@@ -41,6 +41,9 @@ class Settings(BaseModel):
     segment_safety_ms: int = Field(default=20_000, ge=0)
     # Throttle delays up to this long are slept in-process; longer ones continue via SQS DelaySeconds.
     inline_sleep_max_ms: int = Field(default=1000, ge=0)
+    # One worker per job: a claim lasts this long unless renewed by the next commit. A holder that
+    # died is replaced once it runs out.
+    lease_seconds: int = Field(default=120, gt=0)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -58,6 +61,7 @@ class Settings(BaseModel):
             "upload_url_expires_seconds": "UPLOAD_URL_EXPIRES_SECONDS",
             "segment_safety_ms": "SEGMENT_SAFETY_MS",
             "inline_sleep_max_ms": "INLINE_SLEEP_MAX_MS",
+            "lease_seconds": "LEASE_SECONDS",
         }
         values = {field: environ[var] for field, var in names.items() if environ.get(var)}
         try:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -26,6 +27,19 @@ class StaleWriteError(Exception):
 
 
 @dataclass(frozen=True)
+class Lease:
+    """Who works on a job now, and until when (epoch seconds) unless renewed."""
+
+    holder: str
+    now: float
+    seconds: float
+
+    @property
+    def expires(self) -> float:
+        return self.now + self.seconds
+
+
+@dataclass(frozen=True)
 class BatchCommit:
     """The effect of one processed batch on one shard's cursor and the job's counters."""
 
@@ -41,8 +55,11 @@ class BatchCommit:
     final: bool
     now_iso: str
     samples: tuple[Sample, ...]
+    lease: Lease
     header: HeaderInfo | None = None  # set by the first commit of a job
     note: str | None = None
+    # A batch written while the job was being cancelled is still counted, against the cancelled job.
+    job_status: JobStatus = JobStatus.PROCESSING
 
 
 @dataclass(frozen=True)
@@ -220,10 +237,12 @@ class JobRepository:
             JobModel.status == JobStatus.AWAITING_UPLOAD.value,
         )
 
-    def begin_segment(self, job_id: str, *, shard: int, segment: int, now_iso: str) -> Job:
-        """Mark segment N of a shard as started (processing). Fails if a later segment already
-        started, the shard is done or the job is no longer active. The same segment may start
-        again: that is a redelivery after a crash, and the cursor says where to resume."""
+    def begin_segment(self, job_id: str, *, shard: int, segment: int, now_iso: str, lease: Lease) -> Job:
+        """Claim the job for one invocation and mark segment N of a shard as started.
+
+        Fails when another live invocation holds the job's lease, a later segment already started,
+        the shard is done or the job is no longer active. The same segment may start again: that is
+        a redelivery after a crash, and the cursor says where to resume."""
         cursor = JobModel.shards[shard]
         return self._update(
             job_id,
@@ -233,11 +252,28 @@ class JobRepository:
                 JobModel.updated_at.set(now_iso),
                 cursor.segment.set(segment),  # type: ignore[attr-defined]
                 JobModel.segments.set(JobModel.segments + 1),
+                JobModel.lease_holder.set(lease.holder),
+                JobModel.lease_expires.set(lease.expires),
             ],
             JobModel.status.is_in(*[s.value for s in ACTIVE])
             & (cursor.segment <= segment)  # type: ignore[attr-defined]
-            & (cursor.done == False),  # type: ignore[attr-defined]  # noqa: E712
+            & (cursor.done == False)  # type: ignore[attr-defined]  # noqa: E712
+            & (
+                JobModel.lease_holder.does_not_exist()
+                | (JobModel.lease_expires < lease.now)
+                | (JobModel.lease_holder == lease.holder)
+            ),
         )
+
+    def release(self, job_id: str, lease: Lease) -> None:
+        """Give the job back (the segment ended) so that its continuation can claim it at once."""
+        # StaleWriteError: the lease had run out and someone else holds it; nothing of ours to give back.
+        with suppress(StaleWriteError):
+            self._update(
+                job_id,
+                [JobModel.lease_holder.remove(), JobModel.lease_expires.remove()],
+                JobModel.lease_holder == lease.holder,
+            )
 
     def commit_batch(self, job_id: str, c: BatchCommit) -> Job:
         """Count one batch exactly once: the cursor moves only from where the batch started."""
@@ -261,20 +297,40 @@ class JobRepository:
             ]
         if c.note is not None:
             actions.append(JobModel.note.set(c.note))
-        if c.final:
+        if c.final and c.job_status is JobStatus.PROCESSING:
             actions += [
+                JobModel.lease_holder.remove(),
+                JobModel.lease_expires.remove(),
                 cursor.done.set(True),  # type: ignore[attr-defined]
                 JobModel.status.set(JobStatus.COMPLETED.value),
                 JobModel.completed_at.set(c.now_iso),
                 JobModel.total_rows.set(JobModel.processed_rows + c.processed),
                 JobModel.total_rows_exact.set(True),
             ]
+        else:
+            actions.append(JobModel.lease_expires.set(c.lease.expires))  # renewed at each commit
         actions.append(JobModel.samples.set([_sample_attr(s) for s in c.samples]))
         return self._update(
             job_id,
             actions,
             (cursor.offset == c.expected_offset)  # type: ignore[attr-defined]
-            & (JobModel.status == JobStatus.PROCESSING.value),
+            & (JobModel.status == c.job_status.value)
+            & (JobModel.lease_holder == c.lease.holder),
+        )
+
+    def cancel(self, job_id: str, *, owner: str, now_iso: str) -> Job:
+        """Stop a job that has not ended. A running segment notices at its next batch; what was
+        imported stays imported."""
+        return self._update(
+            job_id,
+            [
+                JobModel.status.set(JobStatus.CANCELLED.value),
+                JobModel.completed_at.set(now_iso),
+                JobModel.updated_at.set(now_iso),
+                JobModel.note.set("Cancelled by its owner; rows imported before that are kept."),
+            ],
+            (JobModel.owner == owner)
+            & JobModel.status.is_in(JobStatus.AWAITING_UPLOAD.value, *[s.value for s in ACTIVE]),
         )
 
     def fail(self, job_id: str, *, message: str, now_iso: str, from_statuses: Iterable[JobStatus]) -> Job:

@@ -94,6 +94,9 @@ class JobModel(Model):
     error_message = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    # One worker per job: the invocation holding the lease, and when the lease runs out.
+    lease_holder = UnicodeAttribute(null=True)
+    lease_expires = NumberAttribute(null=True)
 
     owner_index = OwnerCreatedIndex()
     status_index = StatusUpdatedIndex()

@@ -1,0 +1,142 @@
+"""One worker per job (a lease), cancelling that keeps counts exact, and the events a job's end sends."""
+
+import json
+import time
+
+import boto3
+import pytest
+
+from ingestion.store.jobs import JobRepository, Lease
+from ingestion.store.readings import ReadingWriter
+from tests.integration.helpers import get_job, post_csv
+from tests.support import (
+    FakeContext,
+    QueueDriver,
+    call,
+    handler_module,
+    hh_long_csv,
+    http_event,
+    readings_of,
+    ticking_budget,
+)
+
+
+def cancel(job_id, user="alice"):
+    event = http_event(
+        "POST",
+        f"/imports/{job_id}/cancel",
+        user=user,
+        route="POST /imports/{job_id}/cancel",
+        path_parameters={"job_id": job_id},
+    )
+    return call("upload", event)
+
+
+def one_segment(stack):
+    QueueDriver(stack.queue_url, context_factory=lambda: FakeContext(ticking_budget(25_000, 10_000))).step(1)
+
+
+@pytest.fixture
+def events_queue(stack):
+    """Everything the service puts on the default event bus, delivered to a queue we can read."""
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    url = sqs.create_queue(QueueName="import-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="imports", EventPattern=json.dumps({"source": ["csv-import"]}))
+    events.put_targets(Rule="imports", Targets=[{"Id": "q", "Arn": arn}])
+
+    def received():
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]
+
+    return received
+
+
+def test_a_message_for_a_job_held_by_a_live_invocation_is_acknowledged_without_work(stack):
+    job_id = post_csv(hh_long_csv(300), throttle="small")["json"]["job_id"]
+    JobRepository().begin_segment(
+        job_id,
+        shard=0,
+        segment=1,
+        now_iso="2026-01-01T00:00:00.000Z",
+        lease=Lease("someone-else", time.time(), 120),
+    )
+
+    driver = QueueDriver(stack.queue_url)
+    driver.drain()
+
+    job = get_job(job_id)["json"]
+    assert driver.invocations == 1 and job["processed_rows"] == 0 and job["status"] == "processing"
+
+
+def test_a_lease_whose_holder_died_expires_and_the_next_delivery_resumes(stack, monkeypatch):
+    job_id = post_csv(hh_long_csv(300), throttle="small")["json"]["job_id"]
+    JobRepository().begin_segment(
+        job_id,
+        shard=0,
+        segment=1,
+        now_iso="2026-01-01T00:00:00.000Z",
+        lease=Lease("died", time.time() - 3600, 120),
+    )
+
+    QueueDriver(stack.queue_url).drain()
+
+    job = get_job(job_id)["json"]
+    assert (job["status"], job["processed_rows"]) == ("completed", 300)
+
+
+def test_cancel_stops_a_running_job_keeps_what_was_imported_and_ends_cancelled(stack):
+    job_id = post_csv(hh_long_csv(4000), throttle="small")["json"]["job_id"]
+    one_segment(stack)  # 1,000 rows, then a continuation is queued
+
+    cancelled = cancel(job_id)
+    QueueDriver(stack.queue_url).drain()
+
+    assert cancelled["statusCode"] == 200 and cancelled["json"]["status"] == "cancelled"
+    job = get_job(job_id)["json"]
+    assert (job["status"], job["processed_rows"], job["imported_rows"]) == ("cancelled", 1000, 1000)
+    assert len(readings_of(stack.readings_table)) == 1000
+
+
+class CancellingWriter(ReadingWriter):
+    """Writes the batch, and while it is being written the owner cancels the job."""
+
+    def upsert(self, readings, *, job_id, written_at):
+        written = super().upsert(readings, job_id=job_id, written_at=written_at)
+        JobRepository().cancel(job_id, owner="alice", now_iso=written_at)
+        return written
+
+
+def test_a_batch_written_while_the_job_was_cancelled_is_still_counted(stack, monkeypatch):
+    monkeypatch.setattr(handler_module("ingest").services, "readings", CancellingWriter())
+    job_id = post_csv(hh_long_csv(2500), throttle="small")["json"]["job_id"]
+
+    driver = QueueDriver(stack.queue_url)
+    driver.drain()
+
+    job = get_job(job_id)["json"]
+    assert (job["status"], job["processed_rows"], job["imported_rows"]) == ("cancelled", 1000, 1000)
+    assert job["readings_written"] == len(readings_of(stack.readings_table)) == 1000
+    assert driver.invocations == 1  # no continuation after a cancel
+
+
+def test_cancel_is_refused_for_an_ended_job_and_hidden_from_others(stack):
+    job_id = post_csv(hh_long_csv(10))["json"]["job_id"]
+    QueueDriver(stack.queue_url).drain()
+
+    assert cancel(job_id, user="mallory")["statusCode"] == 404
+    refused = cancel(job_id)
+    assert refused["statusCode"] == 409 and "completed" in refused["json"]["message"]
+
+
+def test_a_completed_and_a_failed_import_each_send_one_event(stack, events_queue):
+    good = post_csv(hh_long_csv(50), throttle="medium")["json"]["job_id"]
+    bad = post_csv(b"Nothing,Useful\n1,2\n")["json"]["job_id"]
+    driver = QueueDriver(stack.queue_url, duplicate_every_delivery=True)
+    driver.drain()
+
+    events = events_queue()
+    kinds = sorted((e["detail-type"], e["detail"]["job_id"]) for e in events)
+    assert kinds == sorted([("Import Completed", good), ("Import Failed", bad)])
+    completed = next(e for e in events if e["detail-type"] == "Import Completed")["detail"]
+    assert (completed["processed_rows"], completed["imported_rows"], completed["owner"]) == (50, 50, "alice")
