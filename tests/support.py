@@ -136,6 +136,9 @@ class QueueDriver:
     queue_url: str
     context_factory: Callable[[], FakeContext] = FakeContext
     duplicate_every_delivery: bool = False
+    # Called when a delivery failed (the handler raised or reported the record): by default the
+    # message simply stays in flight until its visibility timeout, as on AWS.
+    on_failure: Callable[[dict[str, Any]], None] | None = None
     invocations: int = 0
     bodies: list[str] = field(default_factory=list)
 
@@ -163,11 +166,17 @@ class QueueDriver:
             for _ in range(deliveries):
                 self.invocations += 1
                 self.bodies.append(got[0]["Body"])
-                result = call("ingest", sqs_event(got, arn), self.context_factory())
+                try:
+                    result = call("ingest", sqs_event(got, arn), self.context_factory())
+                except Exception:  # the invocation failed: Lambda returns the whole batch to the queue
+                    failed |= {m["MessageId"] for m in got}
+                    continue
                 failed |= {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
             for m in got:
                 if m["MessageId"] not in failed:
                     sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+                elif self.on_failure is not None:
+                    self.on_failure(m)
         return True
 
 

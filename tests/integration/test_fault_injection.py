@@ -1,0 +1,216 @@
+"""Crash the ingest at every commit point of a multi-segment import; after redelivery the job and
+the readings table must equal a clean run's.
+
+A crash is an exception escaping the handler at the chosen moment (the record fails, its message
+stays in the queue). The harness then redelivers it at once and moves the clock past the dead
+invocation's lease, as the real visibility timeout (1,800 s) would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import boto3
+import pytest
+
+from ingestion.store.events import EventPublisher
+from ingestion.store.jobs import JobRepository
+from ingestion.store.queue import IngestQueue
+from ingestion.store.readings import ReadingWriter
+from tests.integration.helpers import fresh_stack, get_job, post_csv
+from tests.support import FakeContext, QueueDriver, handler_module, hh_long_csv, readings_of, ticking_budget
+
+FILE = hh_long_csv(700, bad_every=90)
+COUNTS = (
+    "status",
+    "processed_rows",
+    "imported_rows",
+    "failed_rows",
+    "readings_written",
+    "total_rows",
+    "errors",
+)
+
+
+class Crash(Exception):
+    """The invocation dies here."""
+
+
+@dataclass
+class CrashPlan:
+    point: str
+    at_call: int
+    calls: int = 0
+    fired: bool = False
+
+    def reached(self, point: str) -> bool:
+        if point != self.point or self.fired:
+            return False
+        self.calls += 1
+        if self.calls == self.at_call:
+            self.fired = True
+            return True
+        return False
+
+
+class CrashingWriter(ReadingWriter):
+    def __init__(self, plan: CrashPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def upsert(self, readings, *, job_id, written_at):
+        readings = list(readings)
+        if self.plan.reached("mid-batch"):
+            super().upsert(readings[: len(readings) // 2], job_id=job_id, written_at=written_at)
+            raise Crash("in the middle of writing a batch")
+        written = super().upsert(readings, job_id=job_id, written_at=written_at)
+        if self.plan.reached("rows-written-not-counted"):
+            raise Crash("rows written, counters not committed")
+        return written
+
+
+class CrashingJobs(JobRepository):
+    def __init__(self, plan: CrashPlan) -> None:
+        self.plan = plan
+
+    def commit_batch(self, job_id, c):
+        job = super().commit_batch(job_id, c)
+        if self.plan.reached("counted-not-continued"):
+            raise Crash("counters committed, nothing after")
+        return job
+
+
+class CrashingQueue(IngestQueue):
+    def __init__(self, plan: CrashPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def send(self, message, *, delay_seconds=0):
+        if self.plan.reached("before-continuation"):
+            raise Crash("continuation not sent")
+        super().send(message, delay_seconds=delay_seconds)
+
+
+class CrashingEvents(EventPublisher):
+    def __init__(self, plan: CrashPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def publish(self, detail_type, detail):
+        if self.plan.reached("after-final-commit"):
+            raise Crash("final commit done, event not sent")
+        super().publish(detail_type, detail)
+
+
+class Clock:
+    def __init__(self) -> None:
+        import time
+
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run_import(monkeypatch, plan: CrashPlan | None):
+    """Import FILE in several segments, crashing once as planned; the job and readings after it."""
+    services = handler_module("ingest").services
+    clock = Clock()
+    monkeypatch.setattr(services, "clock", clock)
+    monkeypatch.setattr(services, "sleep", lambda seconds: None)
+    if plan is not None:
+        monkeypatch.setattr(services, "readings", CrashingWriter(plan))
+        monkeypatch.setattr(services, "jobs", CrashingJobs(plan))
+        monkeypatch.setattr(services, "queue", CrashingQueue(plan))
+        monkeypatch.setattr(services, "events", CrashingEvents(plan))
+    with fresh_stack() as stack:
+        job_id = post_csv(FILE, throttle="medium")["json"]["job_id"]
+        sqs = boto3.client("sqs")
+
+        def redeliver_after_the_lease_ran_out(message):
+            clock.now += services.settings.lease_seconds + 1
+            sqs.change_message_visibility(
+                QueueUrl=stack.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+
+        driver = QueueDriver(
+            stack.queue_url,
+            context_factory=lambda: FakeContext(ticking_budget(50_000, 10_000)),
+            on_failure=redeliver_after_the_lease_ran_out,
+        )
+        driver.drain(max_invocations=200)
+        job = get_job(job_id)["json"]
+        monkeypatch.undo()
+        return {k: job[k] for k in COUNTS}, readings_of(stack.readings_table), driver.invocations
+
+
+@pytest.fixture(scope="module")
+def clean_run():
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        counts, readings, invocations = run_import(monkeypatch, None)
+    assert counts["status"] == "completed" and invocations > 1  # really several segments
+    return counts, readings
+
+
+# 7 batches of 100 rows; 3 batches a segment: 3 segments, 2 continuations, 1 final commit.
+PLANS = (
+    [CrashPlan("rows-written-not-counted", n) for n in range(1, 8)]
+    + [CrashPlan("mid-batch", n) for n in (1, 4, 7)]
+    + [CrashPlan("counted-not-continued", n) for n in range(1, 8)]
+    + [CrashPlan("before-continuation", n) for n in (1, 2)]
+    + [CrashPlan("after-final-commit", 1)]
+)
+
+
+@pytest.mark.parametrize("plan", PLANS, ids=lambda p: f"{p.point}-{p.at_call}")
+def test_a_crash_at_any_commit_point_ends_equal_to_a_clean_run(monkeypatch, clean_run, plan):
+    counts, readings, _ = run_import(monkeypatch, plan)
+
+    assert plan.fired, "the crash point was never reached: the plan tests nothing"
+    assert counts == clean_run[0]
+    assert readings == clean_run[1]
+
+
+class InterleavingWriter(ReadingWriter):
+    """While the first worker writes its first batch, it stalls past its lease and a second
+    delivery of the same message runs to the end: two workers on one batch."""
+
+    def __init__(self, clock: Clock, rival) -> None:
+        super().__init__()
+        self.clock, self.rival, self.done = clock, rival, False
+
+    def upsert(self, readings, *, job_id, written_at):
+        written = super().upsert(readings, job_id=job_id, written_at=written_at)
+        if not self.done:
+            self.done = True
+            self.clock.now += handler_module("ingest").services.settings.lease_seconds + 1
+            self.rival()
+        return written
+
+
+def test_a_worker_that_outlived_its_lease_cannot_count_its_batch_again(monkeypatch, clean_run):
+    services = handler_module("ingest").services
+    clock = Clock()
+    monkeypatch.setattr(services, "clock", clock)
+    monkeypatch.setattr(services, "sleep", lambda seconds: None)
+    with fresh_stack() as stack:
+        job_id = post_csv(FILE, throttle="medium")["json"]["job_id"]
+        sqs = boto3.client("sqs")
+        (message,) = sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=1)["Messages"]
+        arn = sqs.get_queue_attributes(QueueUrl=stack.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        from tests.support import call, sqs_event
+
+        def deliver(context: FakeContext) -> None:
+            call("ingest", sqs_event([message], arn), context)
+
+        # The rival does one batch and hands over, leaving the job processing.
+        rival = lambda: deliver(FakeContext(ticking_budget(25_000, 10_000)))  # noqa: E731
+        monkeypatch.setattr(services, "readings", InterleavingWriter(clock, rival))
+        deliver(FakeContext())  # the slow first worker; the rival runs inside its first batch
+        sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        QueueDriver(stack.queue_url).drain()
+
+        job = get_job(job_id)["json"]
+        assert {k: job[k] for k in COUNTS} == clean_run[0]
+        assert readings_of(stack.readings_table) == clean_run[1]
