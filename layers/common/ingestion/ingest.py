@@ -8,6 +8,7 @@ are upserts on their natural key, so writing a batch again changes nothing."""
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,13 +22,14 @@ from ingestion.errors import ObjectMissingError
 from ingestion.formats import FileFormatError, Layout, RowError, detect_delimiter, detect_layout
 from ingestion.models import MAX_ERROR_SAMPLES, IngestMessage, Job, JobStatus
 from ingestion.progress import Sample, add_sample
+from ingestion.retry import TRANSIENT_ERRORS, describe, retry_delay
 from ingestion.settings import Settings, get_settings
 from ingestion.store.events import COMPLETED, FAILED, EventPublisher
 from ingestion.store.jobs import BatchCommit, HeaderInfo, JobRepository, Lease, StaleWriteError
 from ingestion.store.objects import ObjectStore
 from ingestion.store.queue import IngestQueue
 from ingestion.store.readings import ReadingWriter
-from ingestion.throttle import plan_pause, segment_should_stop
+from ingestion.throttle import MAX_DELAY_SECONDS, plan_pause, segment_should_stop
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +89,10 @@ def run_segment(
     if shard.done or message.segment < shard.segment:
         return SegmentReport(Outcome.IGNORED, "stale message: a later segment already ran")
     now = svc.clock()
+    if job.next_retry_at is not None and now < job.next_retry_at:
+        # Early (SQS delays stop at 15 minutes): wait out the rest of the back-off.
+        svc.queue.send(message, delay_seconds=math.ceil(job.next_retry_at - now))
+        return SegmentReport(Outcome.IGNORED, "waiting for the next retry")
     if message.segment > svc.settings.max_segments:
         return _fail(
             job,
@@ -107,6 +113,53 @@ def run_segment(
         return _fail(job, missing_file_message(job), svc)
     except FileFormatError as exc:
         return _fail(job, str(exc), svc)
+    except TRANSIENT_ERRORS as exc:
+        return _retry_later(job, message, lease, exc, svc)
+
+
+def _retry_later(
+    job: Job, message: IngestMessage, lease: Lease, error: Exception, svc: IngestServices
+) -> SegmentReport:
+    """A transient failure: try again after a back-off that really waits (a delayed message, not a
+    sleep), or give up after max_retries with one clear failure."""
+    settings, now = svc.settings, svc.clock()
+    reason = describe(error)
+    attempt = job.retry_count + 1
+    if attempt > settings.max_retries:
+        return _fail(
+            job,
+            f"The import failed {attempt} times for a transient reason and was given up. "
+            f"Last error: {reason}",
+            svc,
+        )
+    delay = retry_delay(
+        attempt, base_seconds=settings.retry_base_seconds, cap_seconds=settings.retry_cap_seconds
+    )
+    try:
+        svc.jobs.record_retry(job.job_id, lease=lease, error=reason, retry_at=now + delay, now_iso=iso(now))
+    except StaleWriteError:
+        return SegmentReport(Outcome.SUPERSEDED, "the job moved on while this segment failed")
+    svc.queue.send(
+        IngestMessage(job_id=job.job_id, shard=message.shard, segment=message.segment + 1),
+        delay_seconds=min(MAX_DELAY_SECONDS, delay),
+    )
+    logger.warning(
+        "segment will be retried", extra={"job_id": job.job_id, "attempt": attempt, "error": reason}
+    )
+    return SegmentReport(Outcome.CONTINUED, f"retry {attempt} in {delay} s: {reason}")
+
+
+def give_up(message: IngestMessage, error: Exception, svc: IngestServices) -> None:
+    """The last delivery of a message failed too (it goes to the DLQ next): end its job as failed,
+    with the reason, so the job does not sit in processing forever."""
+    job = svc.jobs.get(message.job_id)
+    if job is not None and job.status in (JobStatus.QUEUED, JobStatus.PROCESSING):
+        _fail(
+            job,
+            f"The import kept failing ({svc.settings.max_receive_count} deliveries) and its message was "
+            f"moved to the dead-letter queue. Last error: {describe(error)}",
+            svc,
+        )
 
 
 def _fail(job: Job, message: str, svc: IngestServices) -> SegmentReport:

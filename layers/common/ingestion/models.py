@@ -75,6 +75,9 @@ class Job:
     total_rows_exact: bool = False
     segments: int = 0
     redrives: int = 0
+    retry_count: int = 0
+    last_error: str | None = None
+    next_retry_at: float | None = None
     errors: tuple[str, ...] = ()
     samples: tuple[Sample, ...] = field(default=())
     started_at: str | None = None

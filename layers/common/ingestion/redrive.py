@@ -55,6 +55,8 @@ def redrive(limit: int, svc: IngestServices) -> RedriveReport:
             JobStatus.PROCESSING, updated_before=iso(now - settings.stall_after_seconds), limit=room
         )
         for job in stalled:
+            if job.next_retry_at is not None and job.next_retry_at > now:
+                continue  # waiting for its back-off, not stalled
             if _resend(job, svc, now):
                 report.resumed.append(job.job_id)
     room = limit - report.total

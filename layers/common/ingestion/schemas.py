@@ -46,6 +46,9 @@ class JobView(BaseModel):
     updated_at: str
     completed_at: str | None
     error_message: str | None = Field(description="why the job failed, in words a person can act on")
+    retry_count: int = Field(description="transient failures so far (given up after MAX_RETRIES)")
+    last_error: str | None = Field(description="the last transient failure")
+    next_retry_at: str | None = Field(description="when the next try is due, while waiting for it")
     note: str | None
     errors: list[str] = Field(description='the first 50 row errors, "Row N: ..." with N the file line')
     status_url: str

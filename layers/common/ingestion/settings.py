@@ -44,6 +44,12 @@ class Settings(BaseModel):
     # One worker per job: a claim lasts this long unless renewed by the next commit. A holder that
     # died is replaced once it runs out.
     lease_seconds: int = Field(default=120, gt=0)
+    # Transient failures are retried this many times, after 2, 4, 8... minutes (capped at an hour).
+    max_retries: int = Field(default=3, ge=0)
+    retry_base_seconds: int = Field(default=120, gt=0)
+    retry_cap_seconds: int = Field(default=3600, gt=0)
+    # The ingest queue's maxReceiveCount: on the last delivery a failing message fails its job.
+    max_receive_count: int = Field(default=5, ge=1)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -62,6 +68,8 @@ class Settings(BaseModel):
             "segment_safety_ms": "SEGMENT_SAFETY_MS",
             "inline_sleep_max_ms": "INLINE_SLEEP_MAX_MS",
             "lease_seconds": "LEASE_SECONDS",
+            "max_retries": "MAX_RETRIES",
+            "max_receive_count": "MAX_RECEIVE_COUNT",
         }
         values = {field: environ[var] for field, var in names.items() if environ.get(var)}
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingestion.clock import parse_iso
+from ingestion.clock import iso, parse_iso
 from ingestion.models import Job, JobStatus
 from ingestion.progress import average_rate, compute_progress
 
@@ -64,6 +64,9 @@ def job_view(job: Job, now: float) -> dict[str, Any]:
         "updated_at": job.updated_at,
         "completed_at": job.completed_at,
         "error_message": job.error_message,
+        "retry_count": job.retry_count,
+        "last_error": job.last_error,
+        "next_retry_at": iso(job.next_retry_at) if job.next_retry_at is not None else None,
         "note": job.note,
         "errors": list(job.errors),
         "status_url": status_url(job.job_id),

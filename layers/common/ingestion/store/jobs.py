@@ -114,6 +114,9 @@ def _to_job(m: JobModel) -> Job:
         total_rows_exact=bool(m.total_rows_exact),
         segments=int(m.segments or 0),
         redrives=int(m.redrives or 0),
+        retry_count=int(m.retry_count or 0),
+        last_error=m.last_error,
+        next_retry_at=None if m.next_retry_at is None else float(m.next_retry_at),
         errors=tuple(str(e) for e in (m.errors or ())),
         samples=tuple(Sample(float(s.at), int(s.rows), int(s.bytes)) for s in (m.samples or [])),
         started_at=m.started_at,
@@ -254,6 +257,7 @@ class JobRepository:
                 JobModel.segments.set(JobModel.segments + 1),
                 JobModel.lease_holder.set(lease.holder),
                 JobModel.lease_expires.set(lease.expires),
+                JobModel.next_retry_at.remove(),
             ],
             JobModel.status.is_in(*[s.value for s in ACTIVE])
             & (cursor.segment <= segment)  # type: ignore[attr-defined]
@@ -263,6 +267,22 @@ class JobRepository:
                 | (JobModel.lease_expires < lease.now)
                 | (JobModel.lease_holder == lease.holder)
             ),
+        )
+
+    def record_retry(self, job_id: str, *, lease: Lease, error: str, retry_at: float, now_iso: str) -> Job:
+        """A segment failed for a transient reason: count it, say why and when the next try is,
+        and give the job back."""
+        return self._update(
+            job_id,
+            [
+                JobModel.retry_count.add(1),
+                JobModel.last_error.set(error[:1000]),
+                JobModel.next_retry_at.set(retry_at),
+                JobModel.updated_at.set(now_iso),
+                JobModel.lease_holder.remove(),
+                JobModel.lease_expires.remove(),
+            ],
+            (JobModel.lease_holder == lease.holder) & (JobModel.status == JobStatus.PROCESSING.value),
         )
 
     def release(self, job_id: str, lease: Lease) -> None:

@@ -84,6 +84,10 @@ class JobModel(Model):
     total_rows_exact = BooleanAttribute(default=False)
     segments = NumberAttribute(default=0)
     redrives = NumberAttribute(default=0)
+    # Transient failures: how many so far, the last one, and when the next attempt is due.
+    retry_count = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
+    next_retry_at = NumberAttribute(null=True)
     errors = ListAttribute(of=UnicodeAttribute, default=list)
     samples = ListAttribute(of=SampleAttribute, default=list)
     created_at = UnicodeAttribute()
