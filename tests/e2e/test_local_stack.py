@@ -160,3 +160,28 @@ def test_a_worker_killed_by_its_timeout_mid_import_resumes_and_ends_with_exact_c
         0,
     )
     assert "invocation 2 timed out" in fragile_stack.log()
+
+
+def test_twenty_imports_at_once_from_four_owners_all_end_with_exact_counts(local_stack):
+    owners = ["ann", "ben", "cat", "dan"]
+    plan = [(owners[i % 4], 200 + 37 * i, i % 7 + 1) for i in range(20)]  # owner, rows, start day
+    with ThreadPoolExecutor(10) as pool:
+        ids = list(
+            pool.map(
+                lambda p: upload(
+                    local_stack,
+                    hh_long_csv(p[1], meters=2, start_day=p[2], bad_every=50),
+                    user=p[0],
+                    throttle="small",
+                ),
+                plan,
+            )
+        )
+    for job_id, (owner, rows, _) in zip(ids, plan, strict=True):
+        done = wait_for_job(local_stack, job_id, user=owner, timeout=300)
+        assert (done["status"], done["processed_rows"], done["failed_rows"]) == (
+            "completed",
+            rows,
+            rows // 50,
+        )
+        assert done["imported_rows"] == rows - rows // 50
