@@ -30,6 +30,7 @@ class StackResources:
     bucket: str
     queue_url: str
     dlq_url: str
+    physical: dict[str, str]  # every created resource: logical id -> physical id
 
     def environment(self) -> dict[str, str]:
         """The variables the template gives every function, with local values."""
@@ -70,4 +71,5 @@ def provision(
         bucket=physical["UploadBucket"],
         queue_url=physical["IngestQueue"],
         dlq_url=physical["IngestDLQ"],
+        physical=physical,
     )

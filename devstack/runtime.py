@@ -63,15 +63,8 @@ class LocalRuntime:
         self.clients = {
             name: session.client(name, endpoint_url=self.aws_url) for name in ("cloudformation", "sqs", "s3")
         }
-        resources = provision(self.clients["cloudformation"], region=REGION)
-        self.resources = resources
-        physical = {
-            "JobsTable": resources.jobs_table,
-            "ReadingsTable": resources.readings_table,
-            "UploadBucket": resources.bucket,
-            "IngestQueue": resources.queue_url,
-            "IngestDLQ": resources.dlq_url,
-        }
+        self.resources = provision(self.clients["cloudformation"], region=REGION)
+        physical = self.resources.physical
         self.stack: LocalStack = read_stack(physical, parameters=o.parameters, region=REGION)
         self._apply_overrides(physical)
         base_env = {

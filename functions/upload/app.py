@@ -92,7 +92,11 @@ def create_import() -> Response[dict[str, Any]]:
             upload, caller.user_id, services, IngestServices(), context.get_remaining_time_in_millis
         )
         if finished:
-            return Response(200, content_types.APPLICATION_JSON, job_view(job, services.clock()))
+            return Response(
+                200,
+                content_types.APPLICATION_JSON,
+                job_view(job, services.clock(), stall_after_s=services.settings.stall_after_seconds),
+            )
         body = {"job_id": job.job_id, "status": job.status.value, "status_url": status_url(job.job_id)}
         return Response(202, content_types.APPLICATION_JSON, body)
     raise InvalidRequestError(
@@ -112,7 +116,9 @@ def create_import() -> Response[dict[str, Any]]:
 )
 def cancel(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobView:
     job = cancel_import(job_id, caller_of(app).user_id, services)
-    return JobView.model_validate(job_view(job, services.clock()))
+    return JobView.model_validate(
+        job_view(job, services.clock(), stall_after_s=services.settings.stall_after_seconds)
+    )
 
 
 def _on_s3_event(event: dict[str, Any]) -> dict[str, Any]:

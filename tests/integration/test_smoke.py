@@ -1,5 +1,3 @@
-import json
-
 import boto3
 
 from tests.support import SAMPLES, QueueDriver, call, http_event
@@ -22,7 +20,6 @@ def test_direct_upload_of_the_long_sample_completes(stack):
             path_parameters={"job_id": created["json"]["job_id"]},
         ),
     )
-    print(json.dumps(job["json"], indent=1))
     assert job["json"]["status"] == "completed"
     items = boto3.client("dynamodb").scan(TableName=stack.readings_table)["Items"]
     assert len(items) == job["json"]["readings_written"]

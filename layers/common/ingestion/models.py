@@ -78,6 +78,7 @@ class Job:
     retry_count: int = 0
     last_error: str | None = None
     next_retry_at: float | None = None
+    lease_expires: float | None = None  # set while an invocation works on the job
     errors: tuple[str, ...] = ()
     samples: tuple[Sample, ...] = field(default=())
     started_at: str | None = None

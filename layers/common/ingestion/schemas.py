@@ -46,6 +46,8 @@ class JobView(BaseModel):
     updated_at: str
     completed_at: str | None
     error_message: str | None = Field(description="why the job failed, in words a person can act on")
+    stalled: bool = Field(description="no progress for longer than the job's throttle allows")
+    stall_reason: str | None = Field(description="why it is not moving (or what it is waiting for)")
     retry_count: int = Field(description="transient failures so far (given up after MAX_RETRIES)")
     last_error: str | None = Field(description="the last transient failure")
     next_retry_at: str | None = Field(description="when the next try is due, while waiting for it")

@@ -8,6 +8,7 @@ from ingestion.api import Caller
 from ingestion.clock import Clock, system_clock
 from ingestion.errors import JobNotFoundError
 from ingestion.models import JobStatus
+from ingestion.settings import get_settings
 from ingestion.store.jobs import JobRepository
 from ingestion.views import job_view
 
@@ -20,7 +21,7 @@ def get_job(job_id: str, caller: Caller, jobs: JobRepository, clock: Clock = sys
     job = jobs.get(job_id) if 0 < len(job_id) <= 64 else None
     if job is None or job.owner != caller.user_id:
         raise JobNotFoundError(f"no import job {job_id!r}")
-    return job_view(job, clock())
+    return job_view(job, clock(), stall_after_s=get_settings().stall_after_seconds)
 
 
 def list_jobs(
@@ -35,4 +36,5 @@ def list_jobs(
     """A page of the caller's jobs, newest first (parameters already validated by the route)."""
     page, token = jobs.list_for_owner(caller.user_id, status=status, limit=limit, next_token=next_token)
     now = clock()
-    return {"items": [job_view(job, now) for job in page], "next": token}
+    stall_after = get_settings().stall_after_seconds
+    return {"items": [job_view(job, now, stall_after_s=stall_after) for job in page], "next": token}

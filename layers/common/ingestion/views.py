@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ingestion.clock import iso, parse_iso
+from ingestion.health import diagnose
 from ingestion.models import Job, JobStatus
 from ingestion.progress import average_rate, compute_progress
 
@@ -13,7 +14,7 @@ def status_url(job_id: str) -> str:
     return f"/imports/{job_id}"
 
 
-def job_view(job: Job, now: float) -> dict[str, Any]:
+def job_view(job: Job, now: float, *, stall_after_s: float) -> dict[str, Any]:
     completed = job.status is JobStatus.COMPLETED
     progress = compute_progress(
         processed_rows=job.processed_rows,
@@ -34,6 +35,7 @@ def job_view(job: Job, now: float) -> dict[str, Any]:
     if job.status.finished and not completed:  # failed or cancelled: how far it got
         percent = round(100.0 * job.bytes_processed / job.bytes_total, 2) if job.bytes_total else 0.0
     total_rows = job.total_rows if job.total_rows_exact else progress.total_rows
+    health = diagnose(job, now, stall_after_s=stall_after_s)
     return {
         "job_id": job.job_id,
         "filename": job.filename,
@@ -64,6 +66,8 @@ def job_view(job: Job, now: float) -> dict[str, Any]:
         "updated_at": job.updated_at,
         "completed_at": job.completed_at,
         "error_message": job.error_message,
+        "stalled": health.stalled,
+        "stall_reason": health.reason,
         "retry_count": job.retry_count,
         "last_error": job.last_error,
         "next_retry_at": iso(job.next_retry_at) if job.next_retry_at is not None else None,

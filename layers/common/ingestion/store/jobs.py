@@ -117,6 +117,7 @@ def _to_job(m: JobModel) -> Job:
         retry_count=int(m.retry_count or 0),
         last_error=m.last_error,
         next_retry_at=None if m.next_retry_at is None else float(m.next_retry_at),
+        lease_expires=None if m.lease_expires is None else float(m.lease_expires),
         errors=tuple(str(e) for e in (m.errors or ())),
         samples=tuple(Sample(float(s.at), int(s.rows), int(s.bytes)) for s in (m.samples or [])),
         started_at=m.started_at,

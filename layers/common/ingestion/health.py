@@ -1,0 +1,49 @@
+"""Is a job moving? If not, why not: the original's "stuck at 0%" and "progress not updating" as
+states with messages (pure: the clock is a parameter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingestion.clock import iso, parse_iso
+from ingestion.models import Job, JobStatus
+
+# A queued job's first message is normally picked up within seconds.
+QUEUED_PATIENCE_S = 120.0
+
+
+@dataclass(frozen=True)
+class Health:
+    stalled: bool
+    reason: str | None = None
+
+
+def diagnose(job: Job, now: float, *, stall_after_s: float) -> Health:
+    """Whether the job has made no progress for longer than it should, and the likely cause."""
+    if job.status not in (JobStatus.QUEUED, JobStatus.PROCESSING):
+        return Health(False)
+    idle = now - parse_iso(job.updated_at)
+    if job.next_retry_at is not None and job.next_retry_at > now:
+        return Health(False, f"waiting to retry at {iso(job.next_retry_at)} after: {job.last_error}")
+    if job.status is JobStatus.QUEUED:
+        if idle > QUEUED_PATIENCE_S:
+            return Health(
+                True,
+                f"no worker has picked the job up for {round(idle)} s; the scheduled run will re-queue it",
+            )
+        return Health(False)
+    # Throttle pauses longer than a few seconds continue through a delayed message: allow for one.
+    allowed = stall_after_s + job.throttle.delay_ms / 1000
+    if idle <= allowed:
+        return Health(False)
+    if job.lease_expires is not None and job.lease_expires < now:
+        cause = f"its worker stopped (its lease ran out at {iso(job.lease_expires)})"
+    elif job.lease_expires is None:
+        cause = "no worker holds it and no continuation arrived"
+    else:
+        cause = "its worker holds it but has committed nothing"
+    return Health(
+        True,
+        f"no progress for {round(idle)} s: {cause}; the scheduled run will resume it from its cursor, "
+        "or look for its message in the ingest dead-letter queue",
+    )
