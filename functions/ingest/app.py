@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from ingestion.ingest import IngestServices, give_up, run_segment
+from ingestion.ingest import IngestServices, give_up, run_delete, run_segment
 from ingestion.models import IngestMessage
 from ingestion.redrive import redrive
 
@@ -33,8 +33,9 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> str:
         return "dropped"
     logger.append_keys(job_id=message.job_id, segment=message.segment)
     started = time.monotonic()
+    work = run_delete if message.action == "delete" else run_segment
     try:
-        report = run_segment(message, lambda_context.get_remaining_time_in_millis, services)
+        report = work(message, lambda_context.get_remaining_time_in_millis, services)
     except Exception as exc:
         if int(record.attributes.approximate_receive_count) >= services.settings.max_receive_count:
             give_up(message, exc, services)

@@ -20,6 +20,7 @@ from ingestion.imports import (
     cancel_import,
     create_direct_import,
     create_presigned_import,
+    delete_import,
     on_object_created,
 )
 from ingestion.ingest import IngestServices
@@ -119,6 +120,25 @@ def cancel(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobVie
     return JobView.model_validate(
         job_view(job, services.clock(), stall_after_s=services.settings.stall_after_seconds)
     )
+
+
+@app.delete(
+    "/imports/<job_id>",
+    summary="Delete an import",
+    description=(
+        "Removes the job, its file and the readings it wrote last, in the background (202). "
+        "A queued or running job must be cancelled first (409)."
+    ),
+    responses={
+        202: {"description": "being deleted", "content": {"application/json": {"model": AcceptedImport}}},
+        **error_responses(400, 401, 404, 409),
+    },
+    status_code=202,
+)
+def delete(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> Response[dict[str, Any]]:
+    job = delete_import(job_id, caller_of(app).user_id, services)
+    body = {"job_id": job.job_id, "status": job.status.value, "status_url": status_url(job.job_id)}
+    return Response(202, content_types.APPLICATION_JSON, body)
 
 
 def _on_s3_event(event: dict[str, Any]) -> dict[str, Any]:

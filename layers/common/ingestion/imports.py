@@ -225,3 +225,17 @@ def cancel_import(job_id: str, owner: str, svc: ImportServices) -> Job:
         if job is None or job.owner != owner:
             raise JobNotFoundError(f"no import job {job_id!r}") from None
         raise JobConflictError(f"the job has already ended: it is {job.status.value}") from None
+
+
+def delete_import(job_id: str, owner: str, svc: ImportServices) -> Job:
+    """Delete the caller's job that is not running: its readings (those it wrote last), its file
+    and its record go, in the background. Running jobs must be cancelled first."""
+    job = svc.jobs.get(job_id) if 0 < len(job_id) <= 64 else None
+    if job is None or job.owner != owner:
+        raise JobNotFoundError(f"no import job {job_id!r}")
+    try:
+        job = svc.jobs.mark_deleting(job_id, owner=owner, now_iso=iso(svc.clock()))
+    except StaleWriteError:
+        raise JobConflictError(f"the job is {job.status.value}: cancel it before deleting it") from None
+    svc.queue.send(IngestMessage(job_id=job_id, action="delete"))
+    return job

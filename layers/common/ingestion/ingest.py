@@ -28,7 +28,7 @@ from ingestion.store.events import COMPLETED, FAILED, EventPublisher
 from ingestion.store.jobs import BatchCommit, HeaderInfo, JobRepository, Lease, StaleWriteError
 from ingestion.store.objects import ObjectStore
 from ingestion.store.queue import IngestQueue
-from ingestion.store.readings import ReadingWriter
+from ingestion.store.readings import ReadingCleaner, ReadingWriter
 from ingestion.throttle import MAX_DELAY_SECONDS, plan_pause, segment_should_stop
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class Outcome(StrEnum):
     COMPLETED = "completed"  # the job finished in this segment
     CONTINUED = "continued"  # a continuation message carries on from the cursor
     FAILED = "failed"  # the job ended as failed, with its message
+    DELETED = "deleted"  # a deleted job's readings, file and record are gone
     CANCELLED = "cancelled"  # the job was cancelled: the batch in hand was counted, then it stopped
     IGNORED = "ignored"  # nothing to do: stale, duplicate or stray message, or the job is held
     SUPERSEDED = "superseded"  # another invocation committed first
@@ -60,6 +61,7 @@ class IngestServices:
     objects: ObjectStore = field(default_factory=ObjectStore)
     queue: IngestQueue = field(default_factory=IngestQueue)
     events: EventPublisher = field(default_factory=EventPublisher)
+    cleaner: ReadingCleaner = field(default_factory=ReadingCleaner)
     settings: Settings = field(default_factory=get_settings)
     clock: Clock = system_clock
     sleep: Callable[[float], None] = time.sleep
@@ -71,6 +73,24 @@ def missing_file_message(job: Job) -> str:
         f"The uploaded file for this job ({job.filename}) is not in storage any more, so the import "
         "cannot run. Upload the file again as a new import."
     )
+
+
+def run_delete(message: IngestMessage, remaining_ms: Callable[[], int], svc: IngestServices) -> SegmentReport:
+    """Remove a deleted job: the readings it wrote last, page by page while time lasts (then again
+    through the queue), its file, and finally its record. Safe to repeat at any point."""
+    job = svc.jobs.get(message.job_id)
+    if job is None or not job.deleting:
+        return SegmentReport(Outcome.IGNORED, "no job being deleted")
+    removed = 0
+    while (looked := svc.cleaner.delete_page(job.job_id)) > 0:
+        removed += looked
+        if segment_should_stop(remaining_ms(), svc.settings.segment_safety_ms):
+            svc.queue.send(message)
+            return SegmentReport(Outcome.CONTINUED, "more readings to delete", rows=removed)
+    svc.objects.delete(job.s3_key)
+    svc.jobs.remove(job.job_id)
+    logger.info("job deleted", extra={"job_id": job.job_id})
+    return SegmentReport(Outcome.DELETED, rows=removed)
 
 
 def run_segment(

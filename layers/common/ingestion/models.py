@@ -79,6 +79,7 @@ class Job:
     last_error: str | None = None
     next_retry_at: float | None = None
     lease_expires: float | None = None  # set while an invocation works on the job
+    deleting: bool = False  # DELETE was asked: its readings, file and record are being removed
     errors: tuple[str, ...] = ()
     samples: tuple[Sample, ...] = field(default=())
     started_at: str | None = None
@@ -128,13 +129,15 @@ def as_throttle(value: str | ThrottleBody | None) -> str | Throttle | None:
 
 
 class IngestMessage(BaseModel):
-    """Body of an ingest queue message: work on one shard of one job, as segment N of its chain."""
+    """Body of an ingest queue message: work on one shard of one job, as segment N of its chain;
+    or, with action "delete", remove a deleted job's readings, file and record."""
 
     model_config = ConfigDict(extra="ignore")
 
     job_id: Annotated[str, Field(min_length=1, max_length=64)]
     shard: Annotated[int, Field(ge=0)] = 0
     segment: Annotated[int, Field(ge=1)] = 1
+    action: Literal["ingest", "delete"] = "ingest"
 
 
 class DirectImportParams(BaseModel):

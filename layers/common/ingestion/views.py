@@ -66,6 +66,7 @@ def job_view(job: Job, now: float, *, stall_after_s: float) -> dict[str, Any]:
         "updated_at": job.updated_at,
         "completed_at": job.completed_at,
         "error_message": job.error_message,
+        "deleting": job.deleting,
         "stalled": health.stalled,
         "stall_reason": health.reason,
         "retry_count": job.retry_count,

@@ -118,6 +118,7 @@ def _to_job(m: JobModel) -> Job:
         last_error=m.last_error,
         next_retry_at=None if m.next_retry_at is None else float(m.next_retry_at),
         lease_expires=None if m.lease_expires is None else float(m.lease_expires),
+        deleting=bool(m.deleting),
         errors=tuple(str(e) for e in (m.errors or ())),
         samples=tuple(Sample(float(s.at), int(s.rows), int(s.bytes)) for s in (m.samples or [])),
         started_at=m.started_at,
@@ -339,6 +340,18 @@ class JobRepository:
             & (JobModel.lease_holder == c.lease.holder),
         )
 
+    def mark_deleting(self, job_id: str, *, owner: str, now_iso: str) -> Job:
+        """The owner deletes a job that is not running: from now on it is being removed."""
+        return self._update(
+            job_id,
+            [JobModel.deleting.set(True), JobModel.updated_at.set(now_iso)],
+            (JobModel.owner == owner) & ~JobModel.status.is_in(*[s.value for s in ACTIVE]),
+        )
+
+    def remove(self, job_id: str) -> None:
+        """The last step of a delete: the job's record itself."""
+        JobModel(job_id=job_id).delete(condition=JobModel.deleting == True)  # noqa: E712
+
     def cancel(self, job_id: str, *, owner: str, now_iso: str) -> Job:
         """Stop a job that has not ended. A running segment notices at its next batch; what was
         imported stays imported."""
@@ -351,6 +364,7 @@ class JobRepository:
                 JobModel.note.set("Cancelled by its owner; rows imported before that are kept."),
             ],
             (JobModel.owner == owner)
+            & (JobModel.deleting == False)  # noqa: E712
             & JobModel.status.is_in(JobStatus.AWAITING_UPLOAD.value, *[s.value for s in ACTIVE]),
         )
 

@@ -49,6 +49,9 @@ class ObjectStore:
     def put(self, key: str, body: bytes) -> None:
         self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="text/csv")
 
+    def delete(self, key: str) -> None:
+        self._client.delete_object(Bucket=self._bucket, Key=key)  # no error if it is already gone
+
     def size(self, key: str) -> int | None:
         try:
             return int(self._client.head_object(Bucket=self._bucket, Key=key)["ContentLength"])

@@ -10,6 +10,7 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from functools import cache
 from typing import Any
 
@@ -95,3 +96,41 @@ class ReadingWriter:
             delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)
             self._sleep(self._rng.uniform(0, delay))
         raise WriteThrottledError(f"{len(pending)} readings still unprocessed after {MAX_ATTEMPTS} tries")
+
+
+JOB_INDEX = "job-index"
+
+
+class ReadingCleaner:
+    """Removes the readings a job wrote last (a reading another job overwrote since is kept)."""
+
+    def __init__(self, *, table: str | None = None, dynamodb: Any = None) -> None:
+        self._table = table or get_settings().readings_table
+        self._dynamodb = dynamodb
+
+    @property
+    def _client(self) -> Any:
+        return self._dynamodb or client("dynamodb")
+
+    def delete_page(self, job_id: str, *, page_size: int = 200) -> int:
+        """Delete up to one page of the job's readings; returns how many keys it looked at (0: none left)."""
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=JOB_INDEX,
+            KeyConditionExpression="job_id = :job",
+            ExpressionAttributeValues={":job": {"S": job_id}},
+            Limit=page_size,
+        )
+        keys = [{"meter": item["meter"], "sk": item["sk"]} for item in response.get("Items", [])]
+        list(_pool().map(lambda key: self._delete_if_ours(key, job_id), keys))
+        return len(keys)
+
+    def _delete_if_ours(self, key: dict[str, Any], job_id: str) -> None:
+        # ConditionalCheckFailed: another job wrote this reading since; it is not ours to delete.
+        with suppress(self._client.exceptions.ConditionalCheckFailedException):
+            self._client.delete_item(
+                TableName=self._table,
+                Key=key,
+                ConditionExpression="job_id = :job",
+                ExpressionAttributeValues={":job": {"S": job_id}},
+            )

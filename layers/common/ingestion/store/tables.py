@@ -99,6 +99,7 @@ class JobModel(Model):
     note = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     # One worker per job: the invocation holding the lease, and when the lease runs out.
+    deleting = BooleanAttribute(default=False)
     lease_holder = UnicodeAttribute(null=True)
     lease_expires = NumberAttribute(null=True)
 
