@@ -42,7 +42,8 @@ def test_readings_go_25_to_a_call_with_duplicate_keys_collapsed_last_wins():
     fake, slept = FakeDynamoDB(), []
     batch = [reading("M1", i) for i in range(60)] + [reading("M1", 3, "9.9")]
 
-    assert writer(fake, slept).upsert(batch, job_id="job-1", written_at="t") == 60
+    result = writer(fake, slept).upsert(batch, job_id="job-1", written_at="t")
+    assert (result.written, result.resends) == (60, 0)
     assert [len(c) for c in fake.calls] == [25, 25, 10]
     values = {
         r["PutRequest"]["Item"]["sk"]["S"]: r["PutRequest"]["Item"]["value_kwh"]["N"]
@@ -57,9 +58,10 @@ def test_readings_go_25_to_a_call_with_duplicate_keys_collapsed_last_wins():
 def test_unprocessed_items_are_sent_again_after_growing_jittered_pauses():
     fake, slept = FakeDynamoDB(throttled_calls=3, unprocess=5), []
 
-    writer(fake, slept).upsert([reading("M1", i) for i in range(25)], job_id="j", written_at="t")
+    result = writer(fake, slept).upsert([reading("M1", i) for i in range(25)], job_id="j", written_at="t")
 
     assert [len(c) for c in fake.calls] == [25, 5, 5, 5]
+    assert result.resends == 15
     assert len(slept) == 3
     assert all(0 <= s <= 0.05 * 2**i for i, s in enumerate(slept))
 

@@ -48,3 +48,31 @@ def test_a_segment_stops_when_the_next_batch_might_not_fit():
     assert not segment_should_stop(remaining_ms=30_000, safety_ms=20_000)
     assert segment_should_stop(remaining_ms=19_999, safety_ms=20_000)
     assert segment_should_stop(remaining_ms=20_500, safety_ms=20_000, pending_sleep_ms=600)
+
+
+def test_throttled_writes_halve_the_batch_and_double_the_pause_within_bounds():
+    from ingestion.throttle import MAX_ADAPTIVE_DELAY_MS, MIN_ADAPTIVE_BATCH, adapt
+
+    own = PRESETS["medium"]
+    first = adapt(own, own, resends=7)
+    assert (first.throttle.batch_size, first.throttle.delay_ms, first.throttled) == (50, 200, True)
+    assert "7 re-sent" in first.reason
+    slowest = own
+    for _ in range(20):
+        slowest = adapt(own, slowest, resends=1).throttle
+    assert (slowest.batch_size, slowest.delay_ms) == (MIN_ADAPTIVE_BATCH, MAX_ADAPTIVE_DELAY_MS)
+
+
+def test_clean_batches_speed_back_up_to_the_jobs_own_throttle_and_clear_the_flag():
+    from ingestion.throttle import adapt
+
+    own = OFF  # throttling off: no pause at all once recovered
+    current = adapt(own, own, resends=3).throttle
+    steps = []
+    while True:
+        step = adapt(own, current, resends=0)
+        steps.append(step.throttled)
+        current = step.throttle
+        if not step.throttled:
+            break
+    assert current == own and steps[-1] is False and all(steps[:-1])

@@ -29,7 +29,7 @@ from ingestion.store.jobs import BatchCommit, HeaderInfo, JobRepository, Lease, 
 from ingestion.store.objects import ObjectStore
 from ingestion.store.queue import IngestQueue
 from ingestion.store.readings import ReadingCleaner, ReadingWriter
-from ingestion.throttle import MAX_DELAY_SECONDS, plan_pause, segment_should_stop
+from ingestion.throttle import MAX_DELAY_SECONDS, Adaptation, adapt, plan_pause, segment_should_stop
 
 logger = logging.getLogger(__name__)
 
@@ -273,7 +273,11 @@ class _Segment:
             if not first_batch and segment_should_stop(self.remaining_ms(), settings.segment_safety_ms):
                 self._continue_later(0)
                 return self.report
-            batch = [] if upcoming is None else [upcoming, *islice(rows, self.job.throttle.batch_size - 1)]
+            batch = (
+                []
+                if upcoming is None
+                else [upcoming, *islice(rows, self.job.running_throttle.batch_size - 1)]
+            )
             upcoming = next(rows, None)
             final = upcoming is None
             if final and not batch and self.job.processed_rows == 0 and self.note is None and layout:
@@ -291,7 +295,7 @@ class _Segment:
                 self.report.outcome = Outcome.COMPLETED
                 self.svc.events.publish(COMPLETED, ending_detail(self.job))
                 return self.report
-            pause = plan_pause(self.job.throttle.delay_ms, settings.inline_sleep_max_ms)
+            pause = plan_pause(self.job.running_throttle.delay_ms, settings.inline_sleep_max_ms)
             if pause.requeue_delay_s is not None:
                 self._continue_later(pause.requeue_delay_s)
                 return self.report
@@ -318,9 +322,10 @@ class _Segment:
                 continue
             imported += 1
         now = self.svc.clock()
-        written = 0
+        written = resends = 0
         if readings and not self.job.dry_run:
-            written = self.svc.readings.upsert(readings, job_id=self.job.job_id, written_at=iso(now))
+            result = self.svc.readings.upsert(readings, job_id=self.job.job_id, written_at=iso(now))
+            written, resends = result.written, result.resends
         job = self.job
         room = max(0, MAX_ERROR_SAMPLES - job.failed_rows)
         samples = add_sample(
@@ -343,6 +348,7 @@ class _Segment:
             header=self.header,
             note=self.note,
             lease=Lease(self.holder, now, self.svc.settings.lease_seconds),
+            adaptation=self._adaptation(resends),
         )
         try:
             self.job = self.svc.jobs.commit_batch(job.job_id, commit)
@@ -358,6 +364,13 @@ class _Segment:
         self.report.imported += imported
         self.report.failed += len(errors)
         return True
+
+    def _adaptation(self, resends: int) -> Adaptation | None:
+        """Slow down while DynamoDB throttles writes, speed back up once it stops (None: no change)."""
+        job = self.job
+        if resends == 0 and job.effective_throttle is None:
+            return None
+        return adapt(job.throttle, job.running_throttle, resends)
 
     def _commit_into_cancelled(self, commit: BatchCommit) -> bool:
         """The job was cancelled while this batch was being written: count the batch anyway (its

@@ -80,6 +80,14 @@ class Job:
     next_retry_at: float | None = None
     lease_expires: float | None = None  # set while an invocation works on the job
     deleting: bool = False  # DELETE was asked: its readings, file and record are being removed
+    effective_throttle: Throttle | None = None  # slower than `throttle` while writes are throttled
+    throttled: bool = False
+    throttled_reason: str | None = None
+
+    @property
+    def running_throttle(self) -> Throttle:
+        return self.effective_throttle or self.throttle
+
     errors: tuple[str, ...] = ()
     samples: tuple[Sample, ...] = field(default=())
     started_at: str | None = None

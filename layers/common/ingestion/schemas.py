@@ -47,6 +47,8 @@ class JobView(BaseModel):
     completed_at: str | None
     error_message: str | None = Field(description="why the job failed, in words a person can act on")
     deleting: bool = Field(description="DELETE was asked: the job is being removed")
+    throttled: bool = Field(description="slowed down by the service because DynamoDB is throttling writes")
+    throttled_reason: str | None
     stalled: bool = Field(description="no progress for longer than the job's throttle allows")
     stall_reason: str | None = Field(description="why it is not moving (or what it is waiting for)")
     retry_count: int = Field(description="transient failures so far (given up after MAX_RETRIES)")

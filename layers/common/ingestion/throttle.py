@@ -87,3 +87,45 @@ def plan_pause(delay_ms: int, inline_sleep_max_ms: int) -> Pause:
 def segment_should_stop(remaining_ms: int, safety_ms: int, pending_sleep_ms: int = 0) -> bool:
     """True when the next batch (after any pending sleep) might not finish before the time limit."""
     return remaining_ms - pending_sleep_ms < safety_ms
+
+
+# Under write throttling an import slows itself down: half the batch, twice the pause (within these
+# bounds), and speeds back up to its own throttle, step by step, once batches go through cleanly.
+MIN_ADAPTIVE_BATCH = 10
+MIN_ADAPTIVE_DELAY_MS = 100
+MAX_ADAPTIVE_DELAY_MS = 5000
+
+
+@dataclass(frozen=True)
+class Adaptation:
+    throttle: Throttle  # what the next batch runs with
+    throttled: bool
+    reason: str | None = None
+
+
+def adapt(configured: Throttle, current: Throttle, resends: int) -> Adaptation:
+    """The throttle for the next batch, given how many writes DynamoDB pushed back on this one."""
+    if resends > 0:
+        slower = Throttle(
+            batch_size=max(MIN_ADAPTIVE_BATCH, current.batch_size // 2),
+            delay_ms=min(MAX_ADAPTIVE_DELAY_MS, max(MIN_ADAPTIVE_DELAY_MS, current.delay_ms * 2)),
+            preset=configured.preset,
+        )
+        return Adaptation(
+            slower,
+            True,
+            f"DynamoDB is throttling writes ({resends} re-sent in the last batch): slowed to "
+            f"{slower.batch_size} rows per batch with {slower.delay_ms} ms pauses",
+        )
+    halved = current.delay_ms // 2
+    faster = Throttle(
+        batch_size=min(configured.batch_size, current.batch_size * 2),
+        # Below the smallest adaptive pause, straight back to the job's own (which may be none).
+        delay_ms=max(configured.delay_ms, halved if halved >= MIN_ADAPTIVE_DELAY_MS else 0),
+        preset=configured.preset,
+    )
+    if (faster.batch_size, faster.delay_ms) == (configured.batch_size, configured.delay_ms):
+        return Adaptation(configured, False)
+    return Adaptation(
+        faster, True, f"recovering from DynamoDB throttling: {faster.batch_size} rows per batch for now"
+    )

@@ -67,6 +67,8 @@ def job_view(job: Job, now: float, *, stall_after_s: float) -> dict[str, Any]:
         "completed_at": job.completed_at,
         "error_message": job.error_message,
         "deleting": job.deleting,
+        "throttled": job.throttled,
+        "throttled_reason": job.throttled_reason,
         "stalled": health.stalled,
         "stall_reason": health.reason,
         "retry_count": job.retry_count,

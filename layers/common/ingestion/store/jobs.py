@@ -17,7 +17,7 @@ from ingestion.errors import InvalidRequestError
 from ingestion.models import Job, JobStatus, Shard
 from ingestion.progress import Sample
 from ingestion.store.tables import JobModel, SampleAttribute, ShardCursor, ThrottleAttribute
-from ingestion.throttle import Throttle
+from ingestion.throttle import Adaptation, Throttle
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
 
@@ -60,6 +60,7 @@ class BatchCommit:
     note: str | None = None
     # A batch written while the job was being cancelled is still counted, against the cancelled job.
     job_status: JobStatus = JobStatus.PROCESSING
+    adaptation: Adaptation | None = None  # the throttle the next batch runs with, and why
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,14 @@ def _is_conditional_failure(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+def _throttle(t: ThrottleAttribute) -> Throttle:
+    return Throttle(batch_size=int(t.batch_size), delay_ms=int(t.delay_ms), preset=t.preset)
+
+
+def _throttle_attr(t: Throttle) -> ThrottleAttribute:
+    return ThrottleAttribute(batch_size=t.batch_size, delay_ms=t.delay_ms, preset=t.preset)
+
+
 def _to_job(m: JobModel) -> Job:
     return Job(
         job_id=m.job_id,
@@ -84,11 +93,7 @@ def _to_job(m: JobModel) -> Job:
         dry_run=bool(m.dry_run),
         status=JobStatus(m.status),
         s3_key=m.s3_key,
-        throttle=Throttle(
-            batch_size=int(m.throttle.batch_size),
-            delay_ms=int(m.throttle.delay_ms),
-            preset=m.throttle.preset,
-        ),
+        throttle=_throttle(m.throttle),
         created_at=m.created_at,
         updated_at=m.updated_at,
         bytes_total=None if m.bytes_total is None else int(m.bytes_total),
@@ -119,6 +124,9 @@ def _to_job(m: JobModel) -> Job:
         next_retry_at=None if m.next_retry_at is None else float(m.next_retry_at),
         lease_expires=None if m.lease_expires is None else float(m.lease_expires),
         deleting=bool(m.deleting),
+        effective_throttle=None if m.effective_throttle is None else _throttle(m.effective_throttle),
+        throttled=bool(m.throttled),
+        throttled_reason=m.throttled_reason,
         errors=tuple(str(e) for e in (m.errors or ())),
         samples=tuple(Sample(float(s.at), int(s.rows), int(s.bytes)) for s in (m.samples or [])),
         started_at=m.started_at,
@@ -319,6 +327,14 @@ class JobRepository:
             ]
         if c.note is not None:
             actions.append(JobModel.note.set(c.note))
+        if c.adaptation is not None:
+            actions += [
+                JobModel.effective_throttle.set(_throttle_attr(c.adaptation.throttle)),
+                JobModel.throttled.set(c.adaptation.throttled),
+                JobModel.throttled_reason.set(c.adaptation.reason)
+                if c.adaptation.reason is not None
+                else JobModel.throttled_reason.remove(),
+            ]
         if c.final and c.job_status is JobStatus.PROCESSING:
             actions += [
                 JobModel.lease_holder.remove(),

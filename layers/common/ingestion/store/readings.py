@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -30,6 +31,12 @@ CONCURRENT_CALLS = 4
 @cache
 def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=CONCURRENT_CALLS, thread_name_prefix="batch-write")
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    written: int  # distinct readings written
+    resends: int  # items DynamoDB left unprocessed that were sent again (a sign of throttling)
 
 
 class WriteThrottledError(Exception):
@@ -71,28 +78,30 @@ class ReadingWriter:
     def _client(self) -> Any:
         return self._dynamodb or client("dynamodb")
 
-    def upsert(self, readings: Iterable[Reading], *, job_id: str, written_at: str) -> int:
-        """Write readings (put = upsert on the natural key); returns how many distinct keys."""
+    def upsert(self, readings: Iterable[Reading], *, job_id: str, written_at: str) -> WriteResult:
+        """Write readings (put = upsert on the natural key): how many distinct keys, and how many
+        items DynamoDB pushed back (UnprocessedItems) and had to be sent again."""
         unique: dict[tuple[str, str], Reading] = {}
         for r in readings:
             unique[(r.meter, r.key)] = r
         requests = [{"PutRequest": {"Item": _item(r, job_id, written_at)}} for r in unique.values()]
         chunks = [requests[i : i + MAX_ITEMS_PER_CALL] for i in range(0, len(requests), MAX_ITEMS_PER_CALL)]
         if len(chunks) == 1:
-            self._write_chunk(chunks[0])
+            resends = self._write_chunk(chunks[0])
         else:
             # BatchWriteItem is latency-bound: a few calls in flight at once (distinct keys, so
-            # order between calls does not matter). list() re-raises the first failure.
-            list(_pool().map(self._write_chunk, chunks))
-        return len(requests)
+            # order between calls does not matter). sum() re-raises the first failure.
+            resends = sum(_pool().map(self._write_chunk, chunks))
+        return WriteResult(written=len(requests), resends=resends)
 
-    def _write_chunk(self, requests: list[dict[str, Any]]) -> None:
-        pending = requests
+    def _write_chunk(self, requests: list[dict[str, Any]]) -> int:
+        pending, resends = requests, 0
         for attempt in range(MAX_ATTEMPTS):
             response = self._client.batch_write_item(RequestItems={self._table: pending})
             pending = response.get("UnprocessedItems", {}).get(self._table, [])
             if not pending:
-                return
+                return resends
+            resends += len(pending)
             delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)
             self._sleep(self._rng.uniform(0, delay))
         raise WriteThrottledError(f"{len(pending)} readings still unprocessed after {MAX_ATTEMPTS} tries")

@@ -72,6 +72,10 @@ class JobModel(Model):
     s3_key = UnicodeAttribute()
     bytes_total = NumberAttribute(null=True)
     throttle = ThrottleAttribute()
+    # What the batches run with now: the job's throttle, or slower while DynamoDB throttles writes.
+    effective_throttle = ThrottleAttribute(null=True)
+    throttled = BooleanAttribute(default=False)
+    throttled_reason = UnicodeAttribute(null=True)
     shards = ListAttribute(of=ShardCursor, default=list)
     header = ListAttribute(of=UnicodeAttribute, null=True)
     delimiter = UnicodeAttribute(null=True)
