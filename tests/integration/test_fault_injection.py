@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ingestion.store.events import EventPublisher
 from ingestion.store.jobs import JobRepository
@@ -111,8 +113,8 @@ class Clock:
         return self.now
 
 
-def run_import(monkeypatch, plan: CrashPlan | None):
-    """Import FILE in several segments, crashing once as planned; the job and readings after it."""
+def run_import(monkeypatch, plan: CrashPlan | None, *, budget_ms: int = 50_000, duplicate: bool = False):
+    """Import FILE in several segments, crashing as planned; the job and readings after it."""
     services = handler_module("ingest").services
     clock = Clock()
     monkeypatch.setattr(services, "clock", clock)
@@ -134,7 +136,8 @@ def run_import(monkeypatch, plan: CrashPlan | None):
 
         driver = QueueDriver(
             stack.queue_url,
-            context_factory=lambda: FakeContext(ticking_budget(50_000, 10_000)),
+            context_factory=lambda: FakeContext(ticking_budget(budget_ms, 10_000)),
+            duplicate_every_delivery=duplicate,
             on_failure=redeliver_after_the_lease_ran_out,
         )
         driver.drain(max_invocations=200)
@@ -214,3 +217,45 @@ def test_a_worker_that_outlived_its_lease_cannot_count_its_batch_again(monkeypat
         job = get_job(job_id)["json"]
         assert {k: job[k] for k in COUNTS} == clean_run[0]
         assert readings_of(stack.readings_table) == clean_run[1]
+
+
+class ManyCrashes(CrashPlan):
+    """Several crash points at once: each (point, nth call) fires once."""
+
+    def __init__(self, points: set[tuple[str, int]]) -> None:
+        super().__init__(point="", at_call=0)
+        self.points = points
+        self.counts: dict[str, int] = {}
+
+    def reached(self, point: str) -> bool:
+        self.counts[point] = self.counts.get(point, 0) + 1
+        if (point, self.counts[point]) in self.points:
+            self.fired = True
+            return True
+        return False
+
+
+POINTS = [
+    "rows-written-not-counted",
+    "mid-batch",
+    "counted-not-continued",
+    "before-continuation",
+    "after-final-commit",
+]
+
+
+@given(
+    crashes=st.sets(st.tuples(st.sampled_from(POINTS), st.integers(1, 8)), max_size=4),
+    duplicate=st.booleans(),
+    ticks=st.integers(2, 7),
+)
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_any_mix_of_crashes_duplicate_deliveries_and_short_time_limits_ends_equal_to_a_clean_run(
+    clean_run, crashes, duplicate, ticks
+):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        counts, readings, _ = run_import(
+            monkeypatch, ManyCrashes(crashes), budget_ms=20_000 + 10_000 * ticks, duplicate=duplicate
+        )
+    assert counts == clean_run[0]
+    assert readings == clean_run[1]
