@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 
 from ingestion.models import IngestMessage
 from ingestion.store.queue import IngestQueue
@@ -13,17 +14,22 @@ from tests.integration.helpers import get_job, post_csv
 from tests.support import QueueDriver, call, handler_module, hh_long_csv, sqs_event
 
 
-class FlakyWriter(ReadingWriter):
-    """DynamoDB keeps items unprocessed for the first `failures` batches."""
+def server_error() -> ClientError:
+    return ClientError({"Error": {"Code": "InternalServerError", "Message": "try again"}}, "BatchWriteItem")
 
-    def __init__(self, failures: int) -> None:
+
+class FlakyWriter(ReadingWriter):
+    """The first `failures` batches fail with a transient error."""
+
+    def __init__(self, failures: int, error=server_error) -> None:
         super().__init__()
         self.failures = failures
+        self.error = error
 
     def upsert(self, readings, *, job_id, written_at):
         if self.failures > 0:
             self.failures -= 1
-            raise WriteThrottledError("3 readings still unprocessed after 10 tries")
+            raise self.error()
         return super().upsert(readings, job_id=job_id, written_at=written_at)
 
 
@@ -66,7 +72,7 @@ def test_a_transient_failure_waits_its_back_off_then_the_import_completes_exactl
     driver.step(1)
     waiting = get_job(job_id)["json"]
     assert (waiting["status"], waiting["retry_count"], waiting["processed_rows"]) == ("processing", 1, 0)
-    assert "unprocessed" in waiting["last_error"] and waiting["next_retry_at"]
+    assert "InternalServerError" in waiting["last_error"] and waiting["next_retry_at"]
     assert queue.delays == [120]
 
     driver.step(1)  # the message came early (the recording queue did not wait): sent back to wait
@@ -100,7 +106,7 @@ def test_after_the_last_retry_the_job_fails_once_with_the_reason(stack, ingest, 
     job = get_job(job_id)["json"]
 
     assert job["status"] == "failed" and job["retry_count"] == 3
-    assert "given up" in job["error_message"] and "unprocessed" in job["error_message"]
+    assert "given up" in job["error_message"] and "InternalServerError" in job["error_message"]
     assert queue.delays == [120, 240, 480]
 
 
@@ -133,3 +139,22 @@ def test_the_last_delivery_of_a_message_that_keeps_failing_fails_its_job(stack, 
     failed = deliver(5)
     assert failed["status"] == "failed"
     assert "dead-letter queue" in failed["error_message"] and "a bug" in failed["error_message"]
+
+
+def test_throttling_alone_never_fails_a_job_it_waits_and_goes_on(stack, ingest, monkeypatch):
+    services, clock, queue = ingest
+    throttled = lambda: WriteThrottledError("3 readings still unprocessed after 10 tries")  # noqa: E731
+    monkeypatch.setattr(services, "readings", FlakyWriter(failures=8, error=throttled))
+    job_id = post_csv(hh_long_csv(300))["json"]["job_id"]
+    driver = QueueDriver(stack.queue_url)
+
+    for _ in range(8):
+        driver.step(1)
+        waiting = get_job(job_id)["json"]
+        assert waiting["status"] == "processing" and waiting["throttled"] is True
+        clock.now += 121
+    driver.drain()
+
+    job = get_job(job_id)["json"]
+    assert (job["status"], job["processed_rows"], job["retry_count"]) == ("completed", 300, 0)
+    assert queue.delays == [120] * 8  # the same 2-minute wait each time, never a failure

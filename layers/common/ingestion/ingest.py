@@ -22,7 +22,7 @@ from ingestion.errors import ObjectMissingError
 from ingestion.formats import FileFormatError, Layout, RowError, detect_delimiter, detect_layout
 from ingestion.models import MAX_ERROR_SAMPLES, IngestMessage, Job, JobStatus
 from ingestion.progress import Sample, add_sample
-from ingestion.retry import TRANSIENT_ERRORS, describe, retry_delay
+from ingestion.retry import TRANSIENT_ERRORS, describe, is_throttling, retry_delay
 from ingestion.settings import Settings, get_settings
 from ingestion.store.events import COMPLETED, FAILED, EventPublisher
 from ingestion.store.jobs import BatchCommit, HeaderInfo, JobRepository, Lease, StaleWriteError
@@ -141,11 +141,13 @@ def _retry_later(
     job: Job, message: IngestMessage, lease: Lease, error: Exception, svc: IngestServices
 ) -> SegmentReport:
     """A transient failure: try again after a back-off that really waits (a delayed message, not a
-    sleep), or give up after max_retries with one clear failure."""
+    sleep). Throttling waits and tries again however long it lasts (a job never fails for
+    throttling alone); anything else is given up after max_retries with one clear failure."""
     settings, now = svc.settings, svc.clock()
     reason = describe(error)
+    throttling = is_throttling(error)
     attempt = job.retry_count + 1
-    if attempt > settings.max_retries:
+    if not throttling and attempt > settings.max_retries:
         return _fail(
             job,
             f"The import failed {attempt} times for a transient reason and was given up. "
@@ -153,10 +155,19 @@ def _retry_later(
             svc,
         )
     delay = retry_delay(
-        attempt, base_seconds=settings.retry_base_seconds, cap_seconds=settings.retry_cap_seconds
+        1 if throttling else attempt,
+        base_seconds=settings.retry_base_seconds,
+        cap_seconds=settings.retry_cap_seconds,
     )
     try:
-        svc.jobs.record_retry(job.job_id, lease=lease, error=reason, retry_at=now + delay, now_iso=iso(now))
+        svc.jobs.record_retry(
+            job.job_id,
+            lease=lease,
+            error=reason,
+            retry_at=now + delay,
+            now_iso=iso(now),
+            counts=not throttling,
+        )
     except StaleWriteError:
         return SegmentReport(Outcome.SUPERSEDED, "the job moved on while this segment failed")
     svc.queue.send(
@@ -164,9 +175,9 @@ def _retry_later(
         delay_seconds=min(MAX_DELAY_SECONDS, delay),
     )
     logger.warning(
-        "segment will be retried", extra={"job_id": job.job_id, "attempt": attempt, "error": reason}
+        "segment will be retried", extra={"job_id": job.job_id, "throttling": throttling, "error": reason}
     )
-    return SegmentReport(Outcome.CONTINUED, f"retry {attempt} in {delay} s: {reason}")
+    return SegmentReport(Outcome.CONTINUED, f"trying again in {delay} s: {reason}")
 
 
 def give_up(message: IngestMessage, error: Exception, svc: IngestServices) -> None:

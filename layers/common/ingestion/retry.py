@@ -10,6 +10,18 @@ from ingestion.store.readings import WriteThrottledError
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (WriteThrottledError, ClientError, BotoCoreError)
 
 
+THROTTLING_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "SlowDown"}
+)
+
+
+def is_throttling(error: Exception) -> bool:
+    """AWS asking us to slow down: a reason to wait, never a reason to fail the job."""
+    if isinstance(error, WriteThrottledError):
+        return True
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in THROTTLING_CODES
+
+
 def retry_delay(attempt: int, *, base_seconds: int, cap_seconds: int) -> int:
     """Seconds before retry number `attempt` (1-based): base, 2x base, 4x base... capped.
     With the defaults, the original's 2^n minutes: 2, 4, 8 minutes, never more than an hour."""

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from ingestion.errors import InvalidRequestError
 from ingestion.models import Job, JobStatus, Shard
@@ -279,19 +280,30 @@ class JobRepository:
             ),
         )
 
-    def record_retry(self, job_id: str, *, lease: Lease, error: str, retry_at: float, now_iso: str) -> Job:
-        """A segment failed for a transient reason: count it, say why and when the next try is,
-        and give the job back."""
+    def record_retry(
+        self, job_id: str, *, lease: Lease, error: str, retry_at: float, now_iso: str, counts: bool = True
+    ) -> Job:
+        """A segment failed for a transient reason: count it (unless it was throttling, which never
+        uses up a job's retries), say why and when the next try is, and give the job back."""
+        actions: list[Action] = [
+            JobModel.last_error.set(error[:1000]),
+            JobModel.next_retry_at.set(retry_at),
+            JobModel.updated_at.set(now_iso),
+            JobModel.lease_holder.remove(),
+            JobModel.lease_expires.remove(),
+        ]
+        if counts:
+            actions.append(JobModel.retry_count.add(1))
+        else:
+            actions += [
+                JobModel.throttled.set(True),
+                JobModel.throttled_reason.set(
+                    f"DynamoDB kept throttling writes: waiting before going on ({error})"[:1000]
+                ),
+            ]
         return self._update(
             job_id,
-            [
-                JobModel.retry_count.add(1),
-                JobModel.last_error.set(error[:1000]),
-                JobModel.next_retry_at.set(retry_at),
-                JobModel.updated_at.set(now_iso),
-                JobModel.lease_holder.remove(),
-                JobModel.lease_expires.remove(),
-            ],
+            actions,
             (JobModel.lease_holder == lease.holder) & (JobModel.status == JobStatus.PROCESSING.value),
         )
 
