@@ -33,6 +33,9 @@ COUNTS = (
 )
 
 
+VISIBILITY_TIMEOUT_S = 1800  # the ingest queue's: when a failed message comes back
+
+
 class Crash(Exception):
     """The invocation dies here."""
 
@@ -129,7 +132,7 @@ def run_import(monkeypatch, plan: CrashPlan | None, *, budget_ms: int = 50_000, 
         sqs = boto3.client("sqs")
 
         def redeliver_after_the_lease_ran_out(message):
-            clock.now += services.settings.lease_seconds + 1
+            clock.now += VISIBILITY_TIMEOUT_S  # the dead invocation's lease ran out long before
             sqs.change_message_visibility(
                 QueueUrl=stack.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
             )
@@ -154,7 +157,7 @@ def clean_run():
     return counts, readings
 
 
-# 7 batches of 100 rows; 3 batches a segment: 3 segments, 2 continuations, 1 final commit.
+# 7 batches of 100 rows, a few a segment: several segments, continuations and one final commit.
 PLANS = (
     [CrashPlan("rows-written-not-counted", n) for n in range(1, 8)]
     + [CrashPlan("mid-batch", n) for n in (1, 4, 7)]
@@ -185,7 +188,7 @@ class InterleavingWriter(ReadingWriter):
         written = super().upsert(readings, job_id=job_id, written_at=written_at)
         if not self.done:
             self.done = True
-            self.clock.now += handler_module("ingest").services.settings.lease_seconds + 1
+            self.clock.now += VISIBILITY_TIMEOUT_S
             self.rival()
         return written
 

@@ -32,6 +32,8 @@ from ingestion.store.readings import ReadingCleaner, ReadingWriter
 from ingestion.throttle import MAX_DELAY_SECONDS, Adaptation, adapt, plan_pause, segment_should_stop
 
 logger = logging.getLogger(__name__)
+# A lease ends this long after its invocation's deadline (clock skew between Lambda and DynamoDB).
+LEASE_MARGIN_S = 5.0
 
 
 class Outcome(StrEnum):
@@ -120,7 +122,10 @@ def run_segment(
             "of the file (the configured maximum). Split the file or raise MaxSegments.",
             svc,
         )
-    lease = Lease(svc.new_holder(), now, svc.settings.lease_seconds)
+    # The claim lasts as long as this invocation can: Lambda ends it at its deadline, so a lease
+    # never outlives its holder (and the queue's visibility timeout, 6x the function's, is longer).
+    lease_seconds = remaining_ms() / 1000 + LEASE_MARGIN_S
+    lease = Lease(svc.new_holder(), now, lease_seconds)
     try:
         job = svc.jobs.begin_segment(
             job.job_id, shard=message.shard, segment=message.segment, now_iso=iso(now), lease=lease
@@ -128,7 +133,7 @@ def run_segment(
     except StaleWriteError:
         return SegmentReport(Outcome.IGNORED, "another live invocation holds the job, or it moved on")
     try:
-        return _Segment(job, message, remaining_ms, svc, lease.holder).run()
+        return _Segment(job, message, remaining_ms, svc, lease.holder, now + lease_seconds).run()
     except ObjectMissingError:
         return _fail(job, missing_file_message(job), svc)
     except FileFormatError as exc:
@@ -232,8 +237,10 @@ class _Segment:
         remaining_ms: Callable[[], int],
         svc: IngestServices,
         holder: str,
+        lease_until: float,
     ) -> None:
         self.holder = holder
+        self.lease_until = lease_until
         self.job = job
         self.message = message
         self.remaining_ms = remaining_ms
@@ -358,7 +365,7 @@ class _Segment:
             samples=tuple(samples),
             header=self.header,
             note=self.note,
-            lease=Lease(self.holder, now, self.svc.settings.lease_seconds),
+            lease=Lease(self.holder, now, self.lease_until - now),
             adaptation=self._adaptation(resends),
         )
         try:

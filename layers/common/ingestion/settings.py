@@ -41,9 +41,6 @@ class Settings(BaseModel):
     segment_safety_ms: int = Field(default=20_000, ge=0)
     # Throttle delays up to this long are slept in-process; longer ones continue via SQS DelaySeconds.
     inline_sleep_max_ms: int = Field(default=1000, ge=0)
-    # One worker per job: a claim lasts this long unless renewed by the next commit. A holder that
-    # died is replaced once it runs out.
-    lease_seconds: int = Field(default=120, gt=0)
     # Transient failures are retried this many times, after 2, 4, 8... minutes (capped at an hour).
     max_retries: int = Field(default=3, ge=0)
     retry_base_seconds: int = Field(default=120, gt=0)
@@ -67,7 +64,6 @@ class Settings(BaseModel):
             "upload_url_expires_seconds": "UPLOAD_URL_EXPIRES_SECONDS",
             "segment_safety_ms": "SEGMENT_SAFETY_MS",
             "inline_sleep_max_ms": "INLINE_SLEEP_MAX_MS",
-            "lease_seconds": "LEASE_SECONDS",
             "max_retries": "MAX_RETRIES",
             "max_receive_count": "MAX_RECEIVE_COUNT",
         }
