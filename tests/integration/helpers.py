@@ -41,6 +41,13 @@ def get_job(job_id: str, user: str = "alice") -> dict[str, Any]:
     )
 
 
+def call_route(function: str, method: str, path: str, route: str, user: str = "alice", **params: str) -> dict:
+    """Call a route with path parameters, as API Gateway does (e.g. DELETE /imports/{job_id})."""
+    return call(
+        function, http_event(method, path, user=user, route=f"{method} {route}", path_parameters=params)
+    )
+
+
 def post_csv(body: bytes, user: str = "alice", **query: str) -> dict[str, Any]:
     query.setdefault("filename", "readings.csv")
     return call(

@@ -3,19 +3,12 @@ refused; readings another job overwrote since are kept."""
 
 import boto3
 
-from tests.integration.helpers import get_job, import_csv, post_csv
-from tests.support import QueueDriver, call, hh_long_csv, http_event, readings_of
+from tests.integration.helpers import call_route, get_job, import_csv, post_csv
+from tests.support import QueueDriver, hh_long_csv, readings_of
 
 
 def delete(job_id, user="alice"):
-    event = http_event(
-        "DELETE",
-        f"/imports/{job_id}",
-        user=user,
-        route="DELETE /imports/{job_id}",
-        path_parameters={"job_id": job_id},
-    )
-    return call("upload", event)
+    return call_route("upload", "DELETE", f"/imports/{job_id}", "/imports/{job_id}", user, job_id=job_id)
 
 
 def test_deleting_a_finished_job_removes_it_its_file_and_its_readings(stack):

@@ -8,28 +8,21 @@ import pytest
 
 from ingestion.store.jobs import JobRepository, Lease
 from ingestion.store.readings import ReadingWriter
-from tests.integration.helpers import get_job, post_csv
+from tests.integration.helpers import call_route, get_job, post_csv
 from tests.support import (
     FakeContext,
     QueueDriver,
-    call,
     handler_module,
     hh_long_csv,
-    http_event,
     readings_of,
     ticking_budget,
 )
 
 
 def cancel(job_id, user="alice"):
-    event = http_event(
-        "POST",
-        f"/imports/{job_id}/cancel",
-        user=user,
-        route="POST /imports/{job_id}/cancel",
-        path_parameters={"job_id": job_id},
+    return call_route(
+        "upload", "POST", f"/imports/{job_id}/cancel", "/imports/{job_id}/cancel", user, job_id=job_id
     )
-    return call("upload", event)
 
 
 def one_segment(stack):

@@ -14,7 +14,6 @@ from ingestion.csvstream import RowReader, first_line
 from ingestion.errors import (
     InvalidRequestError,
     JobConflictError,
-    JobNotFoundError,
     PayloadTooLargeError,
     UnprocessableFileError,
 )
@@ -221,18 +220,14 @@ def cancel_import(job_id: str, owner: str, svc: ImportServices) -> Job:
     try:
         return svc.jobs.cancel(job_id, owner=owner, now_iso=iso(svc.clock()))
     except StaleWriteError:
-        job = svc.jobs.get(job_id) if 0 < len(job_id) <= 64 else None
-        if job is None or job.owner != owner:
-            raise JobNotFoundError(f"no import job {job_id!r}") from None
+        job = svc.jobs.get_owned(job_id, owner)
         raise JobConflictError(f"the job has already ended: it is {job.status.value}") from None
 
 
 def delete_import(job_id: str, owner: str, svc: ImportServices) -> Job:
     """Delete the caller's job that is not running: its readings (those it wrote last), its file
     and its record go, in the background. Running jobs must be cancelled first."""
-    job = svc.jobs.get(job_id) if 0 < len(job_id) <= 64 else None
-    if job is None or job.owner != owner:
-        raise JobNotFoundError(f"no import job {job_id!r}")
+    job = svc.jobs.get_owned(job_id, owner)
     try:
         job = svc.jobs.mark_deleting(job_id, owner=owner, now_iso=iso(svc.clock()))
     except StaleWriteError:

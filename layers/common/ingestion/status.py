@@ -6,7 +6,6 @@ from typing import Any
 
 from ingestion.api import Caller
 from ingestion.clock import Clock, system_clock
-from ingestion.errors import JobNotFoundError
 from ingestion.models import JobStatus
 from ingestion.settings import get_settings
 from ingestion.store.jobs import JobRepository
@@ -17,10 +16,8 @@ DEFAULT_PAGE = 20
 
 
 def get_job(job_id: str, caller: Caller, jobs: JobRepository, clock: Clock = system_clock) -> dict[str, Any]:
-    """The caller's job; someone else's job is reported as not found, never as forbidden."""
-    job = jobs.get(job_id) if 0 < len(job_id) <= 64 else None
-    if job is None or job.owner != caller.user_id:
-        raise JobNotFoundError(f"no import job {job_id!r}")
+    """The caller's job and its progress."""
+    job = jobs.get_owned(job_id, caller.user_id)
     return job_view(job, clock(), stall_after_s=get_settings().stall_after_seconds)
 
 

@@ -14,7 +14,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from ingestion.errors import InvalidRequestError
+from ingestion.errors import InvalidRequestError, JobNotFoundError
 from ingestion.models import Job, JobStatus, Shard
 from ingestion.progress import Sample
 from ingestion.store.tables import JobModel, SampleAttribute, ShardCursor, ThrottleAttribute
@@ -189,6 +189,14 @@ class JobRepository:
             return _to_job(JobModel.get(job_id, consistent_read=True))
         except JobModel.DoesNotExist:
             return None
+
+    def get_owned(self, job_id: str, owner: str) -> Job:
+        """The owner's job. Someone else's job is reported exactly like a missing one (not found,
+        never forbidden), so job ids reveal nothing."""
+        job = self.get(job_id) if 0 < len(job_id) <= 64 else None
+        if job is None or job.owner != owner:
+            raise JobNotFoundError(f"no import job {job_id!r}")
+        return job
 
     def list_for_owner(
         self, owner: str, *, status: JobStatus | None, limit: int, next_token: str | None
