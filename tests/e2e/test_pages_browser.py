@@ -292,3 +292,35 @@ def test_the_jobs_list_filters_by_status_and_keeps_the_filter_in_the_address(
     page.wait_for_selector("#jobs:not([hidden])")
     assert page.input_value("#status") == "failed"
     assert page.locator(f'#jobs a[href$="{good}"]').count() == 0
+
+
+def test_the_status_page_cancels_a_running_import_and_then_deletes_it(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    response = requests.post(
+        f"{local_stack.api_url}/imports",
+        params={"filename": "stop-me.csv", "throttle": "very_large"},  # 25 rows, 300 ms pauses
+        data=hh_long_csv(3000),
+        headers={**local_stack.headers(user), "Content-Type": "text/csv"},
+        timeout=30,
+    )
+    job_id = response.json()["job_id"]
+    wait_for_job(local_stack, job_id, user=user, until=("processing",))
+    page = signed_in.page
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"/admin/imports/status/{job_id}")
+    page.wait_for_selector("#cancel:not([hidden])")
+
+    page.click("#cancel")
+    expect(page.locator("#status")).to_have_text("Cancelled", timeout=15_000)
+    cancelled = wait_for_job(local_stack, job_id, user=user)
+    assert cancelled["status"] == "cancelled" and 0 < cancelled["processed_rows"] < 3000
+    assert signed_in.number("#imported") == cancelled["imported_rows"]
+
+    page.wait_for_selector("#delete:not([hidden])")
+    page.click("#delete")
+    expect(page.locator("#heading")).to_have_text("No such import", timeout=30_000)
+    gone = requests.get(
+        f"{local_stack.api_url}/imports/{job_id}", headers=local_stack.headers(user), timeout=10
+    )
+    assert gone.status_code == 404

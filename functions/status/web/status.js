@@ -102,6 +102,16 @@ function render(job) {
   const note = $("#note");
   note.textContent = job.note || "";
   note.hidden = !job.note;
+  // Why it is slow or not moving: throttled by DynamoDB, stalled, waiting for a retry.
+  const health = [
+    job.deleting ? "Being deleted: its readings, file and record are being removed." : null,
+    job.throttled ? job.throttled_reason : null,
+    job.stall_reason ? (job.stalled ? `Not moving: ${job.stall_reason}` : job.stall_reason) : null,
+  ].filter(Boolean);
+  $("#health").textContent = health.join(" ");
+  $("#health").hidden = health.length === 0;
+  $("#cancel").hidden = !active || job.deleting;
+  $("#delete").hidden = active || job.deleting;
 
   const errors = Array.isArray(job.errors) ? job.errors : [];
   $("#errors").hidden = errors.length === 0;
@@ -153,7 +163,31 @@ async function load() {
   }
   if (mine !== latest) return;
   render(job);
-  if (ACTIVE_STATUSES.has(job.status)) timer = setTimeout(load, REFRESH_MS);
+  // A job being deleted is followed until it is gone.
+  if (ACTIVE_STATUSES.has(job.status) || job.deleting) timer = setTimeout(load, REFRESH_MS);
 }
+
+async function act(button, method, path, done) {
+  button.disabled = true;
+  try {
+    await api(path, { method });
+    say(message, done);
+  } catch (err) {
+    say(message, err.message, { error: true });
+  } finally {
+    button.disabled = false;
+  }
+  load();
+}
+
+$("#cancel").addEventListener("click", (event) => {
+  const path = `/imports/${encodeURIComponent(jobIdFromUrl())}/cancel`;
+  act(event.currentTarget, "POST", path, "Cancelled: rows imported so far are kept.");
+});
+
+$("#delete").addEventListener("click", (event) => {
+  if (!window.confirm("Delete this import, its file and the readings it wrote?")) return;
+  act(event.currentTarget, "DELETE", `/imports/${encodeURIComponent(jobIdFromUrl())}`, "Deleting…");
+});
 
 startPage(load);
