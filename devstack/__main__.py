@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
             **_kills(args.kill),
         )
     )
+    # Ctrl-C and SIGTERM stop everything, even when started in the background (where a shell
+    # starts programs with SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         runtime.start()

@@ -10,6 +10,7 @@ import sys
 import time
 import traceback
 import uuid
+import warnings
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -50,6 +51,8 @@ def serve(
     memory: int,
 ) -> None:
     os.environ.update(environment)
+    # Powertools warns on every invocation that records no metric (pages, stray messages): noise.
+    warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
     os.chdir(code_uri)
     _isolate(code_uri, layer_dirs)
     module_name, function = handler.rsplit(".", 1)
