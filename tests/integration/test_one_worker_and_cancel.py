@@ -45,15 +45,16 @@ def events_queue(stack):
     return received
 
 
+def held_by(job_id: str, holder: str, claimed_at: float) -> None:
+    """Another invocation claimed the job (for 120 s) at `claimed_at`."""
+    JobRepository().begin_segment(
+        job_id, shard=0, segment=1, now_iso="2026-01-01T00:00:00.000Z", lease=Lease(holder, claimed_at, 120)
+    )
+
+
 def test_a_message_for_a_job_held_by_a_live_invocation_is_acknowledged_without_work(stack):
     job_id = post_csv(hh_long_csv(300), throttle="small")["json"]["job_id"]
-    JobRepository().begin_segment(
-        job_id,
-        shard=0,
-        segment=1,
-        now_iso="2026-01-01T00:00:00.000Z",
-        lease=Lease("someone-else", time.time(), 120),
-    )
+    held_by(job_id, "someone-else", claimed_at=time.time())
 
     driver = QueueDriver(stack.queue_url)
     driver.drain()
@@ -64,13 +65,7 @@ def test_a_message_for_a_job_held_by_a_live_invocation_is_acknowledged_without_w
 
 def test_a_lease_whose_holder_died_expires_and_the_next_delivery_resumes(stack, monkeypatch):
     job_id = post_csv(hh_long_csv(300), throttle="small")["json"]["job_id"]
-    JobRepository().begin_segment(
-        job_id,
-        shard=0,
-        segment=1,
-        now_iso="2026-01-01T00:00:00.000Z",
-        lease=Lease("died", time.time() - 3600, 120),
-    )
+    held_by(job_id, "died", claimed_at=time.time() - 3600)
 
     QueueDriver(stack.queue_url).drain()
 
