@@ -26,6 +26,8 @@ def test_a_json_request_creates_an_awaiting_job_with_a_presigned_post_for_a_serv
     assert body["status"] == "awaiting_upload"
     assert body["status_url"] == f"/imports/{body['job_id']}"
     assert body["upload"]["fields"]["key"] == f"uploads/{body['job_id']}.csv"
+    # the bucket's regional virtual host: the global endpoint redirects new buckets' browser POSTs
+    assert body["upload"]["url"] == f"https://{stack.bucket}.s3.eu-west-2.amazonaws.com/"
     assert "policy" in body["upload"]["fields"] and "x-amz-signature" in body["upload"]["fields"]
     assert get_job(body["job_id"])["json"]["filename"] == "../../etc/passwd.csv"
 

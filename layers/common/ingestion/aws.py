@@ -16,9 +16,16 @@ _RETRIES: Any = {"mode": "standard", "max_attempts": 8}
 
 @cache
 def client(service: str) -> Any:
-    config = Config(retries=_RETRIES, signature_version="s3v4" if service == "s3" else None)
+    settings = get_settings()
+    s3_options: Any = None
+    if service == "s3" and not settings.aws_endpoint_url:
+        # Virtual-hosted, regional URLs (bucket.s3.<region>.amazonaws.com): boto3 otherwise signs
+        # browser uploads for the global endpoint, which redirects (307) for a day after a bucket
+        # is created outside us-east-1, and browsers do not follow that for a cross-origin POST.
+        s3_options = {"addressing_style": "virtual"}
+    config = Config(retries=_RETRIES, signature_version="s3v4" if service == "s3" else None, s3=s3_options)
     # service is a runtime name, so no typed overload of boto3.client applies.
-    return boto3.client(service, region_name=get_settings().region, config=config)  # type: ignore[call-overload]
+    return boto3.client(service, region_name=settings.region, config=config)  # type: ignore[call-overload]
 
 
 def reset_clients() -> None:

@@ -23,6 +23,8 @@ class Settings(BaseModel):
     upload_bucket: str = Field(min_length=1)
     ingest_queue_url: str = Field(min_length=1)
     region: str = Field(default="eu-west-2", min_length=1)
+    # Set only off AWS (the local stack): every client then talks to that endpoint.
+    aws_endpoint_url: str | None = None
     # Largest file a presigned POST accepts (the content-length-range of the policy).
     max_upload_bytes: int = Field(default=1024**3, gt=0)
     # A CSV sent in the request body itself: the HTTP API and Lambda payload limits leave room for 5 MB.
@@ -56,6 +58,7 @@ class Settings(BaseModel):
             "upload_bucket": "UPLOAD_BUCKET",
             "ingest_queue_url": "INGEST_QUEUE_URL",
             "region": "AWS_REGION",
+            "aws_endpoint_url": "AWS_ENDPOINT_URL",
             "max_upload_bytes": "MAX_UPLOAD_BYTES",
             "default_throttle": "DEFAULT_THROTTLE",
             "max_segments": "MAX_SEGMENTS",
