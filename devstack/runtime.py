@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,11 +194,3 @@ class LocalRuntime:
             pool.stop()
         if hasattr(self, "moto"):
             self.moto.stop()
-
-
-def wait_for_exit() -> None:
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass

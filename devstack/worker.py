@@ -13,7 +13,6 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 
@@ -81,7 +80,3 @@ def serve(
             conn.send(("error", {"errorType": type(exc).__name__, "errorMessage": str(exc)}))
         else:
             conn.send(("ok", result))
-
-
-def layer_paths(dirs: list[Path]) -> list[str]:
-    return [str(d) for d in dirs]

@@ -201,12 +201,6 @@ def hh_long_csv(rows: int, *, meters: int = 3, bad_every: int | None = None, sta
     return ("\r\n".join(out) + "\r\n").encode()
 
 
-@dataclass
-class Snapshot:
-    job: dict[str, Any]
-    readings: dict[tuple[str, str], tuple[str, bool]]
-
-
 def readings_of(table: str) -> dict[tuple[str, str], tuple[str, bool]]:
     """Every reading's natural key with its value and flag (who wrote it and when left out)."""
     ddb = boto3.client("dynamodb", region_name="eu-west-2")

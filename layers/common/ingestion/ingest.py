@@ -19,7 +19,7 @@ from itertools import islice
 from ingestion.clock import Clock, iso, system_clock
 from ingestion.csvstream import RawRow, RowReader, byte_lines, first_line
 from ingestion.errors import ObjectMissingError
-from ingestion.formats import FileFormatError, Layout, RowError, detect_delimiter, detect_layout
+from ingestion.formats import FileFormatError, Layout, Reading, RowError, detect_delimiter, detect_layout
 from ingestion.models import MAX_ERROR_SAMPLES, IngestMessage, Job, JobStatus
 from ingestion.progress import Sample, add_sample
 from ingestion.retry import TRANSIENT_ERRORS, describe, is_throttling, retry_delay
@@ -327,14 +327,16 @@ class _Segment:
     def _commit(
         self, batch: list[RawRow], layout: Layout | None, expected: int, end: tuple[int, int], final: bool
     ) -> bool:
-        readings, errors, imported = [], [], 0
+        readings: list[Reading] = []
+        errors: list[str] = []
+        imported = 0
+        assert layout is not None or not batch  # only an empty file has no layout, and no rows
         for row in batch:
             if row.problem is not None:
                 errors.append(f"Row {row.line}: {row.problem}")
                 continue
             try:
-                assert layout is not None
-                readings.extend(layout.parse_row(row.cells))
+                readings.extend(layout.parse_row(row.cells))  # type: ignore[union-attr]
             except RowError as exc:
                 errors.append(exc.describe(row.line))
                 continue
@@ -358,7 +360,7 @@ class _Segment:
             processed=len(batch),
             imported=imported,
             failed=len(errors),
-            readings=written if not job.dry_run else sum(1 for _ in readings),
+            readings=len(readings) if job.dry_run else written,
             new_errors=tuple(errors[:room]),
             final=final,
             now_iso=iso(now),
