@@ -1,9 +1,24 @@
 """Row boundaries and byte offsets: the cursor a later segment resumes from must be exact."""
 
+import codecs
+import csv
+import io
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingestion.csvstream import RowReader, byte_lines, first_line
+from ingestion.csvstream import (
+    MAX_LINE_BYTES,
+    Framing,
+    NotCsvError,
+    RowReader,
+    byte_lines,
+    first_line,
+    open_rows,
+    peek,
+    sniff,
+)
 
 
 def rows_of(data: bytes, start: int = 0, line: int = 1, chunk: int = 7, end: int | None = None):
@@ -45,15 +60,143 @@ def test_a_range_stops_before_the_first_row_starting_at_or_after_its_end():
 
 def test_a_bom_is_not_part_of_the_first_header_but_counts_in_the_offset():
     data = b"\xef\xbb\xbfMPAN,Date\n1,2\n"
-    text, lines = first_line(iter([data]))
-    assert text == "MPAN,Date\n"
-    rows = list(RowReader(lines, delimiter=",", start_offset=0, start_line=1))
+    framing = sniff(data, complete=True)
+    assert framing == Framing("UTF-8 with BOM", "LF")
+    assert first_line(data, framing) == "MPAN,Date"
+    rows = list(open_rows(iter([data]), framing, delimiter=","))
     assert rows[0].cells == ["MPAN", "Date"] and rows[0].end_offset == len(b"\xef\xbb\xbfMPAN,Date\n")
 
 
 def test_a_line_that_is_not_utf8_is_reported_not_altered():
     rows = rows_of(b"h\nok\nbad\xff\n")
     assert rows[1].problem is None and rows[2].problem == "the line is not valid UTF-8 text"
+
+
+def table_rows(data: bytes, chunk: int = 5):
+    head, chunks = peek([data[i : i + chunk] for i in range(0, len(data), chunk)], size=64)
+    framing = sniff(head, complete=len(head) == len(data))
+    return framing, list(open_rows(chunks, framing, delimiter=","))
+
+
+TABLE = [["MPAN", "Note"], ["1", "caf\u00e9 \u00a3"], None, ["3", "x"]]  # row 3 holds a line break
+
+
+def encode(table, encoding: str, newline: str, bom: bytes = b"") -> bytes:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator=newline).writerows(table)
+    return bom + buffer.getvalue().encode(encoding)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "label"),
+    [
+        ("utf-8", b"", "UTF-8"),
+        ("utf-8", codecs.BOM_UTF8, "UTF-8 with BOM"),
+        ("utf-16-le", codecs.BOM_UTF16_LE, "UTF-16LE with BOM"),
+        ("utf-16-be", codecs.BOM_UTF16_BE, "UTF-16BE with BOM"),
+        ("utf-16-le", b"", "UTF-16LE"),
+        ("cp1252", b"", "Windows-1252"),
+    ],
+)
+@pytest.mark.parametrize(("newline", "ending"), [("\n", "LF"), ("\r\n", "CRLF"), ("\r", "CR")])
+def test_every_encoding_and_line_ending_reads_the_same_rows(encoding, bom, label, newline, ending):
+    table = [TABLE[0], TABLE[1], ["2", f'multi{newline}line, "quoted"'], TABLE[3]]
+    data = encode(table, encoding, newline, bom)
+    framing, rows = table_rows(data)
+    assert framing == Framing(label, ending)
+    assert [r.cells for r in rows] == table
+    assert [r.line for r in rows] == [1, 2, 3, 5]  # a multi-line row is numbered by its first line
+    assert rows[-1].end_offset == len(data)
+    # Resuming at any row end reads the rest exactly (the cursor is exact in every framing).
+    for i, row in enumerate(rows):
+        rest = list(
+            open_rows(
+                iter([data[row.end_offset :]]),
+                framing,
+                delimiter=",",
+                start_offset=row.end_offset,
+                start_line=row.next_line,
+            )
+        )
+        assert [(r.line, r.cells, r.end_offset) for r in rest] == [
+            (r.line, r.cells, r.end_offset) for r in rows[i + 1 :]
+        ]
+
+
+def test_latin1_bytes_that_windows_1252_leaves_undefined_are_read_as_iso_8859_1():
+    assert sniff("MPAN\n1\u0081\n".encode("latin-1"), complete=True).encoding == "ISO-8859-1"
+
+
+def test_a_utf16_newline_split_across_two_characters_is_not_a_line_break():
+    # U+0A0A is b"\n\n" in UTF-16: neither byte pair at an odd offset is a newline.
+    data = codecs.BOM_UTF16_LE + "a,\u0a0a\u0a41\nb,c\n".encode("utf-16-le")
+    _, rows = table_rows(data, chunk=3)
+    assert [r.cells for r in rows] == [["a", "\u0a0a\u0a41"], ["b", "c"]]
+
+
+def test_utf8_split_inside_a_character_at_the_end_of_the_sniffed_head_is_still_utf8():
+    data = ("MPAN,x\n" + "\u00a3" * 40).encode()
+    assert sniff(data[:10], complete=False).encoding == "UTF-8"
+    assert sniff(data[:10], complete=True).encoding == "Windows-1252"  # a cut-off character is not UTF-8
+
+
+@pytest.mark.parametrize(
+    ("head", "looks_like"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00", "Excel workbook (.xlsx)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "Excel 97-2003 workbook (.xls)"),
+        (b"%PDF-1.7\n", "PDF document"),
+        (b"\x1f\x8b\x08\x00", "gzip-compressed"),
+        (b"\x89PNG\r\n\x1a\n", "PNG image"),
+        (b"  <?xml version='1.0'?><Workbook>", "XML document"),
+        (b"<!DOCTYPE html><html>", "HTML page"),
+        (bytes(range(256)) * 4, "binary data"),
+        (b"MPAN,Date\n\x01\x02\x03\x04\x05\x06\x07\x08", "binary data"),
+    ],
+)
+def test_files_that_are_not_csv_text_say_what_they_look_like(head, looks_like):
+    with pytest.raises(NotCsvError, match=r"\(?" + looks_like.replace("(", r"\(").replace(")", r"\)")):
+        sniff(head, complete=True)
+
+
+def test_an_empty_file_is_utf8_lf():
+    assert sniff(b"", complete=True) == Framing()
+
+
+def test_a_line_too_long_is_a_row_error_counted_to_the_byte_and_never_held():
+    long_line = b"1," + b"x" * (MAX_LINE_BYTES + 10) + b"\n"
+    data = b"h,v\n" + long_line + b"2,ok\n"
+    chunks = [data[i : i + 4096] for i in range(0, len(data), 4096)]
+    lines = list(byte_lines(iter(chunks)))
+    assert max(len(x) for x in lines if isinstance(x, bytes)) < 10
+    rows = list(RowReader(byte_lines(iter(chunks)), delimiter=",", start_offset=0, start_line=1))
+    assert [(r.line, r.cells, r.problem is None) for r in rows] == [
+        (1, ["h", "v"], True),
+        (2, [], False),
+        (3, ["2", "ok"], True),
+    ]
+    assert "longer than 1024 KiB" in rows[1].problem
+    assert rows[1].end_offset == 4 + len(long_line) and rows[2].end_offset == len(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b'h\n"open,1\n2,2\n', "the file ends inside a quoted field"),
+        (b'h\n"a"b,1\n', "a closing quote must be followed by the delimiter"),
+        (b'h\n"' + b"x" * 200_000 + b'"\n', "a cell is longer than 131072 characters"),
+        (b"h\na\rb,1\n", "a line break inside a cell that is not in quotes"),
+    ],
+)
+def test_broken_quoting_is_a_row_error_with_a_plain_message(data, problem):
+    rows = rows_of(data, chunk=4096)
+    assert rows[0].cells == ["h"]
+    assert rows[1].line == 2 and problem in rows[1].problem
+
+
+def test_after_a_broken_row_the_next_row_is_read_again():
+    rows = rows_of(b'h,v\n"a"b,1\nc,2\n')
+    assert [(r.line, r.cells) for r in rows][2:] == [(3, ["c", "2"])]
 
 
 cells = st.text(alphabet=st.sampled_from('ab,"\n\r x£'), max_size=6)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingestion.clock import Clock, iso, system_clock
-from ingestion.csvstream import RowReader, first_line
+from ingestion.csvstream import SNIFF_BYTES, NotCsvError, first_line, open_rows, sniff
 from ingestion.errors import (
     InvalidRequestError,
     JobConflictError,
@@ -28,15 +28,8 @@ from ingestion.throttle import OFF, Throttle, resolve_throttle
 
 logger = logging.getLogger(__name__)
 
+
 # What binary files we are sent instead of CSV start with.
-_BINARY_SIGNATURES = {
-    b"PK\x03\x04": "a ZIP archive (an .xlsx or .docx file?)",
-    b"\xd0\xcf\x11\xe0": "an old-style Office document (.xls?)",
-    b"%PDF": "a PDF document",
-    b"\x1f\x8b": "a gzip archive",
-}
-
-
 @dataclass
 class ImportServices:
     jobs: JobRepository = field(default_factory=JobRepository)
@@ -126,17 +119,17 @@ def check_csv_body(body: bytes, max_bytes: int) -> None:
             f"the body is {len(body)} bytes; direct uploads take up to {max_bytes} bytes. "
             "For larger files create the import with a JSON body and upload through the presigned POST."
         )
-    for signature, what in _BINARY_SIGNATURES.items():
-        if body.startswith(signature):
-            raise InvalidRequestError(f"the body is not a CSV file: it looks like {what}")
-    if b"\x00" in body[:65536]:
-        raise InvalidRequestError("the body is not a CSV file: it contains binary data (NUL bytes)")
+    try:
+        sniff(body[:SNIFF_BYTES], complete=len(body) <= SNIFF_BYTES)
+    except NotCsvError as exc:
+        raise InvalidRequestError(f"the body is not a CSV file: {exc}") from None
 
 
 def count_data_rows(body: bytes, stop_at: int) -> int:
     """Data rows in a CSV body (quoted newlines respected), counting no further than stop_at."""
-    text, lines = first_line(iter((body,)))
-    reader = RowReader(lines, delimiter=detect_delimiter(text), start_offset=0, start_line=1)
+    framing = sniff(body[:SNIFF_BYTES], complete=len(body) <= SNIFF_BYTES)
+    delimiter = detect_delimiter(first_line(body[:SNIFF_BYTES], framing))
+    reader = open_rows((body,), framing, delimiter=delimiter)
     count = -1  # the header is not a data row
     for _ in reader:
         count += 1

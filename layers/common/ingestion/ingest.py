@@ -17,7 +17,16 @@ from enum import StrEnum
 from itertools import islice
 
 from ingestion.clock import Clock, iso, system_clock
-from ingestion.csvstream import RawRow, RowReader, byte_lines, first_line
+from ingestion.csvstream import (
+    SNIFF_BYTES,
+    NotCsvError,
+    RawRow,
+    RowReader,
+    first_line,
+    open_rows,
+    peek,
+    sniff,
+)
 from ingestion.errors import ObjectMissingError
 from ingestion.formats import FileFormatError, Layout, Reading, RowError, detect_delimiter, detect_layout
 from ingestion.models import MAX_ERROR_SAMPLES, IngestMessage, Job, JobStatus
@@ -259,25 +268,34 @@ class _Segment:
         if job.header is not None:
             assert job.delimiter is not None
             layout = detect_layout(list(job.header), job.format)
-            reader = RowReader(
-                byte_lines(chunks),
+            reader = open_rows(
+                chunks,
+                job.framing,
                 delimiter=job.delimiter,
                 start_offset=shard.offset,
                 start_line=shard.line,
                 end_offset=shard.end,
             )
             return reader, layout
-        # First segment: the header row comes first and decides the layout for every segment.
-        text, lines = first_line(chunks)
-        delimiter = detect_delimiter(text)
-        reader = RowReader(lines, delimiter=delimiter, start_offset=0, start_line=1, end_offset=shard.end)
+        # First segment: how the file is framed, and its header row, decide how every segment reads it.
+        head, chunks = peek(chunks)
+        try:
+            framing = sniff(head, complete=len(head) < SNIFF_BYTES)
+        except NotCsvError as exc:
+            raise FileFormatError(
+                f"This is not a CSV file: {exc}. Save it as CSV (comma-separated values) and upload that."
+            ) from None
+        delimiter = detect_delimiter(first_line(head, framing))
+        reader = open_rows(chunks, framing, delimiter=delimiter, end_offset=shard.end)
         header_row = next(iter(reader), None)
         if header_row is None:
             self.note = "The file is empty: there was nothing to import."
-            self.header = HeaderInfo((), delimiter, "none")
+            self.header = HeaderInfo((), delimiter, "none", framing)
             return reader, None
+        if header_row.problem is not None:
+            raise FileFormatError(f"The header row (line 1) cannot be read: {header_row.problem}")
         layout = detect_layout(header_row.cells, job.format)
-        self.header = HeaderInfo(tuple(header_row.cells), delimiter, layout.name)
+        self.header = HeaderInfo(tuple(header_row.cells), delimiter, layout.name, framing)
         return reader, layout
 
     def run(self) -> SegmentReport:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ingestion.csvstream import Framing
 from ingestion.progress import Sample
 from ingestion.throttle import PRESETS, Throttle
 
@@ -67,6 +68,8 @@ class Job:
     header: tuple[str, ...] | None = None
     delimiter: str | None = None
     layout: str | None = None
+    encoding: str | None = None
+    line_ending: str | None = None
     processed_rows: int = 0
     imported_rows: int = 0
     failed_rows: int = 0
@@ -95,6 +98,11 @@ class Job:
     upload_expires_at: str | None = None
     error_message: str | None = None
     note: str | None = None
+
+    @property
+    def framing(self) -> Framing:
+        """How the file's bytes are split into lines and decoded (known once its first segment ran)."""
+        return Framing(self.encoding or "UTF-8", self.line_ending or "LF")
 
     @property
     def bytes_processed(self) -> int:

@@ -7,13 +7,14 @@ import binascii
 import json
 from collections.abc import Iterable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
+from ingestion.csvstream import Framing
 from ingestion.errors import InvalidRequestError, JobNotFoundError
 from ingestion.models import Job, JobStatus, Shard
 from ingestion.progress import Sample
@@ -71,6 +72,7 @@ class HeaderInfo:
     cells: tuple[str, ...]
     delimiter: str
     layout: str
+    framing: Framing = field(default_factory=Framing)
 
 
 def _is_conditional_failure(exc: Exception) -> bool:
@@ -112,6 +114,8 @@ def _to_job(m: JobModel) -> Job:
         header=None if m.header is None else tuple(str(h) for h in m.header),
         delimiter=m.delimiter,
         layout=m.layout,
+        encoding=m.encoding,
+        line_ending=m.line_ending,
         processed_rows=int(m.processed_rows or 0),
         imported_rows=int(m.imported_rows or 0),
         failed_rows=int(m.failed_rows or 0),
@@ -344,6 +348,8 @@ class JobRepository:
                 JobModel.header.set(cast(Any, list(c.header.cells))),
                 JobModel.delimiter.set(c.header.delimiter),
                 JobModel.layout.set(c.header.layout),
+                JobModel.encoding.set(c.header.framing.encoding),
+                JobModel.line_ending.set(c.header.framing.line_ending),
             ]
         if c.note is not None:
             actions.append(JobModel.note.set(c.note))

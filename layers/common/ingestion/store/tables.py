@@ -80,6 +80,8 @@ class JobModel(Model):
     header = ListAttribute(of=UnicodeAttribute, null=True)
     delimiter = UnicodeAttribute(null=True)
     layout = UnicodeAttribute(null=True)
+    encoding = UnicodeAttribute(null=True)  # a csvstream.ENCODINGS label, sniffed by the first segment
+    line_ending = UnicodeAttribute(null=True)  # LF, CRLF or CR
     processed_rows = NumberAttribute(default=0)
     imported_rows = NumberAttribute(default=0)
     failed_rows = NumberAttribute(default=0)
