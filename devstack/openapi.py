@@ -21,6 +21,7 @@ VERSION = "1.0.0"
 PLACEHOLDER_ENV = {
     "JOBS_TABLE": "jobs",
     "READINGS_TABLE": "readings",
+    "SITES_TABLE": "sites",
     "UPLOAD_BUCKET": "bucket",
     "INGEST_QUEUE_URL": "https://sqs.invalid/queue",
     "AWS_REGION": "eu-west-2",

@@ -27,6 +27,7 @@ DEV_PARAMETERS = {
 class StackResources:
     jobs_table: str
     readings_table: str
+    sites_table: str
     bucket: str
     queue_url: str
     dlq_url: str
@@ -37,6 +38,7 @@ class StackResources:
         return {
             "JOBS_TABLE": self.jobs_table,
             "READINGS_TABLE": self.readings_table,
+            "SITES_TABLE": self.sites_table,
             "UPLOAD_BUCKET": self.bucket,
             "INGEST_QUEUE_URL": self.queue_url,
         }
@@ -68,6 +70,7 @@ def provision(
     return StackResources(
         jobs_table=physical["JobsTable"],
         readings_table=physical["ReadingsTable"],
+        sites_table=physical["SitesTable"],
         bucket=physical["UploadBucket"],
         queue_url=physical["IngestQueue"],
         dlq_url=physical["IngestDLQ"],

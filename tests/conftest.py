@@ -14,6 +14,7 @@ os.environ.update(
         # The names template.yaml gives the stack "csv-import" (checked by test_stack_names).
         "JOBS_TABLE": "csv-import-jobs",
         "READINGS_TABLE": "csv-import-readings",
+        "SITES_TABLE": "csv-import-sites",
         "UPLOAD_BUCKET": "csv-import-uploads-123456789012-eu-west-2",
         "INGEST_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/csv-import-ingest",
         "POWERTOOLS_SERVICE_NAME": "csv-import",

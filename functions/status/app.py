@@ -12,15 +12,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ingestion.api import caller_of, register_error_handlers
 from ingestion.models import JobStatus
-from ingestion.schemas import JobPage, JobView, error_responses
-from ingestion.status import MAX_PAGE, get_job, list_jobs
+from ingestion.schemas import ErrorReportLinks, JobPage, JobView, error_responses
+from ingestion.status import MAX_PAGE, error_report_links, get_job, list_jobs
 from ingestion.store.jobs import JobRepository
+from ingestion.store.reports import ReportStore
 
 logger = Logger()
 tracer = Tracer()
 app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
 jobs = JobRepository()
+reports = ReportStore()
 
 
 @app.get(
@@ -52,6 +54,18 @@ def list_imports(
 )
 def get_import(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobView:
     return JobView.model_validate(get_job(job_id, caller_of(app), jobs))
+
+
+@app.get(
+    "/imports/<job_id>/errors",
+    summary="Links to download a finished import's error report and its fix-and-re-import file",
+    responses={
+        200: {"description": "the links", "content": {"application/json": {"model": ErrorReportLinks}}},
+        **error_responses(400, 401, 404, 409),
+    },
+)
+def get_error_report(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> ErrorReportLinks:
+    return ErrorReportLinks.model_validate(error_report_links(job_id, caller_of(app), jobs, reports))
 
 
 @app.get("/openapi.json", include_in_schema=False)

@@ -347,17 +347,17 @@ def test_summary_of_a_finished_job_shows_the_exact_total_the_duration_and_the_me
 
 
 def test_summary_lists_the_first_ten_errors_and_counts_the_rest() -> None:
-    errors = [f"Row {n}: bad date" for n in range(2, 52)]
+    errors = [f"Line {n}: bad date" for n in range(2, 52)]
     summary = job_summary(job(errors=errors, failed_rows=75))
     assert "First 10 row errors:" in summary
-    assert "Row 11: bad date" in summary
-    assert "Row 12: bad date" not in summary
+    assert "Line 11: bad date" in summary
+    assert "Line 12: bad date" not in summary
     assert "... and 65 more" in summary
 
 
 def test_summary_with_few_errors_lists_them_all() -> None:
-    summary = job_summary(job(errors=["Row 3: bad value 'x'"], failed_rows=1))
-    assert "Row errors:\n  Row 3: bad value 'x'" in summary
+    summary = job_summary(job(errors=["Line 3: bad value 'x'"], failed_rows=1))
+    assert "Row errors:\n  Line 3: bad value 'x'" in summary
     assert "more" not in summary
 
 

@@ -25,7 +25,7 @@ def test_upload_with_watch_follows_the_job_to_the_end_and_exits_0(local_stack, t
 
     assert result.returncode == 0, result.stderr
     assert "completed" in result.stdout and "600" in result.stdout
-    assert "Row 301" in result.stdout
+    assert "Line 301" in result.stdout
 
 
 def test_a_large_file_goes_through_the_presigned_upload(local_stack, tmp_path):

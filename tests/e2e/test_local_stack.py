@@ -50,11 +50,11 @@ def test_an_upload_shows_progress_while_it_runs_and_ends_with_exact_counts(local
     )
     assert done["percent"] == 100.0 and done["total_rows_exact"] is True
     assert [e.split(":")[0] for e in done["errors"]] == [
-        "Row 401",
-        "Row 801",
-        "Row 1201",
-        "Row 1601",
-        "Row 2001",
+        "Line 401",
+        "Line 801",
+        "Line 1201",
+        "Line 1601",
+        "Line 2001",
     ]
 
 

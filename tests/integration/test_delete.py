@@ -25,7 +25,8 @@ def test_deleting_a_finished_job_removes_it_its_file_and_its_readings(stack):
     after = readings_of(stack.readings_table)
     assert len(after) == len(before) - 600 and len(after) == 300
     keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=stack.bucket).get("Contents", [])]
-    assert keys == [f"uploads/{keep['job_id']}.csv"]
+    assert not [key for key in keys if gone["job_id"] in key]  # its file and its error report
+    assert f"uploads/{keep['job_id']}.csv" in keys and f"reports/{keep['job_id']}/errors.csv" in keys
 
 
 def test_readings_that_another_job_overwrote_since_are_kept(stack):

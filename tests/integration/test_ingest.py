@@ -57,12 +57,40 @@ def test_a_daily_reading_never_collides_with_half_hour_period_1(stack):
     }
 
 
-def test_the_sites_samples_are_not_meter_readings_and_fail_naming_the_missing_column(stack):
-    job, _ = import_csv(stack, (SAMPLES / "Test_Sites_Data.csv").read_bytes())
+@pytest.mark.parametrize(
+    ("sample", "imported", "errors"),
+    [
+        ("Test_Sites_Data.csv", 5, []),
+        ("Test_Sites_Invalid.csv", 3, ["Line 4, column 11 (created_at): invalid date 'INVALID_DATE'"]),
+        (
+            "Test_Sites_Row46_Error.csv",
+            47,
+            ["Line 47, column 3 (created_at): invalid date 'INVALID-DATE-FORMAT'"],
+        ),
+    ],
+)
+def test_the_original_sites_samples_import_as_sites_with_the_errors_on_the_right_lines(
+    stack, sample, imported, errors
+):
+    job, _ = import_csv(stack, (SAMPLES / sample).read_bytes(), format="sites")
 
-    assert job["status"] == "failed"
-    assert "meter" in job["error_message"].lower() and "mpan" in job["error_message"].lower()
-    assert job["processed_rows"] == 0
+    assert (job["status"], job["layout"], job["imported_rows"]) == ("completed", "sites", imported)
+    assert [e[: len(expected)] for e, expected in zip(job["errors"], errors, strict=True)] == errors
+    sites = boto3.client("dynamodb").scan(TableName=stack.sites_table)["Items"]
+    assert len(sites) == imported == job["readings_written"]
+
+
+def test_sites_are_upserted_on_their_natural_key_so_a_reimport_adds_none(stack):
+    body = (SAMPLES / "Test_Sites_Data.csv").read_bytes()
+    import_csv(stack, body, format="sites")
+    changed = body.replace(b"Test Office 1,1,1,", b"TEST  office 1,1,1,").replace(b"500.50", b"510")
+    job, _ = import_csv(stack, changed)  # "auto" finds a sites file by its columns
+
+    assert job["layout"] == "sites"
+    items = boto3.client("dynamodb").scan(TableName=stack.sites_table)["Items"]
+    assert len(items) == 5
+    office = next(i for i in items if i["site_key"]["S"] == "1#test office 1")
+    assert (office["name"]["S"], office["floor_area"]["N"]) == ("TEST  office 1", "510")
 
 
 def test_row_errors_never_stop_the_import_and_the_first_50_are_kept_with_their_line_numbers(stack):
@@ -72,8 +100,8 @@ def test_row_errors_never_stop_the_import_and_the_first_50_are_kept_with_their_l
     assert (job["processed_rows"], job["imported_rows"], job["failed_rows"]) == (3000, 2850, 150)
     assert len(job["errors"]) == 50
     # data row 20 is file line 21 (the header is line 1)
-    assert job["errors"][0].startswith("Row 21: ") and "oops" in job["errors"][0]
-    assert job["errors"][49].startswith("Row 1001: ")
+    assert job["errors"][0].startswith("Line 21, column 3 (ReadValue): ") and "oops" in job["errors"][0]
+    assert job["errors"][49].startswith("Line 1001, column 3 ")
 
 
 def test_a_missing_object_fails_the_job_at_once_with_a_message_that_says_so(stack):

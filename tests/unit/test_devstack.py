@@ -10,6 +10,7 @@ from devstack.template import Route, rate_seconds, read_stack
 PHYSICAL = {
     "JobsTable": "csv-import-jobs",
     "ReadingsTable": "csv-import-readings",
+    "SitesTable": "csv-import-sites",
     "UploadBucket": "csv-import-uploads-123456789012-eu-west-2",
     "IngestQueue": "http://127.0.0.1:4566/123456789012/csv-import-ingest",
     "IngestDLQ": "http://127.0.0.1:4566/123456789012/csv-import-ingest-dlq",

@@ -43,7 +43,7 @@ def test_detect_delimiter_defaults_to_comma_when_there_is_none():
 
 
 def test_formats_a_client_may_request():
-    assert FORMATS == ("hh", "daily", "auto")
+    assert FORMATS == ("hh", "daily", "sites", "auto")
 
 
 def test_auto_picks_wide_for_hh_columns():
@@ -72,8 +72,8 @@ def test_daily_is_chosen_when_requested_even_with_a_time_column():
 
 
 def test_unknown_requested_format_is_a_file_error():
-    assert file_error(["MPAN", "Date", "Reading"], "sites") == (
-        "Unknown format 'sites': expected hh, daily or auto"
+    assert file_error(["MPAN", "Date", "Reading"], "weekly") == (
+        "Unknown format 'weekly': expected hh, daily, sites or auto"
     )
 
 

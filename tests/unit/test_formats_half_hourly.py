@@ -102,7 +102,7 @@ def test_long_reading_estimated_flag():
 
 def test_a_datetime_without_a_time_is_an_error():
     assert str(long_error("2024-11-09")) == (
-        "ReadDateTime (column 2): invalid date and time '2024-11-09' (expected a date and a time such as "
+        "column 2 (ReadDateTime): invalid date and time '2024-11-09' (expected a date and a time such as "
         "2024-11-09 00:30, 09/11/2024 00:30:00 or 2024-11-09T00:30:00Z)"
     )
 
@@ -125,7 +125,7 @@ def test_an_hour_without_a_leading_zero_is_read():
 
 def test_an_unparseable_time_is_a_row_error_never_the_current_time():
     assert str(time_error("soon")) == (
-        "Time (column 3): invalid time 'soon' (expected HH:MM, HH:MM:SS or an Excel day fraction such as 0.5)"
+        "column 3 (Time): invalid time 'soon' (expected HH:MM, HH:MM:SS or an Excel day fraction such as 0.5)"
     )
 
 
@@ -135,7 +135,7 @@ def test_24_00_is_not_a_time():
 
 def test_a_time_off_the_half_hour_is_an_error():
     assert str(time_error("00:15")) == (
-        "Time (column 3): '00:15' is not on a half hour "
+        "column 3 (Time): '00:15' is not on a half hour "
         "(half-hourly readings must start at :00 or :30, with zero seconds)"
     )
 
@@ -158,7 +158,7 @@ def test_an_excel_fraction_of_one_or_more_is_not_a_time():
 
 def test_a_local_time_skipped_when_the_clocks_go_forward_is_an_error():
     assert str(time_error("01:30", day="2025-03-30")) == (
-        "Time (column 3): 2025-03-30 01:30 does not exist in UK local time (that hour is skipped when the "
+        "column 3 (Time): 2025-03-30 01:30 does not exist in UK local time (that hour is skipped when the "
         "clocks go forward); give the time in UTC with a Z, or with its UTC offset"
     )
 
@@ -210,19 +210,19 @@ def test_wide_row_applies_the_flag_to_every_reading():
 
 
 def test_wide_row_with_no_values_is_an_error():
-    assert wide_error(wide_row("2025-11-07", [])).describe(2) == "Row 2: no readings in row"
+    assert wide_error(wide_row("2025-11-07", [])).describe(2) == "Line 2: no readings in row"
 
 
 def test_wide_row_with_one_bad_cell_is_rejected_whole():
     assert str(wide_error(wide_row("2025-11-07", ["1", "x", "3"]))) == (
-        "HH02 (column 6): invalid reading value 'x' (expected a number such as 12.5, "
+        "column 6 (HH02): invalid reading value 'x' (expected a number such as 12.5, "
         "without thousands separators or units)"
     )
 
 
 def test_wide_hh49_on_a_48_period_day_is_an_error():
     assert str(wide_error(wide_row("2025-11-07", ["1"] * 49))) == (
-        "HH49 (column 53): 2025-11-07 has only 48 half hours, so HH49 must be blank; found '1'"
+        "column 53 (HH49): 2025-11-07 has only 48 half hours, so HH49 must be blank; found '1'"
     )
 
 
@@ -237,7 +237,7 @@ def test_wide_spring_forward_day_has_46_periods():
 
 def test_wide_hh47_on_the_spring_forward_day_is_an_error():
     assert str(wide_error(wide_row("2025-03-30", ["1"] * 47))) == (
-        "HH47 (column 51): 2025-03-30 has only 46 half hours as the clocks go forward that day, "
+        "column 51 (HH47): 2025-03-30 has only 46 half hours as the clocks go forward that day, "
         "so HH47 must be blank; found '1'"
     )
 

@@ -17,29 +17,41 @@ def row_error(cells: list[str], layout=DAILY) -> RowError:
 
 
 def test_a_row_missing_a_needed_cell_is_an_error():
-    assert row_error(["M1", "2025-11-01"]).describe(3) == "Row 3: expected 3 cells, found 2"
+    assert (
+        row_error(["M1", "2025-11-01"]).describe(3)
+        == "Line 3: too few cells: the header has 3 columns, this row has 2"
+    )
 
 
 def test_a_row_longer_than_the_header_is_an_error():
-    assert str(row_error(["M1", "2025-11-01", "1", "2"])) == "expected 3 cells, found 4"
+    assert (
+        str(row_error(["M1", "2025-11-01", "1", "2"]))
+        == "too many cells: the header has 3 columns, this row has 4"
+    )
 
 
-def test_a_row_may_stop_short_of_columns_the_layout_does_not_read():
+def test_a_row_short_of_a_column_the_layout_does_not_read_is_still_ragged():
     layout = detect_layout(["MPAN", "Date", "Reading", "Notes"], "daily")
-    (reading,) = layout.parse_row(["M1", "2025-11-01", "1"])
+    with pytest.raises(RowError, match="too few cells"):
+        layout.parse_row(["M1", "2025-11-01", "1"])
+
+
+def test_blank_cells_past_the_header_are_a_trailing_delimiter_not_a_ragged_row():
+    layout = detect_layout(["MPAN", "Date", "Reading"], "daily")
+    (reading,) = layout.parse_row(["M1", "2025-11-01", "1", "", " "])
     assert reading.value_kwh == Decimal("1")
 
 
 @pytest.mark.parametrize("cells", [[], [""], ["", "", ""], [" ", "\t", ""]])
 def test_a_row_of_blank_cells_is_an_empty_row(cells):
-    assert row_error(cells).describe(9) == "Row 9: empty row"
+    assert row_error(cells).describe(9) == "Line 9: empty row"
 
 
 def test_row_error_describe_names_the_column_by_header_text_and_number():
     layout = detect_layout(["MPAN", "Reading", "Date"], "daily")
     error = row_error(["M1", "1", "INVALID-DATE-FORMAT"], layout)
     assert error.describe(47) == (
-        "Row 47: Date (column 3): invalid date 'INVALID-DATE-FORMAT' "
+        "Line 47, column 3 (Date): invalid date 'INVALID-DATE-FORMAT' "
         "(expected YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY or YYYY/MM/DD)"
     )
 
@@ -55,12 +67,12 @@ def test_row_error_keeps_message_and_column_apart():
 
 
 def test_row_error_without_a_column():
-    assert RowError("no meter id").describe(5) == "Row 5: no meter id"
+    assert RowError("no meter id").describe(5) == "Line 5: no meter id"
 
 
 def test_row_error_with_a_column():
     assert (
-        RowError("bad", column=2, column_name="Read Date").describe(1) == "Row 1: Read Date (column 2): bad"
+        RowError("bad", column=2, column_name="Read Date").describe(1) == "Line 1, column 2 (Read Date): bad"
     )
 
 
@@ -72,7 +84,7 @@ def test_long_bad_values_are_cut_to_40_characters_in_messages():
 
 def test_column_names_in_errors_have_no_bom_or_surrounding_spaces():
     layout = detect_layout(["\ufeff MPAN ", "Date", "Reading"], "daily")
-    assert str(row_error([" ", "2025-11-01", "1"], layout)) == "MPAN (column 1): missing meter id"
+    assert str(row_error([" ", "2025-11-01", "1"], layout)) == "column 1 (MPAN): missing meter id"
 
 
 def test_parse_row_never_returns_an_empty_list_for_an_accepted_row():

@@ -37,7 +37,7 @@ def test_a_leading_zero_may_be_left_off_day_and_month():
 def test_a_day_past_the_end_of_the_month_is_an_error_not_a_later_date():
     assert (
         str(error(date_text="31/02/2025"))
-        == "Date (column 2): invalid date '31/02/2025' (2025-02 has 28 days)"
+        == "column 2 (Date): invalid date '31/02/2025' (2025-02 has 28 days)"
     )
 
 
@@ -87,7 +87,7 @@ def test_a_value_with_more_digits_than_a_store_can_hold_is_an_error():
 
 
 def test_an_empty_value_is_a_missing_reading_value():
-    assert str(error(value="")) == "Reading (column 3): missing reading value"
+    assert str(error(value="")) == "column 3 (Reading): missing reading value"
 
 
 def test_wh_values_are_divided_by_1000():
@@ -107,7 +107,7 @@ def test_a_blank_unit_means_kwh():
 
 
 def test_an_unknown_unit_is_a_row_error_naming_the_allowed_units():
-    assert str(error(unit="GJ")) == "Unit (column 4): unknown unit 'GJ' (expected Wh, kWh or MWh)"
+    assert str(error(unit="GJ")) == "column 4 (Unit): unknown unit 'GJ' (expected Wh, kWh or MWh)"
 
 
 def test_a_value_column_headed_wh_holds_wh():
@@ -134,7 +134,7 @@ def test_actual_manual_and_blank_flags_are_actual(flag):
 
 def test_an_unknown_flag_is_a_row_error_naming_the_allowed_values():
     assert str(error(flag="X")) == (
-        "Type (column 5): unknown actual/estimated flag 'X' "
+        "column 5 (Type): unknown actual/estimated flag 'X' "
         "(expected A, Actual, E, Estimated, M, Manual or blank)"
     )
 
@@ -144,7 +144,7 @@ def test_meter_ids_are_stripped():
 
 
 def test_a_blank_meter_id_is_a_missing_meter_id():
-    assert str(error(meter="  ")) == "MPAN (column 1): missing meter id"
+    assert str(error(meter="  ")) == "column 1 (MPAN): missing meter id"
 
 
 def test_a_meter_id_may_have_32_characters():

@@ -2,7 +2,13 @@ import pytest
 
 from ingestion.settings import ConfigurationError, Settings
 
-BASE = {"JOBS_TABLE": "j", "READINGS_TABLE": "r", "UPLOAD_BUCKET": "b", "INGEST_QUEUE_URL": "q"}
+BASE = {
+    "JOBS_TABLE": "j",
+    "READINGS_TABLE": "r",
+    "SITES_TABLE": "s",
+    "UPLOAD_BUCKET": "b",
+    "INGEST_QUEUE_URL": "q",
+}
 
 
 def test_settings_are_read_from_the_environment_with_defaults():

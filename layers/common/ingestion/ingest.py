@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import islice
+from typing import cast
 
 from ingestion.clock import Clock, iso, system_clock
 from ingestion.csvstream import (
@@ -28,16 +29,28 @@ from ingestion.csvstream import (
     sniff,
 )
 from ingestion.errors import ObjectMissingError
-from ingestion.formats import FileFormatError, Layout, Reading, RowError, detect_delimiter, detect_layout
+from ingestion.formats import FileFormatError, Layout, Reading, detect_delimiter, detect_layout
+from ingestion.formats.sites import Site
 from ingestion.models import MAX_ERROR_SAMPLES, IngestMessage, Job, JobStatus
 from ingestion.progress import Sample, add_sample
 from ingestion.retry import TRANSIENT_ERRORS, describe, is_throttling, retry_delay
+from ingestion.rowcheck import (
+    CheckedBatch,
+    SeenKeys,
+    check_batch,
+    overlap_warning,
+    record_key,
+    utc_now,
+)
 from ingestion.settings import Settings, get_settings
 from ingestion.store.events import COMPLETED, FAILED, EventPublisher
 from ingestion.store.jobs import BatchCommit, HeaderInfo, JobRepository, Lease, StaleWriteError
+from ingestion.store.lookup import Lookup
 from ingestion.store.objects import ObjectStore
 from ingestion.store.queue import IngestQueue
-from ingestion.store.readings import ReadingCleaner, ReadingWriter
+from ingestion.store.readings import ReadingCleaner, ReadingWriter, WriteResult
+from ingestion.store.reports import ReportStore
+from ingestion.store.sites import SiteWriter
 from ingestion.throttle import MAX_DELAY_SECONDS, Adaptation, adapt, plan_pause, segment_should_stop
 
 logger = logging.getLogger(__name__)
@@ -73,6 +86,12 @@ class IngestServices:
     queue: IngestQueue = field(default_factory=IngestQueue)
     events: EventPublisher = field(default_factory=EventPublisher)
     cleaner: ReadingCleaner = field(default_factory=ReadingCleaner)
+    site_cleaner: ReadingCleaner = field(
+        default_factory=lambda: ReadingCleaner(table=get_settings().sites_table, key=("site_key",))
+    )
+    sites: SiteWriter = field(default_factory=SiteWriter)
+    lookup: Lookup = field(default_factory=Lookup)
+    reports: ReportStore = field(default_factory=ReportStore)
     settings: Settings = field(default_factory=get_settings)
     clock: Clock = system_clock
     sleep: Callable[[float], None] = time.sleep
@@ -93,12 +112,14 @@ def run_delete(message: IngestMessage, remaining_ms: Callable[[], int], svc: Ing
     if job is None or not job.deleting:
         return SegmentReport(Outcome.IGNORED, "no job being deleted")
     removed = 0
-    while (looked := svc.cleaner.delete_page(job.job_id)) > 0:
+    cleaner = svc.site_cleaner if job.layout == "sites" else svc.cleaner
+    while (looked := cleaner.delete_page(job.job_id)) > 0:
         removed += looked
         if segment_should_stop(remaining_ms(), svc.settings.segment_safety_ms):
             svc.queue.send(message)
-            return SegmentReport(Outcome.CONTINUED, "more readings to delete", rows=removed)
+            return SegmentReport(Outcome.CONTINUED, "more records to delete", rows=removed)
     svc.objects.delete(job.s3_key)
+    svc.reports.delete_all(job.job_id)
     svc.jobs.remove(job.job_id)
     logger.info("job deleted", extra={"job_id": job.job_id})
     return SegmentReport(Outcome.DELETED, rows=removed)
@@ -257,6 +278,7 @@ class _Segment:
         self.report = SegmentReport(Outcome.CONTINUED)
         self.header: HeaderInfo | None = None
         self.note: str | None = None
+        self.seen = SeenKeys()
 
     def _open(self) -> tuple[RowReader, Layout | None]:
         job, shard = self.job, self.job.shards[self.message.shard]
@@ -268,6 +290,7 @@ class _Segment:
         if job.header is not None:
             assert job.delimiter is not None
             layout = detect_layout(list(job.header), job.format)
+            self.seen = self._restore_seen(layout)
             reader = open_rows(
                 chunks,
                 job.framing,
@@ -342,30 +365,67 @@ class _Segment:
                     return self.report
                 svc.sleep(pause.sleep_ms / 1000)
 
+    def _restore_seen(self, layout: Layout) -> SeenKeys:
+        """The keys this shard had before the cursor: as the last hand-off saved them, brought up to
+        the cursor by reading again (parsing only) any batches committed after that save."""
+        job, shard = self.job, self.job.shards[self.message.shard]
+        saved = self.svc.reports.load_state(job.job_id, self.message.shard)
+        seen, start, line = SeenKeys(), shard.start, 0
+        if saved is not None and saved[0] <= shard.offset:
+            seen, start = SeenKeys.load(saved[1]), saved[0]
+        if start == shard.offset:
+            return seen
+        assert job.delimiter is not None
+        reader = open_rows(
+            self.svc.objects.read_from(job.s3_key, start),
+            job.framing,
+            delimiter=job.delimiter,
+            start_offset=start,
+            start_line=line,
+            end_offset=shard.offset,
+        )
+        rows = iter(reader)
+        if start == 0:
+            next(rows, None)  # the header row
+        check_batch(rows, layout, seen, utc_now(self.svc.clock()))
+        return seen
+
+    def _save_seen(self) -> None:
+        shard = self.job.shards[self.message.shard]
+        self.svc.reports.save_state(self.job.job_id, self.message.shard, shard.offset, self.seen.dump())
+
     def _commit(
         self, batch: list[RawRow], layout: Layout | None, expected: int, end: tuple[int, int], final: bool
     ) -> bool:
-        readings: list[Reading] = []
-        errors: list[str] = []
-        imported = 0
-        assert layout is not None or not batch  # only an empty file has no layout, and no rows
-        for row in batch:
-            if row.problem is not None:
-                errors.append(f"Row {row.line}: {row.problem}")
-                continue
-            try:
-                readings.extend(layout.parse_row(row.cells))  # type: ignore[union-attr]
-            except RowError as exc:
-                errors.append(exc.describe(row.line))
-                continue
-            imported += 1
-        now = self.svc.clock()
-        written = resends = 0
-        if readings and not self.job.dry_run:
-            result = self.svc.readings.upsert(readings, job_id=self.job.job_id, written_at=iso(now))
-            written, resends = result.written, result.resends
-        job = self.job
+        svc, job = self.svc, self.job
+        now = svc.clock()
+        checked = check_batch(batch, layout, self.seen, utc_now(now))
+        records = checked.records
+        sites = layout is not None and layout.name == "sites"
+        if records and not sites:
+            self._warn_overlaps(checked)
+        would_insert = would_update = 0
+        written = WriteResult(0, 0)
+        if job.dry_run:
+            existing = svc.lookup.existing(map(record_key, records), sites=sites) if records else set()
+            for row in checked.rows:
+                if row.repeats or any(record_key(r) in existing for r in row.records):
+                    would_update += 1
+                else:
+                    would_insert += 1
+        elif sites:
+            written = svc.sites.upsert(cast(list[Site], records), job_id=job.job_id, written_at=iso(now))
+        elif records:
+            written = svc.readings.upsert(
+                cast(list[Reading], records), job_id=job.job_id, written_at=iso(now)
+            )
+        if checked.errors:
+            svc.reports.write_part(job.job_id, self.message.shard, expected, checked.errors)
+        if final:
+            header = self.header.cells if self.header is not None else (job.header or ())
+            svc.reports.assemble(job.job_id, header)
         room = max(0, MAX_ERROR_SAMPLES - job.failed_rows)
+        warning_room = max(0, MAX_ERROR_SAMPLES - len(job.warnings))
         samples = add_sample(
             list(job.samples),
             Sample(now, job.processed_rows + len(batch), job.bytes_processed + end[0] - expected),
@@ -376,20 +436,24 @@ class _Segment:
             end_offset=end[0],
             next_line=end[1],
             processed=len(batch),
-            imported=imported,
-            failed=len(errors),
-            readings=len(readings) if job.dry_run else written,
-            new_errors=tuple(errors[:room]),
+            imported=len(checked.rows),
+            failed=len(checked.errors),
+            readings=len(records) if job.dry_run else written.written,
+            new_errors=tuple(p.describe() for p in checked.errors[:room]),
             final=final,
             now_iso=iso(now),
             samples=tuple(samples),
             header=self.header,
             note=self.note,
             lease=Lease(self.holder, now, self.lease_until - now),
-            adaptation=self._adaptation(resends),
+            adaptation=self._adaptation(written.resends),
+            warned=checked.warning_rows,
+            new_warnings=tuple(p.describe() for p in checked.warnings[:warning_room]),
+            would_insert=would_insert,
+            would_update=would_update,
         )
         try:
-            self.job = self.svc.jobs.commit_batch(job.job_id, commit)
+            self.job = svc.jobs.commit_batch(job.job_id, commit)
         except StaleWriteError:
             if not self._commit_into_cancelled(commit):
                 self.report.outcome = Outcome.SUPERSEDED
@@ -399,9 +463,23 @@ class _Segment:
         self.note = None
         self.report.batches += 1
         self.report.rows += len(batch)
-        self.report.imported += imported
-        self.report.failed += len(errors)
+        self.report.imported += len(checked.rows)
+        self.report.failed += len(checked.errors)
         return True
+
+    def _warn_overlaps(self, checked: CheckedBatch) -> None:
+        """A daily reading beside half-hourly ones for the same meter and day (in the table already)."""
+        readings = cast(list[Reading], checked.records)
+        overlaps = self.svc.lookup.overlaps(readings)
+        if not overlaps:
+            return
+        for row in checked.rows:
+            warned = set()
+            for reading in cast(list[Reading], row.records):
+                pair = (reading.meter, reading.local_date)
+                if pair in overlaps and pair not in warned:
+                    warned.add(pair)
+                    checked.warn(row, None, overlap_warning(reading))
 
     def _adaptation(self, resends: int) -> Adaptation | None:
         """Slow down while DynamoDB throttles writes, speed back up once it stops (None: no change)."""
@@ -420,11 +498,13 @@ class _Segment:
         except StaleWriteError:
             return False
         self.svc.jobs.release(self.job.job_id, commit.lease)
+        self.svc.reports.assemble(self.job.job_id, self.job.header or ())
         self.report.outcome = Outcome.CANCELLED
         self.report.reason = "the job was cancelled"
         return True
 
     def _continue_later(self, delay_seconds: int) -> None:
+        self._save_seen()
         # Give the job back first, so the continuation can claim it as soon as it arrives.
         self.svc.jobs.release(self.job.job_id, Lease(self.holder, self.svc.clock(), 0))
         self.svc.queue.send(

@@ -27,7 +27,7 @@ class JobStatus(StrEnum):
 
 
 MAX_ERROR_SAMPLES = 50
-ImportFormat = Literal["hh", "daily", "auto"]
+ImportFormat = Literal["hh", "daily", "sites", "auto"]
 # A display name only (never a storage key): printable, not blank, at most 255 characters.
 Filename = Annotated[
     str,
@@ -73,6 +73,9 @@ class Job:
     processed_rows: int = 0
     imported_rows: int = 0
     failed_rows: int = 0
+    warning_rows: int = 0  # rows kept, with a warning (counted apart from failed rows)
+    would_insert_rows: int = 0  # dry run: rows whose records are all new
+    would_update_rows: int = 0  # dry run: rows that would overwrite a stored record (or an earlier row)
     readings_written: int = 0
     total_rows: int | None = None
     total_rows_exact: bool = False
@@ -92,6 +95,7 @@ class Job:
         return self.effective_throttle or self.throttle
 
     errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     samples: tuple[Sample, ...] = field(default=())
     started_at: str | None = None
     completed_at: str | None = None

@@ -21,16 +21,23 @@ class JobView(BaseModel):
 
     job_id: str
     filename: str = Field(description="the name the client gave the file (never used as a storage key)")
-    format: str = Field(description="the requested format: hh, daily or auto")
-    layout: str | None = Field(description="the layout found in the header: hh-long, hh-wide or daily")
+    format: str = Field(description="the requested format: hh, daily, sites or auto")
+    layout: str | None = Field(description="the layout found in the header: hh-long, hh-wide, daily or sites")
     dry_run: bool
     status: JobStatus
     total_rows: int | None = Field(description="data rows in the file: estimated until total_rows_exact")
     total_rows_exact: bool
     processed_rows: int
     imported_rows: int
-    failed_rows: int
-    readings_written: int = Field(description="readings upserted (a wide row holds up to 50)")
+    failed_rows: int = Field(description="rows skipped with an error")
+    warning_rows: int = Field(description="rows imported with a warning (not counted as failed)")
+    would_insert_rows: int | None = Field(description="dry run: rows whose records are all new")
+    would_update_rows: int | None = Field(
+        description="dry run: rows that would overwrite a stored record, or an earlier row of the file"
+    )
+    readings_written: int = Field(
+        description="records upserted: readings (a wide row holds up to 50) or sites"
+    )
     bytes_total: int | None
     bytes_processed: int
     percent: float = Field(ge=0, le=100)
@@ -55,8 +62,30 @@ class JobView(BaseModel):
     last_error: str | None = Field(description="the last transient failure")
     next_retry_at: str | None = Field(description="when the next try is due, while waiting for it")
     note: str | None
-    errors: list[str] = Field(description='the first 50 row errors, "Row N: ..." with N the file line')
+    errors: list[str] = Field(
+        description='the first 50 row errors, "Line N, column C (name): ...", N the file line (header = 1)'
+    )
+    warnings: list[str] = Field(description="the first 50 warnings, numbered as errors are")
+    encoding: str | None = Field(
+        description="the text encoding the file was read with, e.g. UTF-8, Windows-1252"
+    )
+    line_ending: str | None = Field(description="LF, CRLF or CR")
     status_url: str
+    errors_url: str | None = Field(description="once the job has ended: where to get its error report links")
+
+
+class ErrorReportLinks(BaseModel):
+    """Short-lived links to download a finished job's error report and its fix-and-re-import file."""
+
+    failed_rows: int
+    errors_url: str = Field(
+        description="CSV: line, column, column_name, message, then the row's original cells "
+        "(cells a spreadsheet would run as a formula start with ')"
+    )
+    fix_url: str = Field(
+        description="CSV: the file's header and only its failed rows, in its own columns: fix, import again"
+    )
+    expires_in: int = Field(description="seconds the links stay valid")
 
 
 class JobPage(BaseModel):

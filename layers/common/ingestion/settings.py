@@ -20,6 +20,7 @@ class Settings(BaseModel):
 
     jobs_table: str = Field(min_length=1)
     readings_table: str = Field(min_length=1)
+    sites_table: str = Field(min_length=1)
     upload_bucket: str = Field(min_length=1)
     ingest_queue_url: str = Field(min_length=1)
     region: str = Field(default="eu-west-2", min_length=1)
@@ -47,6 +48,8 @@ class Settings(BaseModel):
     max_retries: int = Field(default=3, ge=0)
     retry_base_seconds: int = Field(default=120, gt=0)
     retry_cap_seconds: int = Field(default=3600, gt=0)
+    # Error-report download links last this long.
+    report_link_seconds: int = Field(default=300, gt=0, le=3600)
     # The ingest queue's maxReceiveCount: on the last delivery a failing message fails its job.
     max_receive_count: int = Field(default=5, ge=1)
 
@@ -55,6 +58,7 @@ class Settings(BaseModel):
         names = {
             "jobs_table": "JOBS_TABLE",
             "readings_table": "READINGS_TABLE",
+            "sites_table": "SITES_TABLE",
             "upload_bucket": "UPLOAD_BUCKET",
             "ingest_queue_url": "INGEST_QUEUE_URL",
             "region": "AWS_REGION",

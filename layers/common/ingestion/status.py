@@ -6,9 +6,11 @@ from typing import Any
 
 from ingestion.api import Caller
 from ingestion.clock import Clock, system_clock
+from ingestion.errors import JobConflictError
 from ingestion.models import JobStatus
 from ingestion.settings import get_settings
 from ingestion.store.jobs import JobRepository
+from ingestion.store.reports import ReportStore
 from ingestion.views import job_view
 
 MAX_PAGE = 100
@@ -35,3 +37,21 @@ def list_jobs(
     now = clock()
     stall_after = get_settings().stall_after_seconds
     return {"items": [job_view(job, now, stall_after_s=stall_after) for job in page], "next": token}
+
+
+def error_report_links(
+    job_id: str, caller: Caller, jobs: JobRepository, reports: ReportStore
+) -> dict[str, Any]:
+    """Download links for a finished job's error report and fix file (assembled now if the job
+    ended without doing it, e.g. cancelled while waiting between segments)."""
+    job = jobs.get_owned(job_id, caller.user_id)
+    if not job.status.finished:
+        raise JobConflictError(
+            f"the job is {job.status.value}: its error report is ready once the import has ended "
+            "(the job's errors field shows the first 50 meanwhile)"
+        )
+    if not reports.ready(job.job_id):
+        reports.assemble(job.job_id, job.header or ())
+    expires = get_settings().report_link_seconds
+    links = reports.download_links(job.job_id, job.filename, expires)
+    return {"failed_rows": job.failed_rows, "expires_in": expires, **links}

@@ -24,3 +24,6 @@ class DailyLayout:
         day = read_date(cells, self._date)
         value = read_kwh(cells, self._value, row.unit_shift(cells))
         return [Reading(meter, DAILY, local_midnight(day), day, None, value, row.estimated(cells))]
+
+    def value_column(self, reading: Reading) -> Column:
+        return self._value

@@ -9,6 +9,7 @@ from ingestion.formats.headers import (
     Column,
     Field,
     Header,
+    join_readably,
     missing_column,
     normalise_header,
     period_range,
@@ -16,20 +17,25 @@ from ingestion.formats.headers import (
 )
 from ingestion.formats.reading import Reading
 from ingestion.formats.rows import RowReader
+from ingestion.formats.sites import Site, SiteField, SitesLayout, site_columns
 
-FORMATS = ("hh", "daily", "auto")  # the formats a client may request
+FORMATS = ("hh", "daily", "sites", "auto")  # the formats a client may request
 
 # Ties go to the earlier delimiter.
 _DELIMITERS = (",", "\t", ";", "|")
 
+# Columns only a readings file has. A file with any of them but no meter column is a readings file missing
+# its meter column, even when it also has a column that could be a site name (e.g. "Site").
+_READINGS_FIELDS = (Field.METER, Field.DATE, Field.TIME, Field.DATETIME, Field.VALUE)
 
-class Layout(Protocol):
-    """How the data rows of one file are read."""
 
-    name: str  # "hh-long" | "hh-wide" | "daily"
+class Layout[Record](Protocol):
+    """How the data rows of one file are read: into Readings, or into Sites."""
 
-    def parse_row(self, cells: list[str]) -> list[Reading]:
-        """The readings in one data row; RowError when the row is invalid, never an empty list."""
+    name: str  # "hh-long" | "hh-wide" | "daily" | "sites"
+
+    def parse_row(self, cells: list[str]) -> list[Record]:
+        """The records in one data row; RowError when the row is invalid, never an empty list."""
         ...
 
 
@@ -46,15 +52,19 @@ def detect_delimiter(first_line: str) -> str:
     return best
 
 
-def detect_layout(header: list[str], requested: str) -> Layout:
-    """The layout for a file with this header row, requested as "hh", "daily" or "auto".
+def detect_layout(header: list[str], requested: str) -> Layout[Reading] | Layout[Site]:
+    """The layout for a file with this header row, requested as "hh", "daily", "sites" or "auto".
 
-    "auto" picks half-hourly wide when there are HHnn columns, else half-hourly long when there is a value
-    and a date-and-time (or date and time) column, else daily. FileFormatError when no layout fits.
+    "auto" picks sites when there is a site name column and no column only a readings file has (meter,
+    date, time, value, HHnn); else half-hourly wide when there are HHnn columns, else half-hourly long when
+    there is a value and a date-and-time (or date and time) column, else daily. FileFormatError when no
+    layout fits.
     """
     if requested not in FORMATS:
-        raise FileFormatError(f"Unknown format {quoted(requested)}: expected hh, daily or auto")
+        raise FileFormatError(f"Unknown format {quoted(requested)}: expected {join_readably(FORMATS)}")
     columns = Header.read(header)
+    if requested == "sites" or (requested == "auto" and _is_sites_header(columns)):
+        return SitesLayout.from_header(columns)
     meter = columns.require(Field.METER)
     if requested != "daily":
         if columns.periods:
@@ -66,6 +76,12 @@ def detect_layout(header: list[str], requested: str) -> Layout:
         if requested == "hh":
             raise _missing_half_hourly_column(columns)
     return _daily(columns, meter, requested)
+
+
+def _is_sites_header(columns: Header) -> bool:
+    if columns.periods or any(columns.get(field) is not None for field in _READINGS_FIELDS):
+        return False
+    return SiteField.NAME in site_columns(columns)
 
 
 def _wide(columns: Header, meter: Column) -> WideLayout:

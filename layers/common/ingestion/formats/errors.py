@@ -22,11 +22,19 @@ class RowError(Exception):
     def __str__(self) -> str:
         if self.column is None:
             return self.message
-        return f"{self.column_name} (column {self.column}): {self.message}"
+        return f"column {self.column} ({self.column_name}): {self.message}"
 
     def describe(self, line: int) -> str:
-        """The error as a user reads it, e.g. "Row 47: created_at (column 3): invalid date '...' (...)"."""
-        return f"Row {line}: {self}"
+        """The error as a user reads it: "Line 47, column 3 (created_at): invalid date ..."."""
+        return describe_problem(line, self.column, self.column_name, self.message)
+
+
+def describe_problem(line: int, column: int | None, column_name: str | None, message: str) -> str:
+    """One numbering for every message: the file line (header = line 1; a row that spans lines is
+    numbered by its first), then the 1-based column and its header text."""
+    if column is None:
+        return f"Line {line}: {message}"
+    return f"Line {line}, column {column} ({column_name}): {message}"
 
 
 class FileFormatError(Exception):

@@ -44,6 +44,9 @@ class LongLayout:
         value = read_kwh(cells, self._value, row.unit_shift(cells))
         return [Reading(meter, HALF_HOURLY, start, day, period, value, row.estimated(cells))]
 
+    def value_column(self, reading: Reading) -> Column:
+        return self._value
+
     def _when(self, cells: Sequence[str]) -> tuple[datetime, date, int]:
         """The reading's UTC start, UK local date and period."""
         if self._datetime is not None:
@@ -94,13 +97,14 @@ class WideLayout:
     Blank period cells are skipped. A row is all or nothing: one bad cell rejects the whole row.
     """
 
-    __slots__ = ("_date", "_periods", "_row")
+    __slots__ = ("_by_period", "_date", "_periods", "_row")
     name = "hh-wide"
 
     def __init__(self, row: RowReader, date_column: Column, periods: Sequence[tuple[int, Column]]) -> None:
         self._row = row
         self._date = date_column
         self._periods = tuple(periods)
+        self._by_period = dict(self._periods)
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
         row = self._row
@@ -126,6 +130,10 @@ class WideLayout:
         if not readings:
             raise RowError("no readings in row")
         return readings
+
+    def value_column(self, reading: Reading) -> Column:
+        assert reading.period is not None
+        return self._by_period[reading.period]
 
 
 def _no_such_period(day: date, period: int, periods: int, text: str) -> str:

@@ -12,7 +12,7 @@ from ingestion.formats.values import parse_date, parse_flag, parse_meter, parse_
 class RowReader:
     """Reads the shared columns of a data row, with column positions fixed when the layout is detected."""
 
-    __slots__ = ("_default_unit_shift", "_flag", "_meter", "_needed", "_unit", "_width")
+    __slots__ = ("_default_unit_shift", "_flag", "_meter", "_unit", "_width")
 
     def __init__(
         self,
@@ -28,14 +28,9 @@ class RowReader:
         self._unit = unit
         self._flag = flag
         self._default_unit_shift = default_unit_shift
-        # A row may stop short of the header's width as long as it reaches every column that is read.
-        self._needed = 1 + max(column.index for column in (meter, unit, flag, *read) if column is not None)
 
     def check_shape(self, cells: Sequence[str]) -> None:
-        if not self._needed <= len(cells) <= self._width:
-            if is_blank(cells):
-                raise RowError("empty row")
-            raise RowError(f"expected {self._width} cells, found {len(cells)}")
+        check_shape(cells, self._width)
 
     def meter(self, cells: Sequence[str]) -> str:
         try:
@@ -83,3 +78,16 @@ def read_kwh(cells: Sequence[str], column: Column, unit_shift: int) -> Decimal:
 
 def is_blank(cells: Sequence[str]) -> bool:
     return not any(cell.strip() for cell in cells)
+
+
+def check_shape(cells: Sequence[str], width: int) -> None:
+    """A row has as many cells as the header; extra cells are allowed only when they are blank
+    (a trailing delimiter). Anything else is a ragged row: its cells may have slid out of their
+    columns, so none of it is trusted."""
+    if is_blank(cells):
+        raise RowError("empty row")
+    count = len(cells)
+    if count == width or (count > width and is_blank(cells[width:])):
+        return
+    few = "too few" if count < width else "too many"
+    raise RowError(f"{few} cells: the header has {width} columns, this row has {count}")

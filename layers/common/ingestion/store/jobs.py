@@ -63,6 +63,10 @@ class BatchCommit:
     # A batch written while the job was being cancelled is still counted, against the cancelled job.
     job_status: JobStatus = JobStatus.PROCESSING
     adaptation: Adaptation | None = None  # the throttle the next batch runs with, and why
+    warned: int = 0  # rows kept with a warning
+    new_warnings: tuple[str, ...] = ()
+    would_insert: int = 0
+    would_update: int = 0
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,9 @@ def _to_job(m: JobModel) -> Job:
         processed_rows=int(m.processed_rows or 0),
         imported_rows=int(m.imported_rows or 0),
         failed_rows=int(m.failed_rows or 0),
+        warning_rows=int(m.warning_rows or 0),
+        would_insert_rows=int(m.would_insert_rows or 0),
+        would_update_rows=int(m.would_update_rows or 0),
         readings_written=int(m.readings_written or 0),
         total_rows=None if m.total_rows is None else int(m.total_rows),
         total_rows_exact=bool(m.total_rows_exact),
@@ -133,6 +140,7 @@ def _to_job(m: JobModel) -> Job:
         throttled=bool(m.throttled),
         throttled_reason=m.throttled_reason,
         errors=tuple(str(e) for e in (m.errors or ())),
+        warnings=tuple(str(w) for w in (m.warnings or ())),
         samples=tuple(Sample(float(s.at), int(s.rows), int(s.bytes)) for s in (m.samples or [])),
         started_at=m.started_at,
         completed_at=m.completed_at,
@@ -179,6 +187,7 @@ class JobRepository:
             updated_at=job.updated_at,
             upload_expires_at=job.upload_expires_at,
             errors=[],
+            warnings=[],
             samples=[],
         )
         try:
@@ -343,6 +352,14 @@ class JobRepository:
         ]
         if c.new_errors:
             actions.append(JobModel.errors.set(JobModel.errors.append(list(c.new_errors))))
+        if c.warned:
+            actions.append(JobModel.warning_rows.add(c.warned))
+        if c.new_warnings:
+            actions.append(JobModel.warnings.set((JobModel.warnings | []).append(list(c.new_warnings))))
+        if c.would_insert:
+            actions.append(JobModel.would_insert_rows.add(c.would_insert))
+        if c.would_update:
+            actions.append(JobModel.would_update_rows.add(c.would_update))
         if c.header is not None:
             actions += [
                 JobModel.header.set(cast(Any, list(c.header.cells))),

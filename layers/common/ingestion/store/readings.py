@@ -60,7 +60,9 @@ def _item(r: Reading, job_id: str, written_at: str) -> dict[str, Any]:
     return item
 
 
-class ReadingWriter:
+class BatchWriter:
+    """Puts items into one table, a batch at a time; subclasses say what an item is."""
+
     def __init__(
         self,
         *,
@@ -69,23 +71,25 @@ class ReadingWriter:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self._table = table or get_settings().readings_table
+        self._table = table or self._default_table()
         self._dynamodb = dynamodb
         self._sleep = sleep
         self._rng = rng or random.Random()
+
+    def _default_table(self) -> str:
+        raise NotImplementedError
 
     @property
     def _client(self) -> Any:
         return self._dynamodb or client("dynamodb")
 
-    def upsert(self, readings: Iterable[Reading], *, job_id: str, written_at: str) -> WriteResult:
-        """Write readings (put = upsert on the natural key): how many distinct keys, and how many
-        items DynamoDB pushed back (UnprocessedItems) and had to be sent again."""
-        unique: dict[tuple[str, str], Reading] = {}
-        for r in readings:
-            unique[(r.meter, r.key)] = r
-        requests = [{"PutRequest": {"Item": _item(r, job_id, written_at)}} for r in unique.values()]
+    def put_items(self, unique: dict[Any, dict[str, Any]]) -> WriteResult:
+        """Put items (an upsert on their key; one item per key): how many, and how many items
+        DynamoDB pushed back (UnprocessedItems) and had to be sent again."""
+        requests = [{"PutRequest": {"Item": item}} for item in unique.values()]
         chunks = [requests[i : i + MAX_ITEMS_PER_CALL] for i in range(0, len(requests), MAX_ITEMS_PER_CALL)]
+        if not chunks:
+            return WriteResult(written=0, resends=0)
         if len(chunks) == 1:
             resends = self._write_chunk(chunks[0])
         else:
@@ -104,17 +108,29 @@ class ReadingWriter:
             resends += len(pending)
             delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)
             self._sleep(self._rng.uniform(0, delay))
-        raise WriteThrottledError(f"{len(pending)} readings still unprocessed after {MAX_ATTEMPTS} tries")
+        raise WriteThrottledError(f"{len(pending)} items still unprocessed after {MAX_ATTEMPTS} tries")
+
+
+class ReadingWriter(BatchWriter):
+    def _default_table(self) -> str:
+        return get_settings().readings_table
+
+    def upsert(self, readings: Iterable[Reading], *, job_id: str, written_at: str) -> WriteResult:
+        """Write readings: duplicate keys collapse to the last one."""
+        unique = {(r.meter, r.key): _item(r, job_id, written_at) for r in readings}
+        return self.put_items(unique)
 
 
 JOB_INDEX = "job-index"
 
 
 class ReadingCleaner:
-    """Removes the readings a job wrote last (a reading another job overwrote since is kept)."""
+    """Removes the records a job wrote last (one another job overwrote since is kept): readings, or
+    sites, by the table's job-index."""
 
-    def __init__(self, *, table: str | None = None, dynamodb: Any = None) -> None:
+    def __init__(self, *, table: str | None = None, dynamodb: Any = None, key: tuple[str, ...] = ()) -> None:
         self._table = table or get_settings().readings_table
+        self._key = key or ("meter", "sk")
         self._dynamodb = dynamodb
 
     @property
@@ -130,7 +146,7 @@ class ReadingCleaner:
             ExpressionAttributeValues={":job": {"S": job_id}},
             Limit=page_size,
         )
-        keys = [{"meter": item["meter"], "sk": item["sk"]} for item in response.get("Items", [])]
+        keys = [{name: item[name] for name in self._key} for item in response.get("Items", [])]
         list(_pool().map(lambda key: self._delete_if_ours(key, job_id), keys))
         return len(keys)
 

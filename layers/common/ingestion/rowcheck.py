@@ -1,0 +1,213 @@
+"""What one batch of rows amounts to, before anything is written: the records to store, the rows
+that fail (errors: skipped) and the rows that pass with a doubt (warnings: kept, counted apart).
+
+Pure: no AWS. The checks that need the table (a daily reading beside half-hourly ones, whether a
+reading exists already) take what the table says as arguments."""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+from ingestion.csvstream import RawRow
+from ingestion.formats import Reading, RowError
+from ingestion.formats.errors import describe_problem
+from ingestion.formats.headers import Column
+from ingestion.formats.reading import HALF_HOURLY
+from ingestion.formats.sites import Site
+
+# More than a meter records in the interval, by a wide margin (a 10 MW site): most likely Wh read as kWh.
+MAX_PLAUSIBLE_KWH = {"hh": Decimal(5_000), "day": Decimal(240_000)}
+
+Record = Reading | Site
+
+
+class Layout(Protocol):
+    name: str  # "hh-long" | "hh-wide" | "daily" | "sites"
+
+    def parse_row(self, cells: list[str]) -> Sequence[Record]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """An error or a warning about one row, with everything the error report shows."""
+
+    line: int
+    column: int | None
+    column_name: str | None
+    message: str
+    cells: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return describe_problem(self.line, self.column, self.column_name, self.message)
+
+
+def record_key(record: Record) -> tuple[str, str]:
+    """(partition, sort) of the record's natural key in its table (a site has no sort key: "")."""
+    if isinstance(record, Reading):
+        return record.meter, record.key
+    return record.key, ""
+
+
+@dataclass
+class CheckedRow:
+    line: int
+    records: list[Record]
+    warned: bool = False
+    repeats: bool = False  # one of its records came earlier in the file (it overwrites that one)
+
+
+@dataclass
+class CheckedBatch:
+    rows: list[CheckedRow] = field(default_factory=list)  # the rows that pass, in file order
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[Record]:
+        return [record for row in self.rows for record in row.records]
+
+    @property
+    def warning_rows(self) -> int:
+        return sum(1 for row in self.rows if row.warned)
+
+    def warn(self, row: CheckedRow, column: Column | None, message: str) -> None:
+        row.warned = True
+        index, name = (None, None) if column is None else (column.index + 1, column.name)
+        self.warnings.append(Problem(row.line, index, name, message))
+
+
+def check_batch(rows: Iterable[RawRow], layout: Layout | None, seen: SeenKeys, now: datetime) -> CheckedBatch:
+    """Parse and check each row. Keys are remembered in `seen` so a repeat later in the file warns."""
+    batch = CheckedBatch()
+    for raw in rows:
+        if raw.problem is not None:
+            batch.errors.append(Problem(raw.line, None, None, raw.problem, tuple(raw.cells)))
+            continue
+        assert layout is not None  # only an empty file has no layout, and it has no rows
+        try:
+            records = list(layout.parse_row(raw.cells))
+        except RowError as exc:
+            batch.errors.append(Problem(raw.line, exc.column, exc.column_name, exc.message, tuple(raw.cells)))
+            continue
+        row = CheckedRow(raw.line, records)
+        batch.rows.append(row)
+        for record in records:
+            if not seen.add(record):
+                row.repeats = True
+                batch.warn(
+                    row, None, f"{_describe(record)} appears earlier in the file too; this row's is kept"
+                )
+            if isinstance(record, Reading):
+                for message in reading_warnings(record, now):
+                    batch.warn(row, _value_column(layout, record), message)
+    return batch
+
+
+def _value_column(layout: Layout, reading: Reading) -> Column | None:
+    column_of = getattr(layout, "value_column", None)
+    return None if column_of is None else column_of(reading)
+
+
+def reading_warnings(reading: Reading, now: datetime) -> list[str]:
+    """Doubts about a valid reading: kept, but a person should look."""
+    found = []
+    if reading.value_kwh < 0:
+        found.append(f"negative reading {reading.value_kwh} kWh")
+    limit = MAX_PLAUSIBLE_KWH[reading.kind]
+    if reading.value_kwh > limit:
+        span = "half an hour" if reading.kind == HALF_HOURLY else "a day"
+        found.append(
+            f"{reading.value_kwh} kWh is far more than a meter records in {span} (over {limit} kWh): "
+            "check the unit"
+        )
+    if reading.start > now:
+        found.append(f"the reading is for {_when(reading)}, which is in the future")
+    return found
+
+
+def overlap_warning(reading: Reading) -> str:
+    if reading.kind == HALF_HOURLY:
+        return f"meter {reading.meter} already has a daily reading for {reading.local_date}"
+    return f"meter {reading.meter} already has half-hourly readings for {reading.local_date}"
+
+
+def _when(reading: Reading) -> str:
+    if reading.kind == HALF_HOURLY:
+        return f"{reading.local_date} half hour {reading.period} ({reading.start:%Y-%m-%d %H:%M} UTC)"
+    return reading.local_date.isoformat()
+
+
+def _describe(record: Record) -> str:
+    if isinstance(record, Reading):
+        return f"meter {record.meter} at {_when(record)}"
+    return f"site {record.name!r}" + ("" if record.company_id is None else f" of company {record.company_id}")
+
+
+# ---- which keys a shard has had -------------------------------------------------------------------
+
+_BLOCK_BITS = 4096  # 85 days of half hours, or 11 years of days, per block of 512 bytes
+_EPOCH = date(2000, 1, 1)
+
+
+class SeenKeys:
+    """The record keys one shard of a file has had so far, exact and compact: per meter a bitmap of
+    interval numbers (half hours or days), per site its key. Saved between segments, so a repeat is
+    found however far apart the two rows are."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[str, dict[int, bytearray]] = {}
+        self._keys: set[str] = set()
+
+    def add(self, record: Record) -> bool:
+        """Remember the record's key: False when it was there already."""
+        if isinstance(record, Site):
+            if record.key in self._keys:
+                return False
+            self._keys.add(record.key)
+            return True
+        if record.kind == HALF_HOURLY:
+            name, number = "h" + record.meter, int(record.start.timestamp()) // 1800
+        else:
+            name, number = "d" + record.meter, (record.local_date - _EPOCH).days
+        block_no, bit = divmod(number, _BLOCK_BITS)
+        blocks = self._blocks.setdefault(name, {})
+        block = blocks.get(block_no)
+        if block is None:
+            block = blocks[block_no] = bytearray(_BLOCK_BITS // 8)
+        byte, mask = bit >> 3, 1 << (bit & 7)
+        if block[byte] & mask:
+            return False
+        block[byte] |= mask
+        return True
+
+    def dump(self) -> bytes:
+        state = {
+            "blocks": {
+                name: {str(no): base64.b64encode(block).decode() for no, block in blocks.items()}
+                for name, blocks in self._blocks.items()
+            },
+            "keys": sorted(self._keys),
+        }
+        return zlib.compress(json.dumps(state, separators=(",", ":")).encode())
+
+    @classmethod
+    def load(cls, data: bytes) -> SeenKeys:
+        state = json.loads(zlib.decompress(data))
+        seen = cls()
+        seen._blocks = {
+            name: {int(no): bytearray(base64.b64decode(text)) for no, text in blocks.items()}
+            for name, blocks in state["blocks"].items()
+        }
+        seen._keys = set(state["keys"])
+        return seen
+
+
+def utc_now(now: float) -> datetime:
+    return datetime.fromtimestamp(now, UTC)

@@ -1,0 +1,106 @@
+"""What the tables hold already: for a dry run (would a row insert or update?) and for the warning
+about a daily reading beside half-hourly ones for the same meter and day."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ingestion.aws import client
+from ingestion.formats import Reading
+from ingestion.formats.clock import local_date, local_midnight
+from ingestion.formats.reading import HALF_HOURLY
+from ingestion.settings import get_settings
+
+MAX_KEYS_PER_GET = 100
+MAX_ATTEMPTS = 10
+
+Key = tuple[str, str]  # (partition, sort); a site's sort is ""
+
+
+class Lookup:
+    def __init__(
+        self,
+        *,
+        readings_table: str | None = None,
+        sites_table: str | None = None,
+        dynamodb: Any = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        settings = get_settings() if readings_table is None or sites_table is None else None
+        self._readings = readings_table or (settings.readings_table if settings else "")
+        self._sites = sites_table or (settings.sites_table if settings else "")
+        self._dynamodb = dynamodb
+        self._sleep = sleep
+
+    @property
+    def _client(self) -> Any:
+        return self._dynamodb or client("dynamodb")
+
+    def existing(self, keys: Iterable[Key], *, sites: bool = False) -> set[Key]:
+        """Which of these keys are in the readings (or sites) table."""
+        table = self._sites if sites else self._readings
+        names = ("site_key",) if sites else ("meter", "sk")
+        wanted = sorted(set(keys))
+        found: set[Key] = set()
+        for i in range(0, len(wanted), MAX_KEYS_PER_GET):
+            request = {
+                table: {
+                    "Keys": [
+                        {name: {"S": part} for name, part in zip(names, key, strict=False)}
+                        for key in wanted[i : i + MAX_KEYS_PER_GET]
+                    ],
+                    "ProjectionExpression": ", ".join(names),
+                }
+            }
+            for attempt in range(MAX_ATTEMPTS):
+                response = self._client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(table, []):
+                    key = tuple(item[name]["S"] for name in names)
+                    found.add((key[0], key[1] if sites is False else ""))
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                self._sleep(random.uniform(0, min(5.0, 0.05 * 2**attempt)))
+        return found
+
+    def overlaps(self, readings: Iterable[Reading]) -> set[tuple[str, date]]:
+        """(meter, local date) pairs among these readings that the table holds in the other kind:
+        a daily reading for half-hourly ones, half-hourly readings for a daily one."""
+        half_hourly: set[tuple[str, date]] = set()
+        daily: dict[str, set[date]] = defaultdict(set)
+        for r in readings:
+            if r.kind == HALF_HOURLY:
+                half_hourly.add((r.meter, r.local_date))
+            else:
+                daily[r.meter].add(r.local_date)
+        found = {
+            (meter, date.fromisoformat(sk.removeprefix("day#")))
+            for meter, sk in self.existing((meter, f"day#{day.isoformat()}") for meter, day in half_hourly)
+        }
+        for meter, days in daily.items():
+            found |= {
+                (meter, day) for day in self._half_hourly_days(meter, min(days), max(days)) if day in days
+            }
+        return found
+
+    def _half_hourly_days(self, meter: str, first: date, last: date) -> set[date]:
+        """The local dates from first to last on which the meter has half-hourly readings."""
+        low = f"hh#{local_midnight(first):%Y-%m-%dT%H:%M}Z"
+        high = f"hh#{local_midnight(last + timedelta(days=1)) - timedelta(minutes=30):%Y-%m-%dT%H:%M}Z"
+        days: set[date] = set()
+        paginator = self._client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._readings,
+            KeyConditionExpression="meter = :m AND sk BETWEEN :low AND :high",
+            ExpressionAttributeValues={":m": {"S": meter}, ":low": {"S": low}, ":high": {"S": high}},
+            ProjectionExpression="sk",
+        ):
+            for item in page.get("Items", []):
+                start = datetime.fromisoformat(item["sk"]["S"].removeprefix("hh#").replace("Z", "+00:00"))
+                days.add(local_date(start))
+        return days
