@@ -138,3 +138,15 @@ def test_two_columns_for_one_half_hour_are_a_file_error():
 def test_an_hh00_column_is_a_file_error_rather_than_a_shifted_day():
     message = file_error(["MPAN", "Date", "HH00", *HH_COLUMNS[:-1]])
     assert message.startswith("Column 'HH00' (column 3) is not a half-hour period")
+
+
+def test_a_file_without_a_header_row_is_told_so_with_its_first_line():
+    message = file_error(["1200023305967", "2025-11-01", "12.5"], "auto")
+    assert message.startswith(
+        "The file has no header row: its first line ('1200023305967', '2025-11-01', '12.5') looks like data."
+    )
+    assert "Missing required column for the meter id" in message  # what was looked for, too
+
+
+def test_a_header_of_words_missing_a_column_is_not_mistaken_for_data():
+    assert file_error(["Site", "Date", "Reading"], "auto").startswith("Missing required column for the meter id")

@@ -3,7 +3,8 @@
 from typing import Protocol
 
 from ingestion.formats.daily import DailyLayout
-from ingestion.formats.errors import FileFormatError, quoted
+from ingestion.formats.errors import FileFormatError, InvalidValue, quoted
+from ingestion.formats.values import parse_date, parse_datetime, parse_number
 from ingestion.formats.half_hourly import LongLayout, WideLayout
 from ingestion.formats.headers import (
     Column,
@@ -62,6 +63,39 @@ def detect_layout(header: list[str], requested: str) -> Layout[Reading] | Layout
     """
     if requested not in FORMATS:
         raise FileFormatError(f"Unknown format {quoted(requested)}: expected {join_readably(FORMATS)}")
+    try:
+        return _detect(header, requested)
+    except FileFormatError as exc:
+        if looks_like_data(header):
+            shown = ", ".join(quoted(cell) for cell in header[:4]) + (", ..." if len(header) > 4 else "")
+            raise FileFormatError(
+                f"The file has no header row: its first line ({shown}) looks like data. Add a first line "
+                f"naming the columns (for example MPAN,Date,Reading) and upload it again. ({exc})"
+            ) from None
+        raise
+
+
+def looks_like_data(cells: list[str]) -> bool:
+    """A first line holding a date, a date and time, or mostly numbers is a data row, not a header."""
+    filled = [cell.strip() for cell in cells if cell.strip()]
+    if not filled:
+        return False
+    numbers = 0
+    for cell in filled:
+        for parse in (parse_date, parse_datetime):
+            try:
+                parse(cell)
+            except InvalidValue:
+                continue
+            return True
+        try:
+            numbers += parse_number(cell) is not None
+        except InvalidValue:
+            pass
+    return numbers * 2 >= len(filled)
+
+
+def _detect(header: list[str], requested: str) -> Layout[Reading] | Layout[Site]:
     columns = Header.read(header)
     if requested == "sites" or (requested == "auto" and _is_sites_header(columns)):
         return SitesLayout.from_header(columns)
