@@ -1,10 +1,10 @@
 """Choosing how to read a file from its header: the delimiter, and the layout for the requested format."""
 
+from contextlib import suppress
 from typing import Protocol
 
 from ingestion.formats.daily import DailyLayout
 from ingestion.formats.errors import FileFormatError, InvalidValue, quoted
-from ingestion.formats.values import parse_date, parse_datetime, parse_number
 from ingestion.formats.half_hourly import LongLayout, WideLayout
 from ingestion.formats.headers import (
     Column,
@@ -19,6 +19,7 @@ from ingestion.formats.headers import (
 from ingestion.formats.reading import Reading
 from ingestion.formats.rows import RowReader
 from ingestion.formats.sites import Site, SiteField, SitesLayout, site_columns
+from ingestion.formats.values import parse_date, parse_datetime, parse_number
 
 FORMATS = ("hh", "daily", "sites", "auto")  # the formats a client may request
 
@@ -88,10 +89,8 @@ def looks_like_data(cells: list[str]) -> bool:
             except InvalidValue:
                 continue
             return True
-        try:
+        with suppress(InvalidValue):
             numbers += parse_number(cell) is not None
-        except InvalidValue:
-            pass
     return numbers * 2 >= len(filled)
 
 

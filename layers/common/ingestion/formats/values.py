@@ -52,6 +52,10 @@ def parse_meter(text: str) -> str:
         raise InvalidValue(f"meter id {quoted(meter)} is too long (at most {MAX_METER_CHARS} characters)")
     if not meter.isprintable():
         raise InvalidValue(f"meter id {quoted(meter)} contains control or invisible characters")
+    if meter[0] in "=+-@":
+        raise InvalidValue(
+            f"meter id {quoted(meter)} starts with {meter[0]}: a spreadsheet would run it as a formula"
+        )
     return meter
 
 
