@@ -59,8 +59,8 @@ def test_warnings_keep_their_rows_and_are_counted_apart_from_errors(stack):
         "(over 5000 kWh): check the unit",
         "Line 7: meter 1900000000001 at 2025-11-01 half hour 1 (2025-11-01 00:00 UTC) appears earlier in the "
         "file too; this row's is kept",
-        "Line 8, column 3 (ReadValue): the reading is for 2031-01-01 half hour 1 (2031-01-01 00:00 UTC), which "
-        "is in the future",
+        "Line 8, column 3 (ReadValue): the reading is for 2031-01-01 half hour 1 (2031-01-01 00:00 UTC), "
+        "which is in the future",
     ]
     assert [e.split(":")[0] for e in job["errors"]] == [
         "Line 3, column 3 (ReadValue)",

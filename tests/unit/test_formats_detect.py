@@ -149,4 +149,6 @@ def test_a_file_without_a_header_row_is_told_so_with_its_first_line():
 
 
 def test_a_header_of_words_missing_a_column_is_not_mistaken_for_data():
-    assert file_error(["Site", "Date", "Reading"], "auto").startswith("Missing required column for the meter id")
+    assert file_error(["Site", "Date", "Reading"], "auto").startswith(
+        "Missing required column for the meter id"
+    )
