@@ -61,7 +61,7 @@ def get_import(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> Jo
     summary="Links to download a finished import's error report and its fix-and-re-import file",
     responses={
         200: {"description": "the links", "content": {"application/json": {"model": ErrorReportLinks}}},
-        **error_responses(400, 401, 404, 409),
+        **error_responses(400, 401, 404, 409, 410),
     },
 )
 def get_error_report(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> ErrorReportLinks:

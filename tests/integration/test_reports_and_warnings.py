@@ -146,6 +146,17 @@ def test_a_report_the_job_ended_without_is_assembled_when_asked(stack):
     assert download(stack, links["errors_url"])[1][:3] == ["2", "3", "Reading"]
 
 
+def test_an_expired_report_is_gone_not_silently_empty(stack):
+    job_id = post_csv(b"MPAN,Date,Reading\n1,2025-11-01,x\n")["json"]["job_id"]
+    QueueDriver(stack.queue_url).drain()
+    s3 = boto3.client("s3")
+    for item in s3.list_objects_v2(Bucket=stack.bucket, Prefix=f"reports/{job_id}/")["Contents"]:
+        s3.delete_object(Bucket=stack.bucket, Key=item["Key"])  # as the 30-day lifecycle rule does
+
+    answer = report_links(job_id)
+    assert answer["statusCode"] == 410 and "expired" in answer["json"]["message"]
+
+
 def test_a_dry_run_reports_inserts_updates_errors_and_warnings_and_writes_nothing(stack):
     import_csv(stack, "\r\n".join([HEADER, "1900000000001,2025-11-01 00:00,1.5,kWh", ""]).encode())
     before = readings_of(stack.readings_table)

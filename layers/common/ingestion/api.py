@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import ValidationError
 
 from ingestion.errors import (
+    GoneError,
     InvalidRequestError,
     JobConflictError,
     JobNotFoundError,
@@ -28,6 +29,7 @@ _STATUS_BY_ERROR: dict[type[ServiceError], HTTPStatus] = {
     UnauthenticatedError: HTTPStatus.UNAUTHORIZED,
     JobNotFoundError: HTTPStatus.NOT_FOUND,
     JobConflictError: HTTPStatus.CONFLICT,
+    GoneError: HTTPStatus.GONE,
     PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     UnprocessableFileError: HTTPStatus.UNPROCESSABLE_ENTITY,
 }

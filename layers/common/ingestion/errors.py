@@ -21,6 +21,10 @@ class JobConflictError(ServiceError):
     """The job is in a state that does not allow the operation (409)."""
 
 
+class GoneError(ServiceError):
+    """What was asked for existed once and has expired (410)."""
+
+
 class PayloadTooLargeError(ServiceError):
     """The file is larger than this way of uploading allows (413)."""
 

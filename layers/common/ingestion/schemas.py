@@ -121,6 +121,7 @@ def error_responses(*codes: int) -> dict[int, dict[str, Any]]:
         401: "no valid token",
         404: "no such job, or not the caller's",
         409: "the job's state does not allow this",
+        410: "it has expired",
         413: "the file is too large for this way of uploading",
         422: "the file cannot be handled this way",
     }

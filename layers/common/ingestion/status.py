@@ -6,11 +6,11 @@ from typing import Any
 
 from ingestion.api import Caller
 from ingestion.clock import Clock, system_clock
-from ingestion.errors import JobConflictError
+from ingestion.errors import GoneError, JobConflictError
 from ingestion.models import JobStatus
 from ingestion.settings import get_settings
 from ingestion.store.jobs import JobRepository
-from ingestion.store.reports import ReportStore
+from ingestion.store.reports import REPORT_DAYS, ReportStore
 from ingestion.views import job_view
 
 MAX_PAGE = 100
@@ -51,6 +51,11 @@ def error_report_links(
             "(the job's errors field shows the first 50 meanwhile)"
         )
     if not reports.ready(job.job_id):
+        if job.failed_rows and not reports.has_parts(job.job_id):
+            raise GoneError(
+                f"the error report of this job has expired (reports are kept {REPORT_DAYS} days after the "
+                "import); the job's errors field still holds the first 50"
+            )
         reports.assemble(job.job_id, job.header or ())
     expires = get_settings().report_link_seconds
     links = reports.download_links(job.job_id, job.filename, expires)

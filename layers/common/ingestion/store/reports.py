@@ -26,6 +26,7 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 _SPOOL_BYTES = 8 * 1024 * 1024
+REPORT_DAYS = 30  # the bucket's lifecycle rule for reports/ (template.yaml)
 
 
 def escape_cell(text: str) -> str:
@@ -132,6 +133,12 @@ class ReportStore:
                     raw, self._bucket, key, ExtraArgs={"ContentType": "text/csv; charset=utf-8"}
                 )
         return count
+
+    def has_parts(self, job_id: str) -> bool:
+        response = self._client.list_objects_v2(
+            Bucket=self._bucket, Prefix=f"{_prefix(job_id)}parts/", MaxKeys=1
+        )
+        return bool(response.get("KeyCount"))
 
     def ready(self, job_id: str) -> bool:
         try:
