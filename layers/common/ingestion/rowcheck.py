@@ -98,8 +98,13 @@ def check_batch(rows: Iterable[RawRow], layout: Layout | None, seen: SeenKeys, n
             continue
         row = CheckedRow(raw.line, records)
         batch.rows.append(row)
-        for record in records:
-            if not seen.add(record):
+        for index, record in enumerate(records):
+            new = seen.add(record)
+            if not new and isinstance(record, Reading) and record.repeatable:
+                # The hour the clocks go back, written twice without offsets: this is the second.
+                record = records[index] = record.second_occurrence()
+                new = seen.add(record)
+            if not new:
                 row.repeats = True
                 batch.warn(
                     row, None, f"{_describe(record)} appears earlier in the file too; this row's is kept"

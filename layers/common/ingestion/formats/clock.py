@@ -57,6 +57,16 @@ def _half_hour_on_change_day(day: date, minute_of_day: int) -> tuple[datetime, i
     return start, period_of(start, day)
 
 
+@lru_cache(maxsize=256)
+def happens_twice(day: date, minute_of_day: int) -> bool:
+    """Whether a UK wall-clock time happens twice on `day` (the hour repeated when the clocks go back)."""
+    if periods_in_day(day) <= _USUAL_PERIODS:
+        return False
+    hour, minute = divmod(minute_of_day, 60)
+    wall = datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON)
+    return wall.astimezone(UTC) != wall.replace(fold=1).astimezone(UTC)
+
+
 def local_date(instant: datetime) -> date:
     """The UK local date of an aware instant."""
     return instant.astimezone(LONDON).date()

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timezone
 
-from ingestion.formats.clock import local_date, local_half_hour, period_of, period_starts
+from ingestion.formats.clock import happens_twice, local_date, local_half_hour, period_of, period_starts
 from ingestion.formats.errors import InvalidValue, RowError, quoted
 from ingestion.formats.headers import Column
 from ingestion.formats.reading import HALF_HOURLY, Reading
@@ -40,15 +40,15 @@ class LongLayout:
         row = self._row
         row.check_shape(cells)
         meter = row.meter(cells)
-        start, day, period = self._when(cells)
+        start, day, period, repeatable = self._when(cells)
         value = read_kwh(cells, self._value, row.unit_shift(cells))
-        return [Reading(meter, HALF_HOURLY, start, day, period, value, row.estimated(cells))]
+        return [Reading(meter, HALF_HOURLY, start, day, period, value, row.estimated(cells), repeatable)]
 
     def value_column(self, reading: Reading) -> Column:
         return self._value
 
-    def _when(self, cells: Sequence[str]) -> tuple[datetime, date, int]:
-        """The reading's UTC start, UK local date and period."""
+    def _when(self, cells: Sequence[str]) -> tuple[datetime, date, int, bool]:
+        """The reading's UTC start, UK local date and period, and whether its local time happens twice."""
         if self._datetime is not None:
             column = self._datetime
             try:
@@ -72,23 +72,26 @@ class LongLayout:
         return _exact_half_hour(column, day, clock, offset)
 
 
-def _local_half_hour(column: Column, day: date, clock: time) -> tuple[datetime, date, int]:
-    found = local_half_hour(day, clock.hour * 60 + clock.minute)
+def _local_half_hour(column: Column, day: date, clock: time) -> tuple[datetime, date, int, bool]:
+    minute_of_day = clock.hour * 60 + clock.minute
+    found = local_half_hour(day, minute_of_day)
     if found is None:
         raise column.error(
             f"{day} {clock:%H:%M} does not exist in UK local time (that hour is skipped when the clocks go "
             "forward); give the time in UTC with a Z, or with its UTC offset"
         )
     start, period = found
-    return start, day, period
+    return start, day, period, happens_twice(day, minute_of_day)
 
 
-def _exact_half_hour(column: Column, day: date, clock: time, offset: timezone) -> tuple[datetime, date, int]:
+def _exact_half_hour(
+    column: Column, day: date, clock: time, offset: timezone
+) -> tuple[datetime, date, int, bool]:
     start = datetime(day.year, day.month, day.day, clock.hour, clock.minute, tzinfo=offset).astimezone(UTC)
     if start.minute % 30:
         raise column.error(f"{start:%H:%M} UTC is not on a half hour ({_NOT_ON_HALF_HOUR})")
     day = local_date(start)
-    return start, day, period_of(start, day)
+    return start, day, period_of(start, day), False
 
 
 class WideLayout:

@@ -1,10 +1,11 @@
 """The domain object every layout produces: one reading for one meter and one interval."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
+_HOUR = timedelta(hours=1)
 HALF_HOURLY: Final = "hh"
 DAILY: Final = "day"
 
@@ -20,6 +21,14 @@ class Reading:
     period: int | None  # UK local half-hour period 1..50 for half-hourly readings, None for daily ones
     value_kwh: Decimal
     estimated: bool
+    # A local time given without an offset that happens twice (the hour the clocks go back), read as
+    # its first occurrence: the file's next row with the same time is its second occurrence.
+    repeatable: bool = False
+
+    def second_occurrence(self) -> "Reading":
+        """The same wall-clock half hour an hour later in UTC (two periods on), after the clocks went back."""
+        assert self.repeatable and self.period is not None
+        return replace(self, start=self.start + _HOUR, period=self.period + 2, repeatable=False)
 
     @property
     def key(self) -> str:
