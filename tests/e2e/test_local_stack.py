@@ -49,7 +49,7 @@ def test_an_upload_shows_progress_while_it_runs_and_ends_with_exact_counts(local
         5,
     )
     assert done["percent"] == 100.0 and done["total_rows_exact"] is True
-    assert [e.split(":")[0] for e in done["errors"]] == [
+    assert [e.split(",")[0] for e in done["errors"]] == [
         "Line 401",
         "Line 801",
         "Line 1201",
