@@ -2,6 +2,8 @@
 
 from functools import cache
 
+import pytest
+
 from tests.integration.helpers import fresh_stack, import_csv
 from tests.support import FakeContext, hh_long_csv, readings_of, ticking_budget
 
@@ -59,3 +61,30 @@ def test_importing_the_same_file_twice_leaves_the_same_readings(stack):
 
     assert readings_of(stack.readings_table) == after_first
     assert counts(second) == counts(first)
+
+
+def framed(encoding: str, newline: str, bom: bytes = b"") -> bytes:
+    """SMALL with a quoted note (a delimiter, a doubled quote and a line break in it), re-encoded."""
+    lines = SMALL.decode().split("\r\n")
+    rows = [lines[0] + ",Note"] + [f'{line},"a, ""b""{newline}c"' for line in lines[1:-1]]
+    return bom + (newline.join(rows) + newline).encode(encoding)
+
+
+ENCODED = {
+    "utf-8 LF": framed("utf-8", "\n"),
+    "utf-8 BOM CRLF": framed("utf-8", "\r\n", b"\xef\xbb\xbf"),
+    "utf-16-le BOM CRLF": framed("utf-16-le", "\r\n", b"\xff\xfe"),
+    "utf-16-be BOM CR": framed("utf-16-be", "\r", b"\xfe\xff"),
+    "cp1252 CR": framed("cp1252", "\r"),
+}
+
+
+@pytest.mark.parametrize("name", ENCODED)
+def test_every_framing_cut_into_segments_ends_equal_to_a_plain_single_segment_run(name):
+    plain, plain_readings = single_segment_run(ENCODED["utf-8 LF"])
+    job, readings, driver = run(ENCODED[name], throttle="medium", context_factory=short_lived)
+
+    assert driver.invocations > 5  # many segment boundaries, each inside a file of multi-line rows
+    assert counts(job) == counts(plain) and readings == plain_readings
+    # two physical lines a row: data row n starts on line 2n
+    assert plain["errors"][0].startswith("Line 202, column 3 (ReadValue)")
