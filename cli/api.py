@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import requests
@@ -13,6 +13,7 @@ from cli.multipart import MultipartFileBody
 
 # (connect, read) seconds. The read timeout is per socket read, so long uploads are not cut short.
 TIMEOUT = (10.0, 120.0)
+DOWNLOAD_CHUNK_BYTES = 64 * 1024
 USER_AGENT = "csvimport-cli/0.1"
 
 
@@ -134,6 +135,25 @@ class ApiClient:
 
     def get_job(self, job_id: str) -> dict[str, Any]:
         return self._json("GET", f"/imports/{quote(job_id, safe='')}")
+
+    def error_report_links(self, job_id: str) -> dict[str, Any]:
+        """GET /imports/{id}/errors: {failed_rows, errors_url, fix_url, expires_in} once the job has
+        ended; 409 while it runs."""
+        return self._json("GET", f"/imports/{quote(job_id, safe='')}/errors")
+
+    def download(self, url: str, out: BinaryIO) -> int:
+        """Stream a presigned link's body into ``out``; returns the bytes written."""
+        # No Authorization header: the link's query string is the credential, and S3 rejects both.
+        response = self._send("GET", url, stream=True, headers={"Authorization": None})
+        written = 0
+        with response:
+            try:
+                for chunk in response.iter_content(DOWNLOAD_CHUNK_BYTES):
+                    out.write(chunk)
+                    written += len(chunk)
+            except requests.RequestException as exc:  # cut off part way through the body
+                raise ApiUnreachableError(url.split("?")[0], _reason(exc)) from None
+        return written
 
     def list_jobs(self, *, status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """The caller's jobs, newest first, following "next" until ``limit`` jobs are in hand."""

@@ -1,8 +1,9 @@
 """csvimport: send meter-reading CSV files to the import service and follow their progress.
 
-    csvimport upload FILE [--format hh|daily|auto] [--throttle PRESET] [--dry-run] [--watch]
+    csvimport upload FILE [--format hh|daily|sites|auto] [--throttle PRESET] [--dry-run] [--watch]
     csvimport status JOB_ID [--watch]
     csvimport list [--status S] [--limit N]
+    csvimport errors JOB_ID [--fix] [-o FILE]
 
 Everything goes through the HTTP API in README.md; nothing here touches AWS directly.
 """
@@ -22,7 +23,7 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from cli.api import ApiClient, ApiError, ApiUnreachableError
-from cli.formatting import fit, format_bytes, job_summary, jobs_table, progress_line
+from cli.formatting import fit, format_bytes, format_count, job_summary, jobs_table, progress_line
 
 PROG = "csvimport"
 DEFAULT_API = "http://127.0.0.1:3000"  # the local stack (make run)
@@ -35,7 +36,7 @@ PLAIN_LINE_EVERY_S = 10.0
 WATCH_RETRIES = 5
 
 # The API contract's values (README.md); the CLI is a client of the contract, not of the layer.
-FORMATS = ("auto", "hh", "daily")
+FORMATS = ("auto", "hh", "daily", "sites")
 THROTTLES = ("small", "medium", "large", "very_large")
 STATUSES = ("awaiting_upload", "queued", "processing", "completed", "failed", "cancelled")
 
@@ -163,8 +164,16 @@ def _watch_and_report(client: ApiClient, job_id: str, interval: float, rt: Runti
         rt.err(f"Stopped watching; the import goes on. Follow it again with: {prog} status {job_id} --watch")
         return EXIT_INTERRUPTED
     rt.out()
-    rt.out(job_summary(job))
+    _print_summary(job, rt, prog)
     return EXIT_BY_FINAL_STATUS[job["status"]]
+
+
+def _print_summary(job: dict[str, Any], rt: Runtime, prog: str) -> None:
+    rt.out(job_summary(job))
+    if job.get("errors_url") and job.get("failed_rows"):  # ended, with rows to look at
+        rt.out()
+        command = f"{prog} errors {job['job_id']}"
+        rt.out(f"Every failed row: {command} (with --fix: just the rows, to fix and import again)")
 
 
 # ---- commands -----------------------------------------------------------------------------------
@@ -229,7 +238,7 @@ def cmd_upload(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
 def cmd_status(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
     if args.watch:
         return _watch_and_report(client, args.job_id, args.interval, rt, args.prog)
-    rt.out(job_summary(client.get_job(args.job_id)))
+    _print_summary(client.get_job(args.job_id), rt, args.prog)
     return EXIT_OK
 
 
@@ -240,6 +249,43 @@ def cmd_list(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
         return EXIT_OK
     rt.out(jobs_table(jobs))
     return EXIT_OK
+
+
+def cmd_errors(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
+    try:
+        links = client.error_report_links(args.job_id)
+    except ApiError as exc:
+        if exc.status != 409:
+            raise
+        rt.err(f"Job {args.job_id} has not ended yet: its error report is ready once the import has ended.")
+        rt.err(f"Follow it with: {args.prog} status {args.job_id} --watch")
+        return EXIT_JOB_FAILED
+    kind, what = ("fix", "failed rows to fix") if args.fix else ("errors", "error report")
+    url = links.get(f"{kind}_url")
+    if not isinstance(url, str) or not url:
+        raise ApiError(200, f"the API's answer has no {kind}_url")
+    path = Path(args.output or f"{args.job_id}-{kind}.csv")
+    size = _download(client, url, path)
+    failed = links.get("failed_rows")
+    rows = f"{format_count(failed)} failed {'row' if failed == 1 else 'rows'}"
+    rt.out(f"Saved the {what} of job {args.job_id} ({rows}) to {path} ({format_bytes(size)}).")
+    if args.fix and failed:
+        rt.out(f"Correct the rows, then import the file again: {args.prog} upload {path}")
+    return EXIT_OK
+
+
+def _download(client: ApiClient, url: str, path: Path) -> int:
+    """The link's file at ``path``, written whole or not at all (a .part file until it has arrived)."""
+    partial = path.with_name(path.name + ".part")
+    try:
+        with partial.open("wb") as out:
+            size = client.download(url, out)
+        partial.replace(path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        partial.unlink(missing_ok=True)  # gone already when the file arrived whole
+    return size
 
 
 # ---- command line -------------------------------------------------------------------------------
@@ -274,13 +320,14 @@ examples:
   %(prog)s upload big.csv --format hh --throttle medium
   %(prog)s status 3f0c2a4e-... --watch
   %(prog)s list --status failed --limit 50
+  %(prog)s errors 3f0c2a4e-... --fix -o to-fix.csv
 
 The API and token come from --api/--token, else CSVIMPORT_API/CSVIMPORT_TOKEN, else the local
 stack (http://127.0.0.1:3000) as dev:$USER.
 
 exit status:
   0  done: the job completed (or, without --watch, the request succeeded)
-  1  the watched job ended failed or cancelled
+  1  the watched job ended failed or cancelled; errors: the job has not ended yet
   2  a usage error, or the API refused the request (its message goes to stderr)
   3  the API (or the upload target) could not be reached
 """
@@ -345,7 +392,8 @@ def build_parser(defaults: Defaults, prog: str = PROG) -> argparse.ArgumentParse
         "--format",
         choices=FORMATS,
         default="auto",
-        help="hh: half-hourly readings, daily: daily readings, auto: decide from the header (default)",
+        help="hh: half-hourly readings, daily: daily readings, sites: a row per site, "
+        "auto: decide from the header (default)",
     )
     upload.add_argument(
         "--throttle",
@@ -366,7 +414,7 @@ def build_parser(defaults: Defaults, prog: str = PROG) -> argparse.ArgumentParse
         "status",
         parents=[common],
         help="show a job's progress and errors",
-        description="Show a job: status, progress, rows, speed, ETA, success rate and its first errors.",
+        description="Show a job: status, progress, rows, speed, ETA, success rate, first errors, warnings.",
     )
     status.add_argument("job_id", metavar="JOB_ID")
     _add_watch_options(status)
@@ -383,6 +431,28 @@ def build_parser(defaults: Defaults, prog: str = PROG) -> argparse.ArgumentParse
         "--limit", metavar="N", type=_positive_int, default=20, help="show at most N jobs (default: 20)"
     )
     listing.set_defaults(run=cmd_list)
+
+    errors = commands.add_parser(
+        "errors",
+        parents=[common],
+        help="download an ended job's error report, or its failed rows to fix",
+        description=(
+            "Download an ended job's error report (a CSV of every failed row: line, column, column name, "
+            "message, then the row's cells) or, with --fix, just its failed rows in the file's own "
+            "columns, to correct and import again."
+        ),
+    )
+    errors.add_argument("job_id", metavar="JOB_ID")
+    errors.add_argument(
+        "--fix", action="store_true", help="download the failed rows to fix instead of the error report"
+    )
+    errors.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="where to save it (default: JOB_ID-errors.csv, or JOB_ID-fix.csv with --fix)",
+    )
+    errors.set_defaults(run=cmd_errors)
     return parser
 
 

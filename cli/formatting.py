@@ -11,11 +11,17 @@ from typing import Any
 
 BAR_WIDTH = 24
 MAX_ERRORS_SHOWN = 10
+MAX_WARNINGS_SHOWN = 5
 MISSING = "-"
 
 
 def format_count(value: int | None) -> str:
     return MISSING if value is None else f"{value:,}"
+
+
+def format_rows(value: int | None) -> str:
+    """1 row, 2,000 rows."""
+    return f"{format_count(value)} {'row' if value == 1 else 'rows'}"
 
 
 def format_total(total: int | None, exact: bool) -> str:
@@ -128,7 +134,29 @@ def _throttle_text(throttle: dict[str, Any] | None) -> str:
     return f"{throttle['preset']} ({detail})" if throttle.get("preset") else detail
 
 
-def job_summary(job: dict[str, Any], max_errors: int = MAX_ERRORS_SHOWN) -> str:
+def _file_text(job: dict[str, Any]) -> str:
+    """readings.csv (78.1 KB, Windows-1252, CRLF): the encoding and line ending once it has been read."""
+    details = [format_bytes(job.get("bytes_total"))]
+    details += [str(job[key]) for key in ("encoding", "line_ending") if job.get(key)]
+    return f"{job.get('filename') or MISSING} ({', '.join(details)})"
+
+
+def _messages(title: str, messages: list[str], total: int, most: int) -> list[str]:
+    """A titled list of the API's first messages, "... and N more" when there are more."""
+    if not messages:
+        return []
+    shown = messages[:most]
+    more = max(total, len(messages)) - len(shown)
+    lines = ["", f"First {len(shown)} {title}:" if more > 0 else f"{title[0].upper()}{title[1:]}:"]
+    lines += [f"  {message}" for message in shown]
+    if more > 0:
+        lines.append(f"  ... and {more:,} more")
+    return lines
+
+
+def job_summary(
+    job: dict[str, Any], max_errors: int = MAX_ERRORS_SHOWN, max_warnings: int = MAX_WARNINGS_SHOWN
+) -> str:
     """The job, the way ``csvimport status`` prints it."""
     total = format_total(job.get("total_rows"), bool(job.get("total_rows_exact")))
     kind = job.get("format") or MISSING
@@ -142,7 +170,7 @@ def job_summary(job: dict[str, Any], max_errors: int = MAX_ERRORS_SHOWN) -> str:
     )
     pairs: list[tuple[str, str]] = [
         ("Job", str(job.get("job_id", MISSING))),
-        ("File", f"{job.get('filename') or MISSING} ({format_bytes(job.get('bytes_total'))})"),
+        ("File", _file_text(job)),
         ("Format", kind),
         ("Status", str(job.get("status", MISSING))),
         ("Progress", f"{format_percent(job.get('percent'))} {progress_bar(job.get('percent'))}"),
@@ -152,6 +180,15 @@ def job_summary(job: dict[str, Any], max_errors: int = MAX_ERRORS_SHOWN) -> str:
     ]
     if not job.get("completed_at"):  # an ended job has nothing left to estimate
         pairs.append(("ETA", format_duration(job.get("eta_seconds"))))
+    if job.get("warning_rows") is not None:
+        warned = job["warning_rows"]
+        pairs.append(("Warnings", f"{format_rows(warned)} imported with a warning" if warned else "none"))
+    if job.get("dry_run") and job.get("would_insert_rows") is not None:
+        would = (
+            f"would insert {format_rows(job['would_insert_rows'])}, "
+            f"would update {format_count(job.get('would_update_rows'))}"
+        )
+        pairs.append(("Dry run", would))
     pairs += [
         ("Success rate", format_ratio(job.get("success_rate"))),
         ("Throttle", _throttle_text(job.get("throttle"))),
@@ -169,15 +206,9 @@ def job_summary(job: dict[str, Any], max_errors: int = MAX_ERRORS_SHOWN) -> str:
     label_width = max(len(label) for label, _ in pairs) + 2
     lines = [f"{label + ':':<{label_width}}{value}" for label, value in pairs]
     errors = [str(e) for e in job.get("errors") or []]
-    if errors:
-        failed = job.get("failed_rows") or 0
-        shown = errors[:max_errors]
-        more = max(failed, len(errors)) - len(shown)
-        lines.append("")
-        lines.append(f"First {len(shown)} row errors:" if more > 0 else "Row errors:")
-        lines.extend(f"  {error}" for error in shown)
-        if more > 0:
-            lines.append(f"  ... and {more:,} more")
+    lines += _messages("row errors", errors, job.get("failed_rows") or 0, max_errors)
+    warnings = [str(w) for w in job.get("warnings") or []]
+    lines += _messages("row warnings", warnings, job.get("warning_rows") or 0, max_warnings)
     return "\n".join(lines)
 
 

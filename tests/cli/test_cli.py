@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from cli.csvimport import DIRECT_UPLOAD_MAX_BYTES, PLAIN_LINE_EVERY_S, Defaults, Runtime, main
+from cli.csvimport import DIRECT_UPLOAD_MAX_BYTES, FORMATS, PLAIN_LINE_EVERY_S, Defaults, Runtime, main
 from cli.formatting import (
     fit,
     format_duration,
@@ -35,9 +35,15 @@ from cli.formatting import (
     render_table,
 )
 from cli.multipart import MultipartFileBody
+from ingestion.formats.detect import FORMATS as API_FORMATS
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = b"MPAN,Date,Value\n1200000000001,2024-05-01,12.5\n1200000000001,2024-05-02,13.0\n"
+REPORT = (
+    "\ufeffline,column,column_name,message,MPAN,Date,Value\r\n"
+    "3,3,Value,not a number: 'x',1200000000001,2024-05-02,x\r\n"
+).encode()
+FIX = "\ufeffMPAN,Date,Value\r\n1200000000001,2024-05-02,x\r\n".encode()
 
 
 def job(**changes: Any) -> dict[str, Any]:
@@ -111,6 +117,8 @@ class FakeApi:
     pages: dict[str | None, dict[str, Any]] = field(default_factory=dict)
     # (method, path) -> answers to give, in order, before the normal ones: (status, content type, body)
     failures: dict[tuple[str, str], list[tuple[int, str, bytes]]] = field(default_factory=dict)
+    # path -> a file it serves, as the storage behind a presigned link does
+    files: dict[str, bytes] = field(default_factory=dict)
 
     def fail(
         self, method: str, path: str, status: int, body: Any, content_type: str = "application/json"
@@ -125,6 +133,8 @@ class FakeApi:
         scripted = self.failures.get((request.method, request.path))
         if scripted:
             return scripted.pop(0)
+        if request.method == "GET" and request.path in self.files:
+            return 200, "text/csv; charset=utf-8", self.files[request.path]
         status, body = self._route(request)
         return status, "application/json", b"" if body is None else json.dumps(body).encode()
 
@@ -147,6 +157,21 @@ class FakeApi:
             }
         if r.method == "POST" and r.path == "/bucket":
             return 204, None
+        if r.method == "GET" and r.path.startswith("/imports/") and r.path.endswith("/errors"):
+            job_id = r.path.split("/")[2]
+            states = self.job_states.get(job_id)
+            if not states:
+                return 404, {"error": "Not Found", "message": f"no import job {job_id!r}"}
+            if states[0]["status"] not in ("completed", "failed", "cancelled"):
+                return 409, {"error": "Conflict", "message": f"the job is {states[0]['status']}"}
+            self.files.setdefault(f"/reports/{job_id}/errors.csv", REPORT)
+            self.files.setdefault(f"/reports/{job_id}/fix.csv", FIX)
+            return 200, {
+                "failed_rows": states[0]["failed_rows"],
+                "errors_url": f"{self.base_url}/reports/{job_id}/errors.csv?X-Amz-Signature=abc",
+                "fix_url": f"{self.base_url}/reports/{job_id}/fix.csv?X-Amz-Signature=def",
+                "expires_in": 300,
+            }
         if r.method == "GET" and r.path.startswith("/imports/"):
             states = self.job_states.get(r.path.removeprefix("/imports/"))
             if not states:
@@ -361,6 +386,30 @@ def test_summary_with_few_errors_lists_them_all() -> None:
     assert "more" not in summary
 
 
+def test_summary_shows_the_warnings_apart_from_the_errors_and_how_the_file_was_read() -> None:
+    warnings = [f"Line {n}, column 3 (Value): negative reading -1 kWh" for n in range(2, 9)]
+    summary = job_summary(
+        completed(warning_rows=12, warnings=warnings, encoding="Windows-1252", line_ending="CRLF")
+    )
+    assert "File:         readings.csv (78.1 KB, Windows-1252, CRLF)" in summary
+    assert "Warnings:     12 rows imported with a warning" in summary
+    assert "First 5 row warnings:\n  Line 2, column 3 (Value): negative reading -1 kWh" in summary
+    assert "Line 7," not in summary
+    assert "... and 7 more" in summary
+
+
+def test_summary_says_so_when_no_row_has_a_warning_and_the_file_is_not_read_yet() -> None:
+    summary = job_summary(job(warning_rows=0, warnings=[], encoding=None, line_ending=None))
+    assert "Warnings:     none" in summary
+    assert "File:         readings.csv (78.1 KB)\n" in summary
+
+
+def test_summary_of_a_dry_run_says_what_it_would_insert_and_update() -> None:
+    summary = job_summary(completed(dry_run=True, would_insert_rows=1, would_update_rows=1_989))
+    assert "Dry run:      would insert 1 row, would update 1,989" in summary
+    assert "Dry run:" not in job_summary(completed(would_insert_rows=None, would_update_rows=None))
+
+
 def test_timestamps_are_shown_in_utc_and_odd_ones_unchanged() -> None:
     assert format_timestamp("2024-05-01T10:00:00.123Z") == "2024-05-01 10:00:00 UTC"
     assert format_timestamp("2024-05-01T11:00:00+01:00") == "2024-05-01 10:00:00 UTC"
@@ -459,6 +508,12 @@ def test_a_small_file_is_sent_in_the_request_with_its_options(api: FakeApi, smal
     assert "job-direct" in result.out
     assert f"{api.base_url}/imports/job-direct" in result.out
     assert "status job-direct --watch" in result.out
+
+
+def test_the_cli_offers_the_formats_the_api_accepts(api: FakeApi, small_csv: Path) -> None:
+    assert sorted(FORMATS) == sorted(API_FORMATS)  # its own copy: the CLI does not ship the layer
+    assert run(api, "upload", str(small_csv), "--format", "sites").code == 0
+    assert api.requests_to("POST", "/imports")[0].query["format"] == "sites"
 
 
 def test_without_options_the_direct_upload_says_auto_and_not_dry_run(api: FakeApi, small_csv: Path) -> None:
@@ -662,6 +717,94 @@ def test_watch_gives_up_on_an_answer_that_will_not_change(api: FakeApi) -> None:
     assert len(api.requests_to("GET", "/imports/job-1")) == 1
 
 
+def test_status_of_an_ended_job_with_failed_rows_points_to_its_error_report(api: FakeApi) -> None:
+    api.job_states["job-1"] = [completed(errors_url="/imports/job-1/errors")]
+    result = run(api, "status", "job-1")
+    assert result.out.endswith(
+        "Every failed row: csvimport errors job-1 (with --fix: just the rows, to fix and import again)\n"
+    )
+    api.job_states["job-2"] = [completed(job_id="job-2", failed_rows=0, errors_url="/imports/job-2/errors")]
+    assert "csvimport errors" not in run(api, "status", "job-2").out
+
+
+# ---- errors -------------------------------------------------------------------------------------
+
+
+def test_errors_saves_the_report_as_the_job_s_errors_csv_and_says_how_many_rows_failed(
+    api: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.job_states["job-1"] = [completed()]
+    monkeypatch.chdir(tmp_path)
+
+    result = run(api, "errors", "job-1")
+
+    assert result.code == 0, result.err
+    assert (tmp_path / "job-1-errors.csv").read_bytes() == REPORT
+    saved = f"Saved the error report of job job-1 (10 failed rows) to job-1-errors.csv ({len(REPORT)} bytes)."
+    assert result.out == saved + "\n"
+    [links] = api.requests_to("GET", "/imports/job-1/errors")
+    assert links.headers["authorization"] == "Bearer dev:alice"
+    [download] = api.requests_to("GET", "/reports/job-1/errors.csv")
+    assert download.query == {"X-Amz-Signature": "abc"}
+    assert "authorization" not in download.headers  # the link is the credential
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["job-1-errors.csv"]
+
+
+def test_errors_with_fix_saves_the_failed_rows_where_asked(api: FakeApi, tmp_path: Path) -> None:
+    api.job_states["job-1"] = [completed(failed_rows=1)]
+    target = tmp_path / "to-fix.csv"
+
+    result = run(api, "errors", "job-1", "--fix", "-o", str(target))
+
+    assert result.code == 0, result.err
+    assert target.read_bytes() == FIX
+    assert f"Saved the failed rows to fix of job job-1 (1 failed row) to {target}" in result.out
+    assert f"csvimport upload {target}" in result.out
+    assert api.requests_to("GET", "/reports/job-1/errors.csv") == []
+
+
+def test_errors_of_a_job_still_running_says_it_has_not_ended_and_exits_1(
+    api: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.job_states["job-1"] = [job(status="processing")]
+    monkeypatch.chdir(tmp_path)
+
+    result = run(api, "errors", "job-1")
+
+    assert result.code == 1
+    assert "Job job-1 has not ended yet" in result.err
+    assert "csvimport status job-1 --watch" in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_errors_of_someone_else_s_job_prints_the_api_s_message(api: FakeApi) -> None:
+    result = run(api, "errors", "job-x")
+    assert result.code == 2
+    assert "no import job 'job-x' (HTTP 404)" in result.err
+
+
+def test_an_expired_link_is_reported_and_leaves_no_file_behind(api: FakeApi, tmp_path: Path) -> None:
+    api.job_states["job-1"] = [completed()]
+    expired = (
+        b"<?xml version='1.0'?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
+    )
+    api.fail("GET", "/reports/job-1/errors.csv", 403, expired, content_type="application/xml")
+
+    result = run(api, "errors", "job-1", "-o", str(tmp_path / "report.csv"))
+
+    assert result.code == 2
+    assert "AccessDenied: Request has expired (HTTP 403)" in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_report_that_cannot_be_written_is_a_usage_error(api: FakeApi, tmp_path: Path) -> None:
+    api.job_states["job-1"] = [completed()]
+    result = run(api, "errors", "job-1", "-o", str(tmp_path / "no-such-folder" / "report.csv"))
+    assert result.code == 2
+    assert "cannot write" in result.err and "No such file or directory" in result.err
+    assert "Traceback" not in result.err
+
+
 # ---- list ---------------------------------------------------------------------------------------
 
 
@@ -709,6 +852,7 @@ def test_connection_options_work_after_the_command_too(api: FakeApi) -> None:
         ["list", "--limit", "0"],
         ["status", "job-1", "--watch", "--interval", "0"],
         ["--api", "localhost:3000", "list"],
+        ["errors"],
         [],
     ],
 )
@@ -725,7 +869,9 @@ def test_help_lists_the_commands_and_the_exit_statuses(
 ) -> None:
     assert run(api, "--help").code == 0
     text = capsys.readouterr().out
-    assert all(word in text for word in ("upload", "status", "list", "exit status", "CSVIMPORT_TOKEN"))
+    assert all(
+        word in text for word in ("upload", "status", "list", "errors", "exit status", "CSVIMPORT_TOKEN")
+    )
 
 
 def test_python_m_cli_runs_the_command(api: FakeApi) -> None:

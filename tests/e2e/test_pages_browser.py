@@ -1,5 +1,6 @@
 """The web pages in a real browser (Debian's chromium, driven by Playwright) against the local stack:
-upload from the new-import page, watch the status page, find the job in the list."""
+upload from the new-import page, watch the status page, find the job in the list, download the
+error report."""
 
 from __future__ import annotations
 
@@ -37,6 +38,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ROWS = 4000  # with the "large" throttle (50 rows, 200 ms pauses): about 16 s of importing
+SITES_HEADER = "name,company_id,address,postcode,site_type,floor_area"
+# Sites as a spreadsheet on Windows saves them: Windows-1252, CRLF.
+SITES_1252 = "\r\n".join(
+    [
+        SITES_HEADER,
+        "Café Royal,1,68 Regent St,W1B 4DY,retail,320",
+        "Castle,1,1 Hill,SW3 4RP,castle,85",  # no such site type: an error
+        "Café Royal,1,68 Regent St,W1B 4DY,retail,330",  # the first site again: a warning
+        "",
+    ]
+).encode("cp1252")
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
@@ -101,10 +113,10 @@ def signed_in(browser: Browser, local_stack, user: str) -> Iterator[BrowserSessi
     assert s.problems == []
 
 
-def post_csv(local_stack, user: str, body: bytes, filename: str) -> str:
+def post_csv(local_stack, user: str, body: bytes, filename: str, **params: str) -> str:
     response = requests.post(
         f"{local_stack.api_url}/imports",
-        params={"filename": filename, "throttle": "small"},
+        params={"filename": filename, "throttle": "small", **params},
         data=body,
         headers={**local_stack.headers(user), "Content-Type": "text/csv"},
         timeout=30,
@@ -324,3 +336,78 @@ def test_the_status_page_cancels_a_running_import_and_then_deletes_it(
         f"{local_stack.api_url}/imports/{job_id}", headers=local_stack.headers(user), timeout=10
     )
     assert gone.status_code == 404
+
+
+def test_an_ended_import_shows_its_warnings_and_how_the_file_was_read_and_downloads_its_error_report(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    job_id = post_csv(local_stack, user, SITES_1252, "sites.csv")
+    assert wait_for_job(local_stack, job_id, user=user)["status"] == "completed"
+    page = signed_in.page
+    page.goto(f"/admin/imports/status/{job_id}")
+    page.wait_for_selector("#downloads:not([hidden])")
+
+    assert signed_in.text("#file-text") == "Windows-1252, CRLF"
+    assert signed_in.text("#format") == "Sites"
+    assert (signed_in.number("#failed"), signed_in.number("#warned")) == (1, 1)
+    assert signed_in.text("#warnings-summary").startswith("1 row imported with a warning")
+    assert page.locator("#warning-list li").all_inner_texts() == [
+        "Line 4: site 'Café Royal' of company 1 appears earlier in the file too; this row's is kept"
+    ]
+    assert page.locator("#error-list li").all_inner_texts()[0].startswith("Line 3, column 5 (site_type)")
+    assert page.locator("#download-fix").is_visible()
+
+    with (
+        page.expect_request(lambda r: r.url == f"{local_stack.api_url}/imports/{job_id}/errors") as asked,
+        page.expect_download() as downloading,
+    ):
+        page.click("#download-errors")
+    download = downloading.value
+
+    assert asked.value.headers["authorization"] == f"Bearer {local_stack.token(user)}"
+    assert download.url.startswith(f"{local_stack.aws_url}/")  # the presigned link the API gave
+    assert download.suggested_filename == "sites-errors.csv"
+    report = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert report[0] == f"line,column,column_name,message,{SITES_HEADER}"
+    assert report[1].startswith("3,5,site_type,")
+    assert page.url.endswith(f"/admin/imports/status/{job_id}")  # an attachment: the page stays
+    assert signed_in.text("#message") == "Downloading the error report."
+
+
+def test_a_dry_run_shows_what_it_would_write_and_without_failed_rows_offers_only_the_report(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    site = f"Dry run {uuid.uuid4().hex[:8]}"
+    body = f"name,company_id,site_type\n{site},1,office\n{site},1,retail\n".encode()
+    job_id = post_csv(local_stack, user, body, "dry.csv", dry_run="true")
+    wait_for_job(local_stack, job_id, user=user)
+    page = signed_in.page
+
+    page.goto(f"/admin/imports/status/{job_id}")
+    page.wait_for_selector("#downloads:not([hidden])")
+
+    assert signed_in.text("#dry-run") == "would insert 1 row, would update 1"
+    assert signed_in.text("#file-text") == "UTF-8, LF"
+    assert page.locator("#download-errors").is_visible()
+    assert page.locator("#download-fix").is_hidden()
+
+
+def test_a_download_the_api_refuses_is_explained_in_the_page(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    job_id = import_by_api(local_stack, user, 6, "refused.csv")
+    refusal = {"error": "Internal Server Error", "message": "something went wrong on our side; try again"}
+    page = signed_in.page
+    page.route(
+        f"**/imports/{job_id}/errors",
+        lambda route: route.fulfill(status=500, content_type="application/json", body=json.dumps(refusal)),
+    )
+    page.goto(f"/admin/imports/status/{job_id}")
+    page.wait_for_selector("#downloads:not([hidden])")
+
+    page.click("#download-errors")
+    page.wait_for_selector("#message.error")
+
+    assert signed_in.text("#message") == refusal["message"]
+    assert page.url.endswith(f"/admin/imports/status/{job_id}")
+    assert page.locator("#download-errors").is_enabled()

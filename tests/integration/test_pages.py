@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from ingestion.formats.detect import FORMATS
 from tests.integration.helpers import post_json
 from tests.support import ROOT, call, http_event
 
@@ -122,3 +123,11 @@ def test_the_scripts_put_data_into_the_page_as_text_only(script):
 
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert sink not in source, f"{script} uses {sink}"
+
+
+def test_the_new_import_page_offers_every_format_the_api_accepts_and_no_other():
+    body = get("/admin/imports/new")["body"]
+    select = re.search(r'<select id="format".*?</select>', body, re.S)
+
+    assert select is not None
+    assert sorted(re.findall(r'<option value="([^"]*)"', select.group(0))) == sorted(FORMATS)

@@ -7,6 +7,7 @@ import {
   formatCount,
   formatPercent,
   formatRate,
+  h,
   roughDuration,
   say,
   startPage,
@@ -19,6 +20,11 @@ const FORMAT_LABELS = {
   "hh-wide": "Half-hourly (HH01–HH48)",
   hh: "Half-hourly",
   daily: "Daily",
+  sites: "Sites",
+};
+const DOWNLOADS = {
+  "#download-errors": { link: "errors_url", what: "the error report" },
+  "#download-fix": { link: "fix_url", what: "the failed rows to fix" },
 };
 const message = $("#message");
 let timer = null;
@@ -40,6 +46,26 @@ const text = (selector, value) => {
 function totalRows(job) {
   if (typeof job.total_rows !== "number") return "not known yet";
   return job.total_rows_exact ? formatCount(job.total_rows) : `about ${formatCount(job.total_rows)}`;
+}
+
+const rows = (n) => `${formatCount(n)} ${n === 1 ? "row" : "rows"}`;
+
+/** How the file was read: "Windows-1252, CRLF"; null until the import has looked at it. */
+function fileText(job) {
+  return [job.encoding, job.line_ending].filter(Boolean).join(", ") || null;
+}
+
+function dryRunText(job) {
+  if (typeof job.would_insert_rows !== "number") return null;
+  return `would insert ${rows(job.would_insert_rows)}, would update ${formatCount(job.would_update_rows)}`;
+}
+
+/** The API's first messages (errors or warnings) in a section, "The first N of M:" when cut short. */
+function showMessages(name, lines, count, lead = "") {
+  $(`#${name}s`).hidden = lines.length === 0;
+  const cut = count > lines.length ? `The first ${formatCount(lines.length)} of ${formatCount(count)}:` : "";
+  $(`#${name}s-summary`).textContent = [lead, cut].filter(Boolean).join(" ");
+  $(`#${name}-list`).replaceChildren(...lines.map((line) => h("li", {}, line)));
 }
 
 function throttleText(throttle) {
@@ -74,6 +100,9 @@ function render(job) {
   text("#processed", formatCount(job.processed_rows));
   text("#imported", formatCount(job.imported_rows));
   text("#failed", formatCount(job.failed_rows));
+  text("#warned", formatCount(job.warning_rows));
+  $("#dry-run-fact").hidden = !job.dry_run;
+  text("#dry-run", dryRunText(job));
   text("#total", totalRows(job));
   const success = job.success_rate;
   text("#success", typeof success === "number" ? formatPercent(success * 100) : null);
@@ -90,6 +119,7 @@ function render(job) {
   }
   const layout = FORMAT_LABELS[job.layout] || FORMAT_LABELS[job.format] || "detected from the header";
   text("#format", job.dry_run ? `${layout} · dry run, nothing saved` : layout);
+  text("#file-text", fileText(job));
   text("#throttle", throttleText(job.throttle));
   text("#created", timeElement(job.created_at));
   text("#started", timeElement(job.started_at));
@@ -112,26 +142,26 @@ function render(job) {
   $("#health").hidden = health.length === 0;
   $("#cancel").hidden = !active || job.deleting;
   $("#delete").hidden = active || job.deleting;
+  // The report exists once the job has ended (errors_url is set then); the fix file only has rows
+  // when some failed.
+  $("#downloads").hidden = !job.errors_url || job.deleting;
+  $("#download-fix").hidden = !(job.failed_rows > 0);
+  $("#fix-hint").hidden = !(job.failed_rows > 0);
 
   const errors = Array.isArray(job.errors) ? job.errors : [];
-  $("#errors").hidden = errors.length === 0;
-  $("#errors-summary").textContent =
-    job.failed_rows > errors.length
-      ? `The first ${formatCount(errors.length)} of ${formatCount(job.failed_rows)}:`
-      : "";
-  $("#error-list").replaceChildren(
-    ...errors.map((line) => {
-      const item = document.createElement("li");
-      item.textContent = line;
-      return item;
-    }),
-  );
+  showMessages("error", errors, job.failed_rows);
+  const warnings = Array.isArray(job.warnings) ? job.warnings : [];
+  const warned = typeof job.warning_rows === "number" ? job.warning_rows : warnings.length;
+  const lead = `${rows(warned)} imported with a warning: kept, but worth a look.`;
+  showMessages("warning", warnings, warned, lead);
   $("#job").hidden = false;
 
   // Announce a change of status once, not every refresh.
   if (shownStatus !== null && shownStatus !== job.status) {
     const label = STATUS_LABELS[job.status] || job.status;
-    const counts = `${formatCount(job.imported_rows)} rows imported, ${formatCount(job.failed_rows)} failed`;
+    const withWarnings = warned ? `, ${formatCount(warned)} with warnings` : "";
+    const counts =
+      `${formatCount(job.imported_rows)} rows imported, ${formatCount(job.failed_rows)} failed${withWarnings}`;
     say(message, active ? `Now ${label.toLowerCase()}.` : `${label}: ${counts}.`);
   } else if (shownStatus === null) {
     say(message, "");
@@ -178,6 +208,30 @@ async function act(button, method, path, done) {
     button.disabled = false;
   }
   load();
+}
+
+/** Ask for fresh links to the job's report files, then go to one: the browser downloads it. */
+async function download(button, { link, what }) {
+  button.disabled = true;
+  say(message, `Getting ${what}…`);
+  try {
+    const links = await api(`/imports/${encodeURIComponent(jobIdFromUrl())}/errors`);
+    const href = links?.[link];
+    const url = typeof href === "string" && href ? new URL(href, location.href) : null;
+    if (!url || !["https:", "http:"].includes(url.protocol)) {
+      throw new Error(`The import service sent no link to ${what}. Try again.`);
+    }
+    say(message, `Downloading ${what}.`);
+    window.location.assign(url.href);
+  } catch (err) {
+    say(message, err.message, { error: true });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+for (const [selector, file] of Object.entries(DOWNLOADS)) {
+  $(selector).addEventListener("click", (event) => download(event.currentTarget, file));
 }
 
 $("#cancel").addEventListener("click", (event) => {
