@@ -132,6 +132,12 @@ def _encoding(head: bytes, complete: bool) -> str:
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
     except UnicodeDecodeError:
+        # UTF-8 text with a stray byte or two stays UTF-8 (those rows are errors): it shows more
+        # well-formed multi-byte characters than broken bytes. Otherwise it is a single-byte encoding.
+        text = head.decode("utf-8", errors="replace")
+        broken = text.count("\ufffd")
+        if sum(1 for ch in text if ch > "\x7f") - broken > broken:
+            return "UTF-8"
         try:
             head.decode("cp1252")
         except UnicodeDecodeError:

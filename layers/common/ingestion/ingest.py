@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -54,6 +55,8 @@ from ingestion.store.sites import SiteWriter
 from ingestion.throttle import MAX_DELAY_SECONDS, Adaptation, adapt, plan_pause, segment_should_stop
 
 logger = logging.getLogger(__name__)
+# Excel writes "sep=;" as a first line to name the delimiter; the header row follows it.
+EXCEL_SEPARATOR = re.compile(r"sep=(.)")
 # A lease ends this long after its invocation's deadline (clock skew between Lambda and DynamoDB).
 LEASE_MARGIN_S = 5.0
 
@@ -303,14 +306,18 @@ class _Segment:
         # First segment: how the file is framed, and its header row, decide how every segment reads it.
         head, chunks = peek(chunks)
         try:
-            framing = sniff(head, complete=len(head) < SNIFF_BYTES)
+            framing = sniff(head[:SNIFF_BYTES], complete=len(head) < SNIFF_BYTES)
         except NotCsvError as exc:
             raise FileFormatError(
                 f"This is not a CSV file: {exc}. Save it as CSV (comma-separated values) and upload that."
             ) from None
-        delimiter = detect_delimiter(first_line(head, framing))
+        text = first_line(head, framing)
+        directive = EXCEL_SEPARATOR.fullmatch(text.strip())
+        delimiter = directive[1] if directive else detect_delimiter(text)
         reader = open_rows(chunks, framing, delimiter=delimiter, end_offset=shard.end)
         header_row = next(iter(reader), None)
+        if directive and header_row is not None:
+            header_row = next(iter(reader), None)  # Excel's "sep=;" line: the header is the next one
         if header_row is None:
             self.note = "The file is empty: there was nothing to import."
             self.header = HeaderInfo((), delimiter, "none", framing)

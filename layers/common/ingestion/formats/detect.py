@@ -64,6 +64,8 @@ def detect_layout(header: list[str], requested: str) -> Layout[Reading] | Layout
     """
     if requested not in FORMATS:
         raise FileFormatError(f"Unknown format {quoted(requested)}: expected {join_readably(FORMATS)}")
+    while len(header) > 1 and not header[-1].strip():
+        header = header[:-1]  # a trailing delimiter names no column: rows may have it or not
     try:
         return _detect(header, requested)
     except FileFormatError as exc:

@@ -42,6 +42,9 @@ _ESTIMATED_BY_FLAG = {
 FLAGS = "A, Actual, E, Estimated, M, Manual or blank"
 
 
+_SCIENTIFIC = re.compile(r"\d+(\.\d+)?[eE]\+?\d+")
+
+
 @lru_cache(maxsize=4096)
 def parse_meter(text: str) -> str:
     """A meter id (MPAN, serial or MPRN): stripped, 1..32 characters, nothing unprintable."""
@@ -52,6 +55,11 @@ def parse_meter(text: str) -> str:
         raise InvalidValue(f"meter id {quoted(meter)} is too long (at most {MAX_METER_CHARS} characters)")
     if not meter.isprintable():
         raise InvalidValue(f"meter id {quoted(meter)} contains control or invisible characters")
+    if _SCIENTIFIC.fullmatch(meter):
+        raise InvalidValue(
+            f"meter id {quoted(meter)} is a number a spreadsheet shortened to scientific notation, so its "
+            "digits are lost: format the column as text and export again"
+        )
     if meter[0] in "=+-@":
         raise InvalidValue(
             f"meter id {quoted(meter)} starts with {meter[0]}: a spreadsheet would run it as a formula"

@@ -1,0 +1,1 @@
+"""Real-world, messy CSV files and the end state each must reach (cases.py)."""
