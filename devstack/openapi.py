@@ -1,8 +1,9 @@
 """Build the OpenAPI document of the whole API from the handlers themselves.
 
 Each function's Powertools resolver describes its own routes (from their signatures and response
-models); this merges the two into one document, adds what a resolver cannot see (POST /imports
-takes either a JSON body or a CSV body with query options) and the JWT security scheme. The result
+models); this merges the two into one document, adds what a resolver cannot see (the JSON bodies
+the handlers parse themselves; POST /imports takes either one or a CSV body with query options)
+and the JWT security scheme. The result
 is committed as functions/status/openapi.json, which the status function serves at /openapi.json;
 tests/integration/test_openapi.py fails when it is out of date (`make openapi` rewrites it)."""
 
@@ -22,6 +23,7 @@ PLACEHOLDER_ENV = {
     "JOBS_TABLE": "jobs",
     "READINGS_TABLE": "readings",
     "SITES_TABLE": "sites",
+    "SETTINGS_TABLE": "settings",
     "UPLOAD_BUCKET": "bucket",
     "INGEST_QUEUE_URL": "https://sqs.invalid/queue",
     "AWS_REGION": "eu-west-2",
@@ -60,10 +62,20 @@ def _drop_powertools_422(operation: dict[str, Any]) -> None:
         del operation["responses"]["422"]
 
 
+def _json_body(merged: dict[str, Any], model: type[Any]) -> dict[str, Any]:
+    """A JSON request body of this pydantic model, its schema added to the components."""
+    schemas = merged["components"]["schemas"]
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        schemas.setdefault(name, definition)
+    schemas[model.__name__] = schema
+    return {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+
+
 def build_document() -> dict[str, Any]:
     for key, value in PLACEHOLDER_ENV.items():
         os.environ.setdefault(key, value)
-    from ingestion.models import CreateImportRequest
+    from ingestion.models import CreateImportRequest, ThrottleSettingsRequest, UpdateImportRequest
 
     documents = [
         json.loads(_app(name).get_openapi_json_schema(title=TITLE, version=VERSION))
@@ -88,18 +100,22 @@ def build_document() -> dict[str, Any]:
         merged["components"]["schemas"].update(document.get("components", {}).get("schemas", {}))
 
     create = merged["paths"]["/imports"]["post"]
-    request_schema = CreateImportRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in request_schema.pop("$defs", {}).items():
-        merged["components"]["schemas"].setdefault(name, definition)
-    merged["components"]["schemas"]["CreateImportRequest"] = request_schema
     create["requestBody"] = {
         "required": True,
         "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/CreateImportRequest"}},
+            "application/json": _json_body(merged, CreateImportRequest),
             "text/csv": {"schema": {"type": "string", "format": "binary", "maxLength": 5 * 1024 * 1024}},
         },
     }
     create["parameters"] = _direct_upload_parameters()
+    for path, method, model in (
+        ("/imports/{job_id}", "patch", UpdateImportRequest),
+        ("/settings/import-throttle", "put", ThrottleSettingsRequest),
+    ):
+        merged["paths"][path][method]["requestBody"] = {
+            "required": True,
+            "content": {"application/json": _json_body(merged, model)},
+        }
     for unused in ("HTTPValidationError", "ValidationError"):
         merged["components"]["schemas"].pop(unused, None)
     merged["components"]["securitySchemes"] = {

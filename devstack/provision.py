@@ -28,6 +28,7 @@ class StackResources:
     jobs_table: str
     readings_table: str
     sites_table: str
+    settings_table: str
     bucket: str
     queue_url: str
     dlq_url: str
@@ -39,6 +40,7 @@ class StackResources:
             "JOBS_TABLE": self.jobs_table,
             "READINGS_TABLE": self.readings_table,
             "SITES_TABLE": self.sites_table,
+            "SETTINGS_TABLE": self.settings_table,
             "UPLOAD_BUCKET": self.bucket,
             "INGEST_QUEUE_URL": self.queue_url,
         }
@@ -71,6 +73,7 @@ def provision(
         jobs_table=physical["JobsTable"],
         readings_table=physical["ReadingsTable"],
         sites_table=physical["SitesTable"],
+        settings_table=physical["SettingsTable"],
         bucket=physical["UploadBucket"],
         queue_url=physical["IngestQueue"],
         dlq_url=physical["IngestDLQ"],

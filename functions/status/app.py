@@ -1,4 +1,5 @@
-"""Status function: the caller's jobs and their progress, the web pages, the OpenAPI document."""
+"""Status function: the caller's jobs and their progress, the throttle settings (to read), the web
+pages, the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ingestion.api import caller_of, register_error_handlers
 from ingestion.models import JobStatus
-from ingestion.schemas import ErrorReportLinks, JobPage, JobView, error_responses
+from ingestion.schemas import ErrorReportLinks, JobPage, JobView, ThrottleSettingsView, error_responses
 from ingestion.status import MAX_PAGE, error_report_links, get_job, list_jobs
 from ingestion.store.jobs import JobRepository
 from ingestion.store.reports import ReportStore
+from ingestion.store.throttle_settings import ThrottleSettingsRepository
+from ingestion.throttle_admin import read_throttle_settings
 
 logger = Logger()
 tracer = Tracer()
@@ -23,6 +26,7 @@ app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
 jobs = JobRepository()
 reports = ReportStore()
+throttle_settings = ThrottleSettingsRepository()
 
 
 @app.get(
@@ -68,6 +72,25 @@ def get_error_report(job_id: Annotated[str, Path(min_length=1, max_length=128)])
     return ErrorReportLinks.model_validate(error_report_links(job_id, caller_of(app), jobs, reports))
 
 
+@app.get(
+    "/settings/import-throttle",
+    summary="The import throttle settings (administrators)",
+    description=(
+        "The default throttle and the four presets, each with its size band, that new jobs take their "
+        "throttle from: as last saved, or the built-in values (version 0) while nothing was saved."
+    ),
+    responses={
+        200: {
+            "description": "the settings",
+            "content": {"application/json": {"model": ThrottleSettingsView}},
+        },
+        **error_responses(401, 403),
+    },
+)
+def get_throttle_settings() -> ThrottleSettingsView:
+    return ThrottleSettingsView.model_validate(read_throttle_settings(caller_of(app), throttle_settings))
+
+
 @app.get("/openapi.json", include_in_schema=False)
 def openapi_document() -> Response[str]:
     return pages.openapi_document()
@@ -86,6 +109,11 @@ def status_page(job_id: str) -> Response[str]:
 @app.get("/admin/imports/new", include_in_schema=False)
 def new_import_page() -> Response[str]:
     return pages.page("new")
+
+
+@app.get("/admin/settings", include_in_schema=False)
+def settings_page() -> Response[str]:
+    return pages.page("settings")
 
 
 @app.get("/admin/static/<name>", include_in_schema=False)

@@ -19,7 +19,12 @@ from ingestion.store.objects import ObjectStore, upload_key
 HERE = Path(__file__).resolve().parent
 WEB = HERE / "web"
 _LAYOUT = Template((WEB / "layout.html").read_text(encoding="utf-8"))
-_PAGE_TITLES = {"jobs": "Your imports", "status": "Import status", "new": "New import"}
+_PAGE_TITLES = {
+    "jobs": "Your imports",
+    "status": "Import status",
+    "new": "New import",
+    "settings": "Throttle settings",
+}
 PAGES = {
     name: _LAYOUT.substitute(
         title=title, script=f"{name}.js", main=(WEB / f"{name}.html").read_text(encoding="utf-8")

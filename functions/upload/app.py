@@ -1,4 +1,5 @@
-"""Upload function: POST /imports (presigned or direct) and the S3 event that starts an upload."""
+"""Upload function: POST /imports (presigned or direct) and the S3 event that starts an upload;
+the other changes to jobs, and saving the throttle settings (the only writer of them)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,34 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ingestion.api import caller_of, register_error_handlers
+from ingestion.api import caller_of, json_body, register_error_handlers
 from ingestion.errors import InvalidRequestError
 from ingestion.imports import (
     DirectImport,
     ImportServices,
     cancel_import,
+    change_throttle,
     create_direct_import,
     create_presigned_import,
     delete_import,
     on_object_created,
 )
 from ingestion.ingest import IngestServices
-from ingestion.models import CreateImportRequest, DirectImportParams, as_throttle
-from ingestion.schemas import AcceptedImport, CreatedImport, JobView, error_responses
+from ingestion.models import (
+    CreateImportRequest,
+    DirectImportParams,
+    ThrottleSettingsRequest,
+    UpdateImportRequest,
+    as_throttle,
+)
+from ingestion.schemas import (
+    AcceptedImport,
+    CreatedImport,
+    JobView,
+    ThrottleSettingsView,
+    error_responses,
+)
+from ingestion.throttle_admin import require_admin, save_throttle_settings
 from ingestion.views import job_view, status_url
 
 logger = Logger()
@@ -120,6 +135,49 @@ def cancel(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobVie
     return JobView.model_validate(
         job_view(job, services.clock(), stall_after_s=services.settings.stall_after_seconds)
     )
+
+
+@app.patch(
+    "/imports/<job_id>",
+    summary="Change an import's throttle",
+    description=(
+        "The owner (or an administrator, for anyone's job) gives a job that has not ended a new "
+        "throttle; a running import takes it from its next batch. 409 once the job has ended."
+    ),
+    responses={
+        200: {"description": "the job", "content": {"application/json": {"model": JobView}}},
+        **error_responses(400, 401, 404, 409),
+    },
+)
+def update(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobView:
+    caller = caller_of(app)
+    job = change_throttle(job_id, caller, json_body(app, UpdateImportRequest), services)
+    return JobView.model_validate(
+        job_view(job, services.clock(), stall_after_s=services.settings.stall_after_seconds)
+    )
+
+
+@app.put(
+    "/settings/import-throttle",
+    summary="Save the import throttle settings (administrators)",
+    description=(
+        "Replaces the default throttle and the four presets that new jobs take their throttle from. "
+        "Send the version you read: if someone saved since, the answer is 409 and nothing changes."
+    ),
+    responses={
+        200: {
+            "description": "saved, with its new version",
+            "content": {"application/json": {"model": ThrottleSettingsView}},
+        },
+        **error_responses(400, 401, 403, 409, conflict="changed by someone else since that version"),
+    },
+)
+def put_throttle_settings() -> ThrottleSettingsView:
+    caller = caller_of(app)
+    require_admin(caller)  # before the body: whatever it holds, a non-administrator gets 403
+    request = json_body(app, ThrottleSettingsRequest)
+    saved = save_throttle_settings(caller, request, services.throttle_settings, services.clock)
+    return ThrottleSettingsView.model_validate(saved)
 
 
 @app.delete(

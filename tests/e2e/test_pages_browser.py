@@ -411,3 +411,103 @@ def test_a_download_the_api_refuses_is_explained_in_the_page(
     assert signed_in.text("#message") == refusal["message"]
     assert page.url.endswith(f"/admin/imports/status/{job_id}")
     assert page.locator("#download-errors").is_enabled()
+
+
+def throttle_settings(local_stack) -> dict:
+    response = requests.get(
+        f"{local_stack.api_url}/settings/import-throttle", headers=local_stack.headers("admin"), timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def save_throttle_settings(local_stack, settings: dict, version: int) -> dict:
+    document = {"default": settings["default"], "presets": settings["presets"], "version": version}
+    response = requests.put(
+        f"{local_stack.api_url}/settings/import-throttle",
+        json=document,
+        headers=local_stack.headers("admin"),
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture
+def admin(browser: Browser, local_stack) -> Iterator[BrowserSession]:
+    """An administrator's browser; the throttle settings are put back as they were afterwards
+    (the stack is shared with the other tests)."""
+    before = throttle_settings(local_stack)
+    s = session(browser, local_stack.api_url, local_stack.token("admin"))
+    yield s
+    s.context.close()
+    save_throttle_settings(local_stack, before, throttle_settings(local_stack)["version"])
+    assert s.problems == []
+
+
+def test_an_administrator_edits_a_preset_on_the_settings_page_and_saves_it(
+    admin: BrowserSession, local_stack
+):
+    before = throttle_settings(local_stack)
+    page = admin.page
+    page.goto("/admin/settings")
+    page.wait_for_selector("#settings:not([hidden])")
+    assert page.input_value("#medium-batch_size") == str(before["presets"]["medium"]["batch_size"])
+    assert page.locator('header nav a[aria-current="page"]').inner_text() == "Throttle settings"
+
+    page.fill("#medium-batch_size", "150")
+    page.fill("#medium-delay_ms", "40")
+    page.select_option("#default", "off")
+    page.click("#save")
+    expect(page.locator("#message")).to_contain_text(f"Saved as version {before['version'] + 1}")
+
+    saved = throttle_settings(local_stack)
+    assert saved["presets"]["medium"] == {
+        "batch_size": 150,
+        "delay_ms": 40,
+        "max_bytes": before["presets"]["medium"]["max_bytes"],
+    }
+    assert (saved["default"], saved["updated_by"]) == ("off", "admin")
+    assert saved["presets"]["large"] == before["presets"]["large"]
+    assert "saved by admin" in admin.text("#saved")
+
+
+def test_the_settings_page_names_a_wrong_value_and_a_change_someone_else_saved_first(
+    admin: BrowserSession, local_stack
+):
+    page = admin.page
+    page.goto("/admin/settings")
+    page.wait_for_selector("#settings:not([hidden])")
+
+    page.fill("#medium-max_bytes", "5")
+    page.click("#save")
+    page.wait_for_selector("#message.error")
+    assert "size bands must ascend" in admin.text("#message")
+    assert page.get_attribute("#medium-max_bytes", "aria-invalid") == "true"
+
+    page.fill("#medium-max_bytes", "800000")
+    page.fill("#large-batch_size", "0")
+    page.click("#save")
+    expect(page.locator("#message")).to_contain_text("presets.large.batch_size")
+    assert page.get_attribute("#large-batch_size", "aria-invalid") == "true"
+    assert page.get_attribute("#medium-max_bytes", "aria-invalid") is None
+
+    page.fill("#large-batch_size", "60")
+    theirs = throttle_settings(local_stack)
+    save_throttle_settings(local_stack, theirs, theirs["version"])  # another administrator saves
+    page.click("#save")
+    page.wait_for_selector("#reload:not([hidden])")
+    assert "changed by someone else" in admin.text("#message")
+
+    page.click("#reload")
+    page.wait_for_selector("#reload[hidden]", state="attached")
+    assert page.input_value("#large-batch_size") == str(theirs["presets"]["large"]["batch_size"])
+
+
+def test_someone_who_is_not_an_administrator_is_told_so_on_the_settings_page(signed_in: BrowserSession):
+    page = signed_in.page
+    page.goto("/admin/settings")
+    page.wait_for_selector("#message.error")
+
+    assert signed_in.text("#message") == "Only administrators can see and change the throttle settings."
+    assert page.locator("#settings").is_hidden()

@@ -21,6 +21,9 @@ def test_the_document_describes_every_api_route_with_its_answers():
         ("/imports/{job_id}/cancel", "post"),
         ("/imports/{job_id}", "delete"),
         ("/imports/{job_id}/errors", "get"),
+        ("/imports/{job_id}", "patch"),
+        ("/settings/import-throttle", "get"),
+        ("/settings/import-throttle", "put"),
     }
     create = document["paths"]["/imports"]["post"]
     assert set(create["requestBody"]["content"]) == {"application/json", "text/csv"}

@@ -11,6 +11,7 @@ PHYSICAL = {
     "JobsTable": "csv-import-jobs",
     "ReadingsTable": "csv-import-readings",
     "SitesTable": "csv-import-sites",
+    "SettingsTable": "csv-import-settings",
     "UploadBucket": "csv-import-uploads-123456789012-eu-west-2",
     "IngestQueue": "http://127.0.0.1:4566/123456789012/csv-import-ingest",
     "IngestDLQ": "http://127.0.0.1:4566/123456789012/csv-import-ingest-dlq",

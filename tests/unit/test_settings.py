@@ -6,6 +6,7 @@ BASE = {
     "JOBS_TABLE": "j",
     "READINGS_TABLE": "r",
     "SITES_TABLE": "s",
+    "SETTINGS_TABLE": "t",
     "UPLOAD_BUCKET": "b",
     "INGEST_QUEUE_URL": "q",
 }

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from ingestion.throttle import (
@@ -5,8 +7,8 @@ from ingestion.throttle import (
     PRESETS,
     Pause,
     Throttle,
+    built_in_config,
     plan_pause,
-    preset_for_size,
     resolve_throttle,
     segment_should_stop,
 )
@@ -26,15 +28,16 @@ def test_the_original_presets():
     [(1_000, "small"), (199_999, "small"), (200_000, "medium"), (3_999_999, "large"), (10**9, "very_large")],
 )
 def test_the_default_preset_follows_the_file_size(size, preset):
-    assert preset_for_size(size).preset == preset
+    assert built_in_config("auto").for_size(size).preset == preset
 
 
 def test_a_job_keeps_its_own_throttle_over_the_default():
     own = Throttle(batch_size=7, delay_ms=9)
-    assert resolve_throttle(own, "auto", 10**9) == own
-    assert resolve_throttle("large", "off", 10) == PRESETS["large"]
-    assert resolve_throttle(None, "off", 10**9) == OFF
-    assert resolve_throttle(None, "auto", 10**9) == PRESETS["very_large"]
+    assert resolve_throttle(own, built_in_config("auto"), 10**9) == own
+    assert resolve_throttle("large", built_in_config("off"), 10) == PRESETS["large"]
+    assert resolve_throttle(None, built_in_config("off"), 10**9) == OFF
+    assert resolve_throttle(None, built_in_config("auto"), 10**9) == PRESETS["very_large"]
+    assert resolve_throttle(None, built_in_config("auto"), None) == PRESETS["medium"]  # size unknown
 
 
 def test_short_pauses_are_slept_and_long_ones_continue_through_the_queue():
@@ -76,3 +79,63 @@ def test_clean_batches_speed_back_up_to_the_jobs_own_throttle_and_clear_the_flag
         if not step.throttled:
             break
     assert current == own and steps[-1] is False and all(steps[:-1])
+
+
+def operator_settings(default="auto", **changes):
+    """The built-in presets as a settings document, with some presets' values changed."""
+    document = built_in_config(default).model_dump()
+    for name, values in changes.items():
+        document["presets"][name] |= values
+    return document
+
+
+def test_operator_settings_move_the_size_bands_and_the_presets_values():
+    from ingestion.throttle import ThrottleConfig
+
+    config = ThrottleConfig.model_validate(
+        operator_settings(small={"max_bytes": 1_000}, medium={"batch_size": 300, "delay_ms": 20})
+    )
+
+    assert config.for_size(1_000).preset == "small"
+    assert config.for_size(1_001) == Throttle(batch_size=300, delay_ms=20, preset="medium")
+    assert resolve_throttle("medium", config, 10) == Throttle(batch_size=300, delay_ms=20, preset="medium")
+
+
+def test_off_runs_the_unthrottled_presets_batches_without_any_pause():
+    from ingestion.throttle import ThrottleConfig
+
+    config = ThrottleConfig.model_validate(
+        operator_settings("off", small={"batch_size": 400, "delay_ms": 50})
+    )
+
+    assert resolve_throttle(None, config, 10**9) == Throttle(batch_size=400, delay_ms=0, preset="small")
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"medium": {"max_bytes": 100}}, "medium.max_bytes (100) must be larger than small.max_bytes"),
+        ({"large": {"max_bytes": None}}, "large.max_bytes is missing"),
+        ({"very_large": {"max_bytes": 10**12}}, "very_large.max_bytes must be null"),
+        ({"small": {"batch_size": 0}}, "greater than or equal to 1"),
+        ({"small": {"delay_ms": 900_001}}, "less than or equal to 900000"),
+    ],
+)
+def test_operator_settings_that_make_no_sense_are_refused_with_the_reason(changes, words):
+    from pydantic import ValidationError
+
+    from ingestion.throttle import ThrottleConfig
+
+    with pytest.raises(ValidationError, match=re.escape(words)):
+        ThrottleConfig.model_validate(operator_settings(**changes))
+
+
+def test_every_preset_must_be_set():
+    from pydantic import ValidationError
+
+    from ingestion.throttle import ThrottleConfig
+
+    document = operator_settings()
+    del document["presets"]["large"]
+    with pytest.raises(ValidationError, match=r"presets\.large"):
+        ThrottleConfig.model_validate(document)

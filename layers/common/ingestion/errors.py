@@ -13,12 +13,20 @@ class UnauthenticatedError(ServiceError):
     """The request carries no usable caller identity (401)."""
 
 
+class ForbiddenError(ServiceError):
+    """The caller is signed in but may not do this: it is for administrators (403)."""
+
+
 class JobNotFoundError(ServiceError):
     """No such job, or it belongs to someone else (404: existence is not revealed)."""
 
 
 class JobConflictError(ServiceError):
     """The job is in a state that does not allow the operation (409)."""
+
+
+class SettingsConflictError(ServiceError):
+    """Settings were saved from an older version than the stored one: someone else changed them (409)."""
 
 
 class GoneError(ServiceError):

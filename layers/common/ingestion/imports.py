@@ -9,22 +9,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingestion.api import Caller
 from ingestion.clock import Clock, iso, system_clock
 from ingestion.csvstream import SNIFF_BYTES, NotCsvError, first_line, open_rows, sniff
 from ingestion.errors import (
     InvalidRequestError,
     JobConflictError,
+    JobNotFoundError,
     PayloadTooLargeError,
     UnprocessableFileError,
 )
 from ingestion.formats import detect_delimiter
 from ingestion.ingest import IngestServices, Outcome, run_segment
-from ingestion.models import CreateImportRequest, IngestMessage, Job, JobStatus, Shard
+from ingestion.models import (
+    CreateImportRequest,
+    IngestMessage,
+    Job,
+    JobStatus,
+    Shard,
+    UpdateImportRequest,
+)
 from ingestion.settings import Settings, get_settings
 from ingestion.store.jobs import JobRepository, StaleWriteError
 from ingestion.store.objects import ObjectStore, job_id_from_key, upload_key
 from ingestion.store.queue import IngestQueue
+from ingestion.store.throttle_settings import ThrottleSettingsRepository
 from ingestion.throttle import OFF, Throttle, resolve_throttle
+from ingestion.throttle_admin import current_throttle_settings
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +46,7 @@ class ImportServices:
     jobs: JobRepository = field(default_factory=JobRepository)
     objects: ObjectStore = field(default_factory=ObjectStore)
     queue: IngestQueue = field(default_factory=IngestQueue)
+    throttle_settings: ThrottleSettingsRepository = field(default_factory=ThrottleSettingsRepository)
     settings: Settings = field(default_factory=get_settings)
     clock: Clock = system_clock
     new_id: Callable[[], str] = lambda: str(uuid.uuid4())
@@ -50,6 +62,14 @@ class DirectImport:
     dry_run: bool
     throttle: str | Throttle | None
     sync: bool
+
+
+def _throttle_for(svc: ImportServices, requested: str | Throttle | None, size_bytes: int | None) -> Throttle:
+    """A new job's throttle: its own, else from the throttle settings as they are now."""
+    if isinstance(requested, Throttle):
+        return requested
+    config = current_throttle_settings(svc.throttle_settings, svc.settings.default_throttle).config
+    return resolve_throttle(requested, config, size_bytes)
 
 
 def _new_job(
@@ -92,7 +112,7 @@ def create_presigned_import(
         raise PayloadTooLargeError(
             f"the file is {request.size} bytes; the largest accepted is {settings.max_upload_bytes} bytes"
         )
-    throttle = resolve_throttle(request.requested_throttle(), settings.default_throttle, request.size)
+    throttle = _throttle_for(svc, request.requested_throttle(), request.size)
     job = _new_job(
         svc,
         owner=owner,
@@ -158,9 +178,7 @@ def create_direct_import(
                 f"{settings.sync_max_rows} rows. Use mode=async and follow the job's status_url."
             )
     # A synchronous import never sleeps between batches: it would only make the request longer.
-    throttle = (
-        OFF if upload.sync else resolve_throttle(upload.throttle, settings.default_throttle, len(upload.body))
-    )
+    throttle = OFF if upload.sync else _throttle_for(svc, upload.throttle, len(upload.body))
     job = _new_job(
         svc,
         owner=owner,
@@ -215,6 +233,27 @@ def cancel_import(job_id: str, owner: str, svc: ImportServices) -> Job:
     except StaleWriteError:
         job = svc.jobs.get_owned(job_id, owner)
         raise JobConflictError(f"the job has already ended: it is {job.status.value}") from None
+
+
+def change_throttle(job_id: str, caller: Caller, request: UpdateImportRequest, svc: ImportServices) -> Job:
+    """A new throttle for a job that has not ended: the owner's, or anyone's for an administrator.
+    A running import takes it from its next batch."""
+    job = svc.jobs.get(job_id) if 0 < len(job_id) <= 64 else None
+    if job is None or not (caller.is_admin or job.owner == caller.user_id):
+        raise JobNotFoundError(f"no import job {job_id!r}")
+    throttle = _throttle_for(svc, request.requested_throttle(), job.bytes_total)
+    try:
+        return svc.jobs.change_throttle(
+            job_id, throttle=throttle, owner=None if caller.is_admin else caller.user_id
+        )
+    except StaleWriteError:
+        now = svc.jobs.get(job_id)
+        if now is None:
+            raise JobNotFoundError(f"no import job {job_id!r}") from None
+        state = "being deleted" if now.deleting else now.status.value
+        raise JobConflictError(
+            f"the job has already ended: it is {state}; its throttle can no longer change"
+        ) from None
 
 
 def delete_import(job_id: str, owner: str, svc: ImportServices) -> Job:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingestion.csvstream import Framing
 from ingestion.progress import Sample
-from ingestion.throttle import PRESETS, Throttle
+from ingestion.throttle import PRESETS, PresetName, Throttle, ThrottleConfig
 
 
 class JobStatus(StrEnum):
@@ -38,7 +38,6 @@ Filename = Annotated[
         description="the file's name, for people (the storage key is chosen by the service)",
     ),
 ]
-PresetName = Literal["small", "medium", "large", "very_large"]
 
 
 @dataclass(frozen=True)
@@ -138,6 +137,27 @@ class CreateImportRequest(BaseModel):
 
     def requested_throttle(self) -> str | Throttle | None:
         return as_throttle(self.throttle)
+
+
+class UpdateImportRequest(BaseModel):
+    """PATCH /imports/{job_id}: a new throttle for a job that has not ended (from its next batch)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    throttle: PresetName | ThrottleBody = Field(
+        description="a preset (its values as the throttle settings hold them now) or your own"
+    )
+
+    def requested_throttle(self) -> str | Throttle:
+        throttle = as_throttle(self.throttle)
+        assert throttle is not None
+        return throttle
+
+
+class ThrottleSettingsRequest(ThrottleConfig):
+    """PUT /settings/import-throttle: the whole settings document, from the version it was read at."""
+
+    version: int = Field(ge=0, description="the version you read (0 while nothing was saved)")
 
 
 def as_throttle(value: str | ThrottleBody | None) -> str | Throttle | None:

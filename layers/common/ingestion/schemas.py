@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ingestion.models import JobStatus
+from ingestion.throttle import ThrottleConfig
 
 
 class ThrottleView(BaseModel):
@@ -108,19 +109,28 @@ class CreatedImport(AcceptedImport):
     upload: UploadForm
 
 
+class ThrottleSettingsView(ThrottleConfig):
+    """The throttle settings new jobs take theirs from: saved by an operator, or the built-in ones."""
+
+    version: int = Field(description="send it back with PUT; 0 while nothing was saved (built-in values)")
+    updated_by: str | None = Field(description="who saved this version (null: built-in values)")
+    updated_at: str | None = Field(description="when this version was saved")
+
+
 class ErrorBody(BaseModel):
     message: str = Field(description="what is wrong, for a person")
     error: str | None = Field(default=None, description="the HTTP status phrase")
     details: list[dict[str, Any]] | None = None
 
 
-def error_responses(*codes: int) -> dict[int, dict[str, Any]]:
+def error_responses(*codes: int, conflict: str | None = None) -> dict[int, dict[str, Any]]:
     """OpenAPI response entries for error codes, all with the ErrorBody shape."""
     descriptions = {
         400: "the request is malformed",
         401: "no valid token",
+        403: "for administrators only",
         404: "no such job, or not the caller's",
-        409: "the job's state does not allow this",
+        409: conflict or "the job's state does not allow this",
         410: "it has expired",
         413: "the file is too large for this way of uploading",
         422: "the file cannot be handled this way",

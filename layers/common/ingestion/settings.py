@@ -8,7 +8,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-THROTTLE_CHOICES = ("auto", "off", "small", "medium", "large", "very_large")
+from ingestion.throttle import DEFAULT_CHOICES as THROTTLE_CHOICES
 
 
 class ConfigurationError(RuntimeError):
@@ -21,6 +21,8 @@ class Settings(BaseModel):
     jobs_table: str = Field(min_length=1)
     readings_table: str = Field(min_length=1)
     sites_table: str = Field(min_length=1)
+    # Operators' live settings (the import throttle), changed through the API.
+    settings_table: str = Field(min_length=1)
     upload_bucket: str = Field(min_length=1)
     ingest_queue_url: str = Field(min_length=1)
     region: str = Field(default="eu-west-2", min_length=1)
@@ -32,6 +34,7 @@ class Settings(BaseModel):
     direct_upload_max_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     # mode=sync imports files below this many data rows inside the request.
     sync_max_rows: int = Field(default=5000, gt=0)
+    # The default throttle until an operator saves throttle settings (PUT /settings/import-throttle).
     default_throttle: str = Field(default="auto", pattern="^(" + "|".join(THROTTLE_CHOICES) + ")$")
     # A continuation chain longer than this fails the job instead of looping.
     max_segments: int = Field(default=1000, gt=0)
@@ -59,6 +62,7 @@ class Settings(BaseModel):
             "jobs_table": "JOBS_TABLE",
             "readings_table": "READINGS_TABLE",
             "sites_table": "SITES_TABLE",
+            "settings_table": "SETTINGS_TABLE",
             "upload_bucket": "UPLOAD_BUCKET",
             "ingest_queue_url": "INGEST_QUEUE_URL",
             "region": "AWS_REGION",

@@ -427,6 +427,27 @@ class JobRepository:
             & JobModel.status.is_in(JobStatus.AWAITING_UPLOAD.value, *[s.value for s in ACTIVE]),
         )
 
+    def change_throttle(self, job_id: str, *, throttle: Throttle, owner: str | None) -> Job:
+        """A new throttle for a job that has not ended (owner None: anyone's job, for an admin).
+
+        A running segment takes it from its next batch: every commit returns the job as stored.
+        The service's own slow-down under write throttling starts again from the new throttle.
+        updated_at is left alone: it tells progress (stall detection), and this is none."""
+        not_ended = (JobStatus.AWAITING_UPLOAD.value, *[s.value for s in ACTIVE])
+        condition = JobModel.status.is_in(*not_ended) & (JobModel.deleting == False)  # noqa: E712
+        if owner is not None:
+            condition &= JobModel.owner == owner
+        return self._update(
+            job_id,
+            [
+                JobModel.throttle.set(_throttle_attr(throttle)),
+                JobModel.effective_throttle.remove(),
+                JobModel.throttled.set(False),
+                JobModel.throttled_reason.remove(),
+            ],
+            condition,
+        )
+
     def fail(self, job_id: str, *, message: str, now_iso: str, from_statuses: Iterable[JobStatus]) -> Job:
         """End the job as failed with a message a person can act on."""
         return self._update(
