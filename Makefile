@@ -1,4 +1,4 @@
-# Entry points: make test, make run (local stack), make lint, make build, make deploy.
+# Entry points: make test, make run (local stack), make lint, make build, make deploy, make bench.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -11,13 +11,14 @@ STAMP := $(VENV)/.installed
 # sam build looks for python3.12 on PATH.
 SAM_PATH := $(dir $(PYTHON312)):$(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv test unit integration e2e lint validate build deploy run clean openapi
+.PHONY: help venv test unit integration e2e lint validate build deploy run bench clean openapi
 
 help:
 	@echo "make run      - the whole service locally (see README)"
 	@echo "make test     - lint, template validation, unit and integration tests"
 	@echo "make build    - sam build"
 	@echo "make deploy   - sam build && sam deploy --guided"
+	@echo "make bench    - throughput and memory on the local stack (BENCH_ARGS=\"--rows 200000\", see bench/README.md)"
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "python3.12 not found on PATH or under pyenv"; exit 1; }
@@ -64,6 +65,10 @@ deploy: build
 
 run: $(STAMP)
 	$(BIN)/python -m devstack $(RUN_ARGS)
+
+# Measures, asserts nothing: prints a table and writes bench/results.json (bench/README.md).
+bench: $(STAMP)
+	PYTHONPATH=layers/common $(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache

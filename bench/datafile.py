@@ -1,0 +1,58 @@
+"""The benchmark's input: a half-hourly long file, generated, the same bytes for every measurement."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+HEADER = "MPAN,ReadDateTime,ReadValue,Unit,ReadingType"
+# From 1 November 2025, 7,000 half hours end on 26 March 2026, before the clocks go forward (29 March):
+# every reading is in GMT, so no row crosses a clock change and no two rows share a key.
+START = dt.datetime(2025, 11, 1)
+MAX_ROWS_PER_METER = 7_000
+DEFAULT_ROWS_PER_METER = 5_000
+
+
+def meters_for(rows: int, rows_per_meter: int = DEFAULT_ROWS_PER_METER) -> int:
+    if not 0 < rows_per_meter <= MAX_ROWS_PER_METER:
+        raise ValueError(f"rows per meter must be 1..{MAX_ROWS_PER_METER} (no clock change crossed)")
+    return max(1, -(-rows // rows_per_meter))
+
+
+def hh_long_lines(rows: int, rows_per_meter: int = DEFAULT_ROWS_PER_METER) -> Iterator[str]:
+    """The file's lines without terminators: the header, then `rows` data rows, meter by meter, each
+    meter's half hours in order from START (as tests/support.py hh_long_csv writes them)."""
+    yield HEADER
+    meters = meters_for(rows, rows_per_meter)
+    per_meter = -(-rows // meters)
+    step = dt.timedelta(minutes=30)
+    n = 0
+    for m in range(meters):
+        stamp = START
+        for i in range(per_meter):
+            if n == rows:
+                return
+            n += 1
+            flag = "E" if i % 5 == 0 else "A"
+            yield f"19{m:011d},{stamp:%Y-%m-%d %H:%M:%S},{(i % 97) / 10:.1f},kWh,{flag}"
+            stamp += step
+
+
+def hh_long_chunks(
+    rows: int, rows_per_meter: int = DEFAULT_ROWS_PER_METER, chunk_bytes: int = 8 << 20
+) -> Iterator[bytes]:
+    """The file as CRLF-terminated bytes, in chunks of about chunk_bytes (never the whole file at once)."""
+    buffer: list[str] = []
+    size = 0
+    for line in hh_long_lines(rows, rows_per_meter):
+        buffer.append(line)
+        size += len(line) + 2
+        if size >= chunk_bytes:
+            yield ("\r\n".join(buffer) + "\r\n").encode()
+            buffer, size = [], 0
+    if buffer:
+        yield ("\r\n".join(buffer) + "\r\n").encode()
+
+
+def hh_long_bytes(rows: int, rows_per_meter: int = DEFAULT_ROWS_PER_METER) -> bytes:
+    return b"".join(hh_long_chunks(rows, rows_per_meter))

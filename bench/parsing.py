@@ -1,0 +1,68 @@
+"""Parse and validate against a bare csv.reader, on the same bytes, with no I/O at all."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import dataclass
+from itertools import islice
+
+from ingestion.csvstream import SNIFF_BYTES, first_line, open_rows, peek, sniff
+from ingestion.formats import detect_delimiter, detect_layout
+from ingestion.rowcheck import SeenKeys, check_batch, utc_now
+from ingestion.store.objects import CHUNK_BYTES
+from ingestion.throttle import PRESETS
+
+BATCH_SIZE = PRESETS["small"].batch_size  # the pipeline's batches, throttling off
+
+
+@dataclass(frozen=True)
+class ParseTimes:
+    csv_reader_s: float  # best of the repeats
+    parse_validate_s: float
+
+    @property
+    def ratio(self) -> float:
+        """Our speed as a fraction of csv.reader's (1.0: as fast)."""
+        return self.csv_reader_s / self.parse_validate_s
+
+
+def csv_reader_pass(data: bytes) -> int:
+    """Decode the bytes and iterate csv.reader over them: the floor any CSV import stands on."""
+    rows = 0
+    for _ in csv.reader(io.StringIO(data.decode("utf-8"), newline="")):
+        rows += 1
+    return rows - 1  # the header
+
+
+def parse_validate_pass(data: bytes, batch_size: int = BATCH_SIZE) -> int:
+    """What a segment does to the bytes before writing: frame and split them (fed in the chunks an
+    S3 read yields), read the header, then parse and check the rows batch by batch."""
+    chunks = (data[i : i + CHUNK_BYTES] for i in range(0, len(data), CHUNK_BYTES))
+    head, stream = peek(chunks)
+    framing = sniff(head, complete=len(head) < SNIFF_BYTES)
+    rows = iter(open_rows(stream, framing, delimiter=detect_delimiter(first_line(head, framing))))
+    header = next(rows)
+    layout = detect_layout(header.cells, "hh")
+    seen, now = SeenKeys(), utc_now(time.time())
+    imported = 0
+    while batch := list(islice(rows, batch_size)):
+        checked = check_batch(batch, layout, seen, now)
+        if checked.errors:
+            raise ValueError(f"the benchmark file has a bad row: {checked.errors[0].describe()}")
+        imported += len(checked.records)
+    return imported
+
+
+def time_parsing(data: bytes, rows: int, repeat: int = 3) -> ParseTimes:
+    """The best of `repeat` runs of each (the least disturbed by anything else on the machine)."""
+    best = {"csv": float("inf"), "ours": float("inf")}
+    for _ in range(repeat):
+        for name, parse in (("csv", csv_reader_pass), ("ours", parse_validate_pass)):
+            started = time.perf_counter()
+            parsed = parse(data)
+            best[name] = min(best[name], time.perf_counter() - started)
+            if parsed != rows:
+                raise ValueError(f"{name} read {parsed} rows, expected {rows}")
+    return ParseTimes(best["csv"], best["ours"])

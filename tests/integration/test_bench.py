@@ -1,0 +1,47 @@
+"""`make bench` end to end on a tiny file: every measurement runs against a real local stack and
+results.json gets every key. No speed is asserted: the figures are for people to read."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.run import REQUIRED_KEYS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_benchmark_runs_every_measurement_and_writes_every_key(tmp_path):
+    output = tmp_path / "results.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "common")])
+    tiny = ["--rows", "300", "--per-row-rows", "30", "--memory-rows", "100,200", "--repeat", "1"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            *tiny,
+            "--real-writes-max-s",
+            "0",
+            "--shards",
+            "2",
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    results = json.loads(output.read_text())
+    assert set(REQUIRED_KEYS) <= set(results)
+    assert (results["rows"], results["shards"], results["per_row_rows"]) == (300, 2, 30)
+    assert results["memory_writers"] == ["moto", "counting-fake"]  # 200 rows "too slow" at 0 s allowed
+    for key in REQUIRED_KEYS[5:]:
+        assert results[key] > 0, key
+    assert "pipeline_rows_per_s" in done.stdout and str(output) in done.stdout
