@@ -81,7 +81,7 @@ class BatchWriter:
 
     @property
     def _client(self) -> Any:
-        return self._dynamodb or client("dynamodb")
+        return self._dynamodb or client("dynamodb", bulk=True)
 
     def put_items(self, unique: dict[Any, dict[str, Any]]) -> WriteResult:
         """Put items (an upsert on their key; one item per key): how many, and how many items
