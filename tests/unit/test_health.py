@@ -1,6 +1,6 @@
 from ingestion.clock import iso
 from ingestion.health import diagnose
-from ingestion.models import Job, JobStatus
+from ingestion.models import Job, JobStatus, Shard
 from ingestion.throttle import PRESETS
 
 NOW = 1_800_000_000.0
@@ -19,6 +19,9 @@ def job(status=JobStatus.PROCESSING, idle=0.0, **changes) -> Job:
         created_at=iso(NOW - 5000),
         updated_at=iso(NOW - idle),
     )
+    lease = changes.pop("lease_expires", None)
+    if lease is not None:  # a lease is held on a shard
+        changes["shards"] = (Shard(start=0, end=None, offset=0, line=1, holder="w", lease_expires=lease),)
     return base.with_changes(**changes)
 
 

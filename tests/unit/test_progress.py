@@ -13,7 +13,7 @@ def progress(samples, now, **kw):
     args = dict(
         processed_rows=500, imported_rows=450, bytes_processed=20_000, bytes_total=80_000, finished=False
     )
-    return compute_progress(samples=samples, now=now, **(args | kw))
+    return compute_progress(samples=[samples], now=now, **(args | kw))
 
 
 def test_percent_comes_from_bytes_and_stops_short_of_100_until_the_end():
@@ -63,3 +63,13 @@ def test_samples_are_thinned_and_kept_inside_the_window():
 def test_average_rate_of_a_finished_job():
     assert average_rate(1000, 100.0, 110.0) == 100.0
     assert average_rate(1000, None, 110.0) is None
+
+
+def test_the_rate_of_a_split_job_is_the_sum_of_its_moving_shards():
+    from ingestion.progress import Sample, combined_rates
+
+    fast = [Sample(100.0, 0, 0), Sample(110.0, 1000, 50_000)]
+    slow = [Sample(100.0, 0, 0), Sample(110.0, 500, 25_000)]
+    idle = [Sample(-30.0, 0, 0), Sample(-20.0, 10, 10)]  # nothing for over two minutes: not moving
+    assert combined_rates([fast, slow, idle, []], now=111.0) == (150.0, 7500.0)
+    assert combined_rates([idle], now=111.0) is None

@@ -302,6 +302,10 @@ class RowReader:
         self.exhausted = False
         self._rows = self._generate()  # one iteration, however often iter() is called
 
+    def stop_at(self, end_offset: int) -> None:
+        """Read no row that starts at or after this offset (the range was cut shorter)."""
+        self._end = end_offset
+
     @property
     def offset(self) -> int:
         return self._feed.offset

@@ -21,6 +21,7 @@ from typing import cast
 from ingestion.clock import Clock, iso, system_clock
 from ingestion.csvstream import (
     SNIFF_BYTES,
+    Framing,
     NotCsvError,
     RawRow,
     RowReader,
@@ -32,7 +33,7 @@ from ingestion.csvstream import (
 from ingestion.errors import ObjectMissingError
 from ingestion.formats import FileFormatError, Layout, Reading, detect_delimiter, detect_layout
 from ingestion.formats.sites import Site
-from ingestion.models import MAX_ERROR_SAMPLES, IngestMessage, Job, JobStatus
+from ingestion.models import MAX_ERROR_SAMPLES, IngestMessage, Job, JobStatus, Shard
 from ingestion.progress import Sample, add_sample
 from ingestion.retry import TRANSIENT_ERRORS, describe, is_throttling, retry_delay
 from ingestion.rowcheck import (
@@ -44,6 +45,7 @@ from ingestion.rowcheck import (
     utc_now,
 )
 from ingestion.settings import Settings, get_settings
+from ingestion.sharding import Boundary, plan_shards
 from ingestion.store.events import COMPLETED, FAILED, EventPublisher
 from ingestion.store.jobs import BatchCommit, HeaderInfo, JobRepository, Lease, StaleWriteError
 from ingestion.store.lookup import Lookup
@@ -69,6 +71,7 @@ class Outcome(StrEnum):
     CANCELLED = "cancelled"  # the job was cancelled: the batch in hand was counted, then it stopped
     IGNORED = "ignored"  # nothing to do: stale, duplicate or stray message, or the job is held
     SUPERSEDED = "superseded"  # another invocation committed first
+    SHARD_DONE = "shard-done"  # this shard reached its end; others are still running
 
 
 @dataclass
@@ -141,7 +144,12 @@ def run_segment(
     if message.shard >= len(job.shards):
         return SegmentReport(Outcome.IGNORED, f"job has no shard {message.shard}")
     shard = job.shards[message.shard]
-    if shard.done or message.segment < shard.segment:
+    if shard.done:
+        # A redelivery of a shard's last message: the job may still wait for its completion.
+        if job.status is JobStatus.PROCESSING and all(s.done for s in job.shards) and _complete(job, svc):
+            return SegmentReport(Outcome.COMPLETED, "every shard was done: the job is complete")
+        return SegmentReport(Outcome.IGNORED, "stale message: the shard is done")
+    if message.segment < shard.segment:
         return SegmentReport(Outcome.IGNORED, "stale message: a later segment already ran")
     now = svc.clock()
     if job.next_retry_at is not None and now < job.next_retry_at:
@@ -164,7 +172,8 @@ def run_segment(
             job.job_id, shard=message.shard, segment=message.segment, now_iso=iso(now), lease=lease
         )
     except StaleWriteError:
-        return SegmentReport(Outcome.IGNORED, "another live invocation holds the job, or it moved on")
+        return SegmentReport(Outcome.IGNORED, "another live invocation holds the shard, or it moved on")
+    start_waiting_shards(job, message.shard, svc)
     try:
         return _Segment(job, message, remaining_ms, svc, lease.holder, now + lease_seconds).run()
     except ObjectMissingError:
@@ -173,6 +182,26 @@ def run_segment(
         return _fail(job, str(exc), svc)
     except TRANSIENT_ERRORS as exc:
         return _retry_later(job, message, lease, exc, svc)
+
+
+def start_waiting_shards(job: Job, current: int, svc: IngestServices) -> None:
+    """Send the first message of any shard that has never started. The split sends them at once;
+    this covers a crash between the split and those sends (a duplicate is ignored)."""
+    for index, shard in enumerate(job.shards):
+        if index != current and shard.segment == 0 and not shard.done:
+            svc.queue.send(IngestMessage(job_id=job.job_id, shard=index, segment=1))
+
+
+def _complete(job: Job, svc: IngestServices) -> bool:
+    """Complete a job whose shards are all done: its error report, then the one conditional
+    update that ends it, then the event (only the invocation whose update won sends it)."""
+    svc.reports.assemble(job.job_id, job.header or ())
+    try:
+        done = svc.jobs.complete(job.job_id, shards=len(job.shards), now_iso=iso(svc.clock()))
+    except StaleWriteError:
+        return False  # not all done after all, or another invocation completed it first
+    svc.events.publish(COMPLETED, ending_detail(done))
+    return True
 
 
 def _retry_later(
@@ -200,6 +229,7 @@ def _retry_later(
     try:
         svc.jobs.record_retry(
             job.job_id,
+            shard=message.shard,
             lease=lease,
             error=reason,
             retry_at=now + delay,
@@ -282,6 +312,7 @@ class _Segment:
         self.header: HeaderInfo | None = None
         self.note: str | None = None
         self.seen = SeenKeys()
+        self.split: list[Boundary] = []  # where a large file is cut into shards, until that is committed
 
     def _open(self) -> tuple[RowReader, Layout | None]:
         job, shard = self.job, self.job.shards[self.message.shard]
@@ -326,7 +357,57 @@ class _Segment:
             raise FileFormatError(f"The header row (line 1) cannot be read: {header_row.problem}")
         layout = detect_layout(header_row.cells, job.format)
         self.header = HeaderInfo(tuple(header_row.cells), delimiter, layout.name, framing)
+        self.split = self._plan_split(framing, header_row)
+        if self.split:
+            reader.stop_at(self.split[0].offset)
         return reader, layout
+
+    def _plan_split(self, framing: Framing, header: RawRow) -> list[Boundary]:
+        """Where to cut a file of at least SHARD_MIN_BYTES into MAX_SHARDS byte ranges that run in
+        parallel; none for smaller files, UTF-16 and files holding a quote (see sharding.py)."""
+        job, settings = self.job, self.svc.settings
+        if (
+            settings.shard_min_bytes <= 0
+            or settings.max_shards < 2
+            or job.bytes_total is None
+            or job.bytes_total < settings.shard_min_bytes
+            or framing.unit != 1
+        ):
+            return []
+        bounds = plan_shards(
+            self.svc.objects.read_from(job.s3_key, header.end_offset),
+            start=header.end_offset,
+            start_line=header.next_line,
+            total=job.bytes_total,
+            count=settings.max_shards,
+            terminator=framing.terminator,
+        )
+        if not bounds:
+            logger.info("not split: the file holds quotes or too few lines", extra={"job_id": job.job_id})
+        return bounds or []
+
+    def _split_shards(
+        self, shard: Shard, end: tuple[int, int], final: bool, samples: tuple[Sample, ...], lease: Lease
+    ) -> tuple[Shard, ...]:
+        """Every shard after the split: this one ending at the first boundary, moved past its first
+        batch; the others waiting to start."""
+        bounds = self.split
+        first = replace(
+            shard,
+            end=bounds[0].offset,
+            offset=end[0],
+            line=end[1],
+            samples=samples,
+            done=final,
+            holder=None if final else lease.holder,
+            lease_expires=None if final else lease.expires,
+        )
+        ends = [b.offset for b in bounds[1:]] + [None]
+        rest = [
+            Shard(start=b.offset, end=e, offset=b.offset, line=b.line)
+            for b, e in zip(bounds, ends, strict=True)
+        ]
+        return (first, *rest)
 
     def run(self) -> SegmentReport:
         svc, settings = self.svc, self.svc.settings
@@ -347,6 +428,7 @@ class _Segment:
             upcoming = next(rows, None)
             final = upcoming is None
             if final and not batch and self.job.processed_rows == 0 and self.note is None and layout:
+                # (only the first shard can end empty with nothing processed: a split needs rows)
                 self.note = "The file has a header row but no data rows."
             # The cursor goes to the end of the batch's last row; at the end of the range, to where
             # reading stopped (past any trailing blank lines).
@@ -358,8 +440,13 @@ class _Segment:
             if self.report.outcome is Outcome.CANCELLED:
                 return self.report
             if final:
-                self.report.outcome = Outcome.COMPLETED
-                self.svc.events.publish(COMPLETED, ending_detail(self.job))
+                if self.job.status is JobStatus.COMPLETED:
+                    self.report.outcome = Outcome.COMPLETED
+                    self.svc.events.publish(COMPLETED, ending_detail(self.job))
+                elif all(s.done for s in self.job.shards) and _complete(self.job, self.svc):
+                    self.report.outcome = Outcome.COMPLETED  # the last shard to finish
+                else:
+                    self.report.outcome = Outcome.SHARD_DONE
                 return self.report
             pause = plan_pause(self.job.running_throttle.delay_ms, settings.inline_sleep_max_ms)
             if pause.requeue_delay_s is not None:
@@ -428,15 +515,17 @@ class _Segment:
             )
         if checked.errors:
             svc.reports.write_part(job.job_id, self.message.shard, expected, checked.errors)
-        if final:
+        shard = job.shards[self.message.shard]
+        others = tuple(i for i in range(len(job.shards)) if i != self.message.shard)
+        completes = final and not self.split and all(job.shards[i].done for i in others)
+        if completes:
             header = self.header.cells if self.header is not None else (job.header or ())
             svc.reports.assemble(job.job_id, header)
         room = max(0, MAX_ERROR_SAMPLES - job.failed_rows)
         warning_room = max(0, MAX_ERROR_SAMPLES - len(job.warnings))
-        samples = add_sample(
-            list(job.samples),
-            Sample(now, job.processed_rows + len(batch), job.bytes_processed + end[0] - expected),
-        )
+        rows_before = shard.samples[-1].rows if shard.samples else 0
+        samples = add_sample(list(shard.samples), Sample(now, rows_before + len(batch), end[0] - shard.start))
+        lease = Lease(self.holder, now, self.lease_until - now)
         commit = BatchCommit(
             shard=self.message.shard,
             expected_offset=expected,
@@ -452,8 +541,11 @@ class _Segment:
             samples=tuple(samples),
             header=self.header,
             note=self.note,
-            lease=Lease(self.holder, now, self.lease_until - now),
+            lease=lease,
             adaptation=self._adaptation(written.resends),
+            complete=completes,
+            others=others,
+            split=self._split_shards(shard, end, final, tuple(samples), lease) if self.split else (),
             warned=checked.warning_rows,
             new_warnings=tuple(p.describe() for p in checked.warnings[:warning_room]),
             would_insert=would_insert,
@@ -468,6 +560,11 @@ class _Segment:
                 return False
         self.header = None
         self.note = None
+        if self.split:
+            self.split = []
+            if self.job.status is JobStatus.PROCESSING:
+                for index in range(1, len(self.job.shards)):
+                    svc.queue.send(IngestMessage(job_id=job.job_id, shard=index, segment=1))
         self.report.batches += 1
         self.report.rows += len(batch)
         self.report.imported += len(checked.rows)
@@ -504,7 +601,7 @@ class _Segment:
             )
         except StaleWriteError:
             return False
-        self.svc.jobs.release(self.job.job_id, commit.lease)
+        self.svc.jobs.release(self.job.job_id, self.message.shard, commit.lease)
         self.svc.reports.assemble(self.job.job_id, self.job.header or ())
         self.report.outcome = Outcome.CANCELLED
         self.report.reason = "the job was cancelled"
@@ -513,7 +610,7 @@ class _Segment:
     def _continue_later(self, delay_seconds: int) -> None:
         self._save_seen()
         # Give the job back first, so the continuation can claim it as soon as it arrives.
-        self.svc.jobs.release(self.job.job_id, Lease(self.holder, self.svc.clock(), 0))
+        self.svc.jobs.release(self.job.job_id, self.message.shard, Lease(self.holder, self.svc.clock(), 0))
         self.svc.queue.send(
             IngestMessage(job_id=self.job.job_id, shard=self.message.shard, segment=self.message.segment + 1),
             delay_seconds=delay_seconds,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -48,6 +48,9 @@ class Shard:
     line: int
     segment: int = 0
     done: bool = False
+    holder: str | None = None  # the invocation working on this shard (its lease)
+    lease_expires: float | None = None
+    samples: tuple[Sample, ...] = ()  # this shard's recent (time, rows, bytes), for rate and ETA
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,6 @@ class Job:
     retry_count: int = 0
     last_error: str | None = None
     next_retry_at: float | None = None
-    lease_expires: float | None = None  # set while an invocation works on the job
     deleting: bool = False  # DELETE was asked: its readings, file and record are being removed
     effective_throttle: Throttle | None = None  # slower than `throttle` while writes are throttled
     throttled: bool = False
@@ -95,7 +97,6 @@ class Job:
 
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
-    samples: tuple[Sample, ...] = field(default=())
     started_at: str | None = None
     completed_at: str | None = None
     upload_expires_at: str | None = None
@@ -106,6 +107,14 @@ class Job:
     def framing(self) -> Framing:
         """How the file's bytes are split into lines and decoded (known once its first segment ran)."""
         return Framing(self.encoding or "UTF-8", self.line_ending or "LF")
+
+    @property
+    def lease_expires(self) -> float | None:
+        """The earliest end of a lease held on one of the job's shards (None: nobody works on it)."""
+        held = [
+            s.lease_expires for s in self.shards if s.holder and s.lease_expires is not None and not s.done
+        ]
+        return min(held) if held else None
 
     @property
     def bytes_processed(self) -> int:

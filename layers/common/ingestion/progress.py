@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Rate is measured over the recent past, not since the start: queue waits, throttle pauses and
@@ -71,6 +72,14 @@ def recent_rates(samples: list[Sample], now: float) -> tuple[float, float] | Non
     return (newest.rows - oldest.rows) / elapsed, (newest.bytes - oldest.bytes) / elapsed
 
 
+def combined_rates(samples: Sequence[list[Sample]], now: float) -> tuple[float, float] | None:
+    """(rows/s, bytes/s) summed over shards that are moving, or None when none is."""
+    moving = [rates for shard in samples if (rates := recent_rates(shard, now)) is not None]
+    if not moving:
+        return None
+    return sum(r for r, _ in moving), sum(b for _, b in moving)
+
+
 def compute_progress(
     *,
     processed_rows: int,
@@ -78,13 +87,14 @@ def compute_progress(
     bytes_processed: int,
     bytes_total: int | None,
     finished: bool,
-    samples: list[Sample],
+    samples: Sequence[list[Sample]],
     now: float,
 ) -> Progress:
+    """`samples`: each shard's own; the job's rate is the sum of its shards' rates."""
     success_rate = round(imported_rows / processed_rows, 4) if processed_rows else None
     if finished:
         return Progress(100.0, processed_rows, True, None, 0, success_rate)
-    rates = recent_rates(samples, now)
+    rates = combined_rates(samples, now)
     rows_per_sec = eta = None
     if rates is not None:
         rows_per_sec = round(rates[0], 1)

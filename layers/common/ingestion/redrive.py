@@ -70,10 +70,10 @@ def _resend(job: Job, svc: IngestServices, now: float) -> bool:
         svc.jobs.note_redrive(job.job_id, expected_updated_at=job.updated_at, now_iso=iso(now))
     except StaleWriteError:
         return False  # it moved while we looked: not stalled after all
-    for index, shard in enumerate(job.shards):
-        if not shard.done:
-            message = IngestMessage(job_id=job.job_id, shard=index, segment=shard.segment + 1)
-            svc.queue.send(message)
+    waiting = [(index, shard) for index, shard in enumerate(job.shards) if not shard.done]
+    # Every shard done but the job not completed (its completer died): any shard's message completes it.
+    for index, shard in waiting or list(enumerate(job.shards))[:1]:
+        svc.queue.send(IngestMessage(job_id=job.job_id, shard=index, segment=shard.segment + 1))
     logger.info("re-drove job", extra={"job_id": job.job_id, "status": job.status.value})
     return True
 

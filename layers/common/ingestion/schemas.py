@@ -71,8 +71,20 @@ class JobView(BaseModel):
         description="the text encoding the file was read with, e.g. UTF-8, Windows-1252"
     )
     line_ending: str | None = Field(description="LF, CRLF or CR")
+    shards: list[ShardView] = Field(description="the file's byte ranges (one unless the file was split)")
     status_url: str
     errors_url: str | None = Field(description="once the job has ended: where to get its error report links")
+
+
+class ShardView(BaseModel):
+    """One byte range of the file: a large file is split into several that import in parallel."""
+
+    start: int = Field(description="first byte of the range")
+    end: int | None = Field(description="first byte of the next range; null for the last")
+    offset: int = Field(description="how far this range has got (a row boundary)")
+    segments: int = Field(description="invocations that worked on this range")
+    done: bool
+    running: bool = Field(description="an invocation is working on it now")
 
 
 class ErrorReportLinks(BaseModel):

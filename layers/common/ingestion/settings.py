@@ -51,6 +51,10 @@ class Settings(BaseModel):
     max_retries: int = Field(default=3, ge=0)
     retry_base_seconds: int = Field(default=120, gt=0)
     retry_cap_seconds: int = Field(default=3600, gt=0)
+    # A file of at least this many bytes is split into MAX_SHARDS byte ranges imported in parallel
+    # (0: never split). See sharding.py for when a file cannot be split.
+    shard_min_bytes: int = Field(default=0, ge=0)
+    max_shards: int = Field(default=4, ge=1, le=64)
     # Error-report download links last this long.
     report_link_seconds: int = Field(default=300, gt=0, le=3600)
     # The ingest queue's maxReceiveCount: on the last delivery a failing message fails its job.
@@ -77,6 +81,8 @@ class Settings(BaseModel):
             "inline_sleep_max_ms": "INLINE_SLEEP_MAX_MS",
             "max_retries": "MAX_RETRIES",
             "max_receive_count": "MAX_RECEIVE_COUNT",
+            "shard_min_bytes": "SHARD_MIN_BYTES",
+            "max_shards": "MAX_SHARDS",
         }
         values = {field: environ[var] for field, var in names.items() if environ.get(var)}
         try:

@@ -22,7 +22,7 @@ def job_view(job: Job, now: float, *, stall_after_s: float) -> dict[str, Any]:
         bytes_processed=job.bytes_processed,
         bytes_total=job.bytes_total,
         finished=completed,
-        samples=list(job.samples),
+        samples=[list(shard.samples) for shard in job.shards],
         now=now,
     )
     rows_per_sec, eta_seconds = progress.rows_per_sec, progress.eta_seconds
@@ -82,6 +82,17 @@ def job_view(job: Job, now: float, *, stall_after_s: float) -> dict[str, Any]:
         "warnings": list(job.warnings),
         "encoding": job.encoding,
         "line_ending": job.line_ending,
+        "shards": [
+            {
+                "start": s.start,
+                "end": s.end,
+                "offset": s.offset,
+                "segments": s.segment,
+                "done": s.done,
+                "running": s.holder is not None and not s.done,
+            }
+            for s in job.shards
+        ],
         "status_url": status_url(job.job_id),
         "errors_url": f"{status_url(job.job_id)}/errors" if job.status.finished else None,
     }

@@ -63,6 +63,10 @@ class BatchCommit:
     # A batch written while the job was being cancelled is still counted, against the cancelled job.
     job_status: JobStatus = JobStatus.PROCESSING
     adaptation: Adaptation | None = None  # the throttle the next batch runs with, and why
+    # With final: every other shard is done (`others`), so this commit completes the job as well.
+    complete: bool = False
+    others: tuple[int, ...] = ()
+    split: tuple[Shard, ...] = ()  # the first batch of a large file: every shard, this one moved on
     warned: int = 0  # rows kept with a warning
     new_warnings: tuple[str, ...] = ()
     would_insert: int = 0
@@ -112,6 +116,9 @@ def _to_job(m: JobModel) -> Job:
                 line=int(s.line),
                 segment=int(s.segment or 0),
                 done=bool(s.done),
+                holder=s.holder,
+                lease_expires=None if s.lease_expires is None else float(s.lease_expires),
+                samples=tuple(Sample(float(x.at), int(x.rows), int(x.bytes)) for x in (s.samples or [])),
             )
             for s in (m.shards or [])
         ),
@@ -134,14 +141,12 @@ def _to_job(m: JobModel) -> Job:
         retry_count=int(m.retry_count or 0),
         last_error=m.last_error,
         next_retry_at=None if m.next_retry_at is None else float(m.next_retry_at),
-        lease_expires=None if m.lease_expires is None else float(m.lease_expires),
         deleting=bool(m.deleting),
         effective_throttle=None if m.effective_throttle is None else _throttle(m.effective_throttle),
         throttled=bool(m.throttled),
         throttled_reason=m.throttled_reason,
         errors=tuple(str(e) for e in (m.errors or ())),
         warnings=tuple(str(w) for w in (m.warnings or ())),
-        samples=tuple(Sample(float(s.at), int(s.rows), int(s.bytes)) for s in (m.samples or [])),
         started_at=m.started_at,
         completed_at=m.completed_at,
         upload_expires_at=m.upload_expires_at,
@@ -188,7 +193,6 @@ class JobRepository:
             upload_expires_at=job.upload_expires_at,
             errors=[],
             warnings=[],
-            samples=[],
         )
         try:
             model.save(condition=JobModel.job_id.does_not_exist())
@@ -287,22 +291,30 @@ class JobRepository:
                 JobModel.updated_at.set(now_iso),
                 cursor.segment.set(segment),  # type: ignore[attr-defined]
                 JobModel.segments.set(JobModel.segments + 1),
-                JobModel.lease_holder.set(lease.holder),
-                JobModel.lease_expires.set(lease.expires),
+                cursor.holder.set(lease.holder),  # type: ignore[attr-defined]
+                cursor.lease_expires.set(lease.expires),  # type: ignore[attr-defined]
                 JobModel.next_retry_at.remove(),
             ],
             JobModel.status.is_in(*[s.value for s in ACTIVE])
             & (cursor.segment <= segment)  # type: ignore[attr-defined]
             & (cursor.done == False)  # type: ignore[attr-defined]  # noqa: E712
             & (
-                JobModel.lease_holder.does_not_exist()
-                | (JobModel.lease_expires < lease.now)
-                | (JobModel.lease_holder == lease.holder)
+                cursor.holder.does_not_exist()  # type: ignore[attr-defined]
+                | (cursor.lease_expires < lease.now)  # type: ignore[attr-defined]
+                | (cursor.holder == lease.holder)  # type: ignore[attr-defined]
             ),
         )
 
     def record_retry(
-        self, job_id: str, *, lease: Lease, error: str, retry_at: float, now_iso: str, counts: bool = True
+        self,
+        job_id: str,
+        *,
+        shard: int,
+        lease: Lease,
+        error: str,
+        retry_at: float,
+        now_iso: str,
+        counts: bool = True,
     ) -> Job:
         """A segment failed for a transient reason: count it (unless it was throttling, which never
         uses up a job's retries), say why and when the next try is, and give the job back."""
@@ -310,8 +322,8 @@ class JobRepository:
             JobModel.last_error.set(error[:1000]),
             JobModel.next_retry_at.set(retry_at),
             JobModel.updated_at.set(now_iso),
-            JobModel.lease_holder.remove(),
-            JobModel.lease_expires.remove(),
+            JobModel.shards[shard].holder.remove(),  # type: ignore[attr-defined]
+            JobModel.shards[shard].lease_expires.remove(),  # type: ignore[attr-defined]
         ]
         if counts:
             actions.append(JobModel.retry_count.add(1))
@@ -325,25 +337,29 @@ class JobRepository:
         return self._update(
             job_id,
             actions,
-            (JobModel.lease_holder == lease.holder) & (JobModel.status == JobStatus.PROCESSING.value),
+            (JobModel.shards[shard].holder == lease.holder)  # type: ignore[attr-defined]
+            & (JobModel.status == JobStatus.PROCESSING.value),
         )
 
-    def release(self, job_id: str, lease: Lease) -> None:
-        """Give the job back (the segment ended) so that its continuation can claim it at once."""
+    def release(self, job_id: str, shard: int, lease: Lease) -> None:
+        """Give the shard back (the segment ended) so that its continuation can claim it at once."""
+        cursor = JobModel.shards[shard]
         # StaleWriteError: the lease had run out and someone else holds it; nothing of ours to give back.
         with suppress(StaleWriteError):
             self._update(
                 job_id,
-                [JobModel.lease_holder.remove(), JobModel.lease_expires.remove()],
-                JobModel.lease_holder == lease.holder,
+                [cursor.holder.remove(), cursor.lease_expires.remove()],  # type: ignore[attr-defined]
+                cursor.holder == lease.holder,  # type: ignore[attr-defined]
             )
 
     def commit_batch(self, job_id: str, c: BatchCommit) -> Job:
-        """Count one batch exactly once: the cursor moves only from where the batch started."""
+        """Count one batch exactly once: the cursor moves only from where the batch started.
+
+        The last batch of a shard marks it done; with `c.complete` (every other shard is done) it
+        also completes the job in the same update. The first batch of a large file may split it
+        (`c.split`): the whole list of shards is then written, this one's cursor in it."""
         cursor = JobModel.shards[c.shard]
-        actions = [
-            cursor.offset.set(c.end_offset),  # type: ignore[attr-defined]
-            cursor.line.set(c.next_line),  # type: ignore[attr-defined]
+        actions: list[Action] = [
             JobModel.processed_rows.add(c.processed),
             JobModel.imported_rows.add(c.imported),
             JobModel.failed_rows.add(c.failed),
@@ -378,25 +394,56 @@ class JobRepository:
                 if c.adaptation.reason is not None
                 else JobModel.throttled_reason.remove(),
             ]
-        if c.final and c.job_status is JobStatus.PROCESSING:
+        final = c.final and c.job_status is JobStatus.PROCESSING
+        if c.split:
+            # Overlapping document paths cannot be set in one update: write the list whole.
+            actions.append(JobModel.shards.set([_shard_attr(s) for s in c.split]))
+        else:
             actions += [
-                JobModel.lease_holder.remove(),
-                JobModel.lease_expires.remove(),
-                cursor.done.set(True),  # type: ignore[attr-defined]
+                cursor.offset.set(c.end_offset),  # type: ignore[attr-defined]
+                cursor.line.set(c.next_line),  # type: ignore[attr-defined]
+                cursor.samples.set([_sample_attr(s) for s in c.samples]),  # type: ignore[attr-defined]
+            ]
+            if final:
+                actions += [
+                    cursor.done.set(True),  # type: ignore[attr-defined]
+                    cursor.holder.remove(),  # type: ignore[attr-defined]
+                    cursor.lease_expires.remove(),  # type: ignore[attr-defined]
+                ]
+            else:
+                actions.append(cursor.lease_expires.set(c.lease.expires))  # type: ignore[attr-defined]
+        condition = (
+            (cursor.offset == c.expected_offset)  # type: ignore[attr-defined]
+            & (JobModel.status == c.job_status.value)
+            & (cursor.holder == c.lease.holder)  # type: ignore[attr-defined]
+        )
+        if final and c.complete:
+            actions += [
                 JobModel.status.set(JobStatus.COMPLETED.value),
                 JobModel.completed_at.set(c.now_iso),
                 JobModel.total_rows.set(JobModel.processed_rows + c.processed),
                 JobModel.total_rows_exact.set(True),
             ]
-        else:
-            actions.append(JobModel.lease_expires.set(c.lease.expires))  # renewed at each commit
-        actions.append(JobModel.samples.set([_sample_attr(s) for s in c.samples]))
+            for other in c.others:
+                condition &= JobModel.shards[other].done == True  # type: ignore[attr-defined]  # noqa: E712
+        return self._update(job_id, actions, condition)
+
+    def complete(self, job_id: str, *, shards: int, now_iso: str) -> Job:
+        """Complete a job whose shards are all done (the last shard to finish, or a redelivery of
+        its final message, does this). StaleWriteError: not all done, or already completed."""
+        condition = JobModel.status == JobStatus.PROCESSING.value
+        for index in range(shards):
+            condition &= JobModel.shards[index].done == True  # type: ignore[attr-defined]  # noqa: E712
         return self._update(
             job_id,
-            actions,
-            (cursor.offset == c.expected_offset)  # type: ignore[attr-defined]
-            & (JobModel.status == c.job_status.value)
-            & (JobModel.lease_holder == c.lease.holder),
+            [
+                JobModel.status.set(JobStatus.COMPLETED.value),
+                JobModel.completed_at.set(now_iso),
+                JobModel.updated_at.set(now_iso),
+                JobModel.total_rows.set(JobModel.processed_rows),
+                JobModel.total_rows_exact.set(True),
+            ],
+            condition,
         )
 
     def mark_deleting(self, job_id: str, *, owner: str, now_iso: str) -> Job:
@@ -471,7 +518,17 @@ class JobRepository:
 
 
 def _shard_attr(s: Shard) -> ShardCursor:
-    return ShardCursor(start=s.start, end=s.end, offset=s.offset, line=s.line, segment=s.segment, done=s.done)
+    return ShardCursor(
+        start=s.start,
+        end=s.end,
+        offset=s.offset,
+        line=s.line,
+        segment=s.segment,
+        done=s.done,
+        holder=s.holder,
+        lease_expires=s.lease_expires,
+        samples=[_sample_attr(x) for x in s.samples],
+    )
 
 
 def _sample_attr(s: Sample) -> SampleAttribute:

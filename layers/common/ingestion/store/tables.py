@@ -16,9 +16,15 @@ from pynamodb.models import Model
 from ingestion.settings import get_settings
 
 
+class SampleAttribute(MapAttribute):
+    at = NumberAttribute()
+    rows = NumberAttribute()
+    bytes = NumberAttribute()
+
+
 class ShardCursor(MapAttribute):
-    """Where one byte range of the file has got to. A job has one shard today; the cursor is
-    per shard so a file can later be split into byte ranges that run in parallel."""
+    """Where one byte range of the file has got to, and who is working on it. A large file is
+    split into byte ranges that run in parallel, each with its own cursor, lease and samples."""
 
     start = NumberAttribute()  # first byte of the range (a row boundary)
     end = NumberAttribute(null=True)  # a row that starts at or after this belongs to the next shard
@@ -26,18 +32,15 @@ class ShardCursor(MapAttribute):
     line = NumberAttribute()  # the file line number at `offset`
     segment = NumberAttribute(default=0)  # the latest segment (invocation) that started on this shard
     done = BooleanAttribute(default=False)
+    holder = UnicodeAttribute(null=True)  # the invocation working on this shard now (its lease)
+    lease_expires = NumberAttribute(null=True)
+    samples = ListAttribute(of=SampleAttribute, default=list)  # this shard's recent progress
 
 
 class ThrottleAttribute(MapAttribute):
     batch_size = NumberAttribute()
     delay_ms = NumberAttribute()
     preset = UnicodeAttribute(null=True)
-
-
-class SampleAttribute(MapAttribute):
-    at = NumberAttribute()
-    rows = NumberAttribute()
-    bytes = NumberAttribute()
 
 
 class OwnerCreatedIndex(GlobalSecondaryIndex):
@@ -99,7 +102,6 @@ class JobModel(Model):
     next_retry_at = NumberAttribute(null=True)
     errors = ListAttribute(of=UnicodeAttribute, default=list)
     warnings = ListAttribute(of=UnicodeAttribute, default=list)
-    samples = ListAttribute(of=SampleAttribute, default=list)
     created_at = UnicodeAttribute()
     started_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
@@ -110,8 +112,6 @@ class JobModel(Model):
     expires_at = TTLAttribute(null=True)
     # One worker per job: the invocation holding the lease, and when the lease runs out.
     deleting = BooleanAttribute(default=False)
-    lease_holder = UnicodeAttribute(null=True)
-    lease_expires = NumberAttribute(null=True)
 
     owner_index = OwnerCreatedIndex()
     status_index = StatusUpdatedIndex()
