@@ -30,9 +30,12 @@ $(STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# In-process tests (moto in each process) run on every core; the end-to-end tests, which start
+# local stacks and watch imports in real time, run one at a time after them.
 test: $(STAMP) lint validate
 	@scripts/ensure-chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto tests/unit tests/integration tests/cli
+	$(BIN)/python -m pytest tests/e2e
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
