@@ -20,6 +20,7 @@ from typing import Any
 from unittest import mock
 
 import boto3
+from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
@@ -183,9 +184,10 @@ class BenchStack:
 
 
 @contextmanager
-def bench_stack(sqs_concurrency: int = 2) -> Iterator[BenchStack]:
+def bench_stack(sqs_concurrency: int = 2, shards: int = 1) -> Iterator[BenchStack]:
     """The local stack on free ports, as `make run` starts it, with no scheduled runs and every
-    function identified by its own access key."""
+    function identified by its own access key. With `shards` > 1 every file is split into that
+    many byte ranges, and as many ingest invocations run at once."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     logging.getLogger("moto").setLevel(logging.ERROR)
     logging.getLogger("devstack").setLevel(logging.WARNING)
@@ -198,11 +200,14 @@ def bench_stack(sqs_concurrency: int = 2) -> Iterator[BenchStack]:
     options = Options(
         api_port=0,
         aws_port=0,
-        env={f"{f}.AWS_ACCESS_KEY_ID": access_key(f) for f in FUNCTIONS},
+        env={f"{f}.AWS_ACCESS_KEY_ID": access_key(f) for f in FUNCTIONS}
+        | {"SHARD_MIN_BYTES": "1" if shards > 1 else "0", "MAX_SHARDS": str(shards)},
         schedule_seconds=NO_SCHEDULE_S,
-        sqs_concurrency=sqs_concurrency,
+        sqs_concurrency=max(sqs_concurrency, shards),
     )
     runtime = LocalRuntime(options)
+    # moto keeps its state per process: a second stack in this process starts from empty.
+    moto_api_backend.reset()
     try:
         with mock.patch.object(devstack.runtime, "ThreadedMotoServer", server):
             runtime.start()

@@ -54,6 +54,7 @@ class BenchOptions:
     # A memory run whose real writes to moto would take longer than this uses the counting writer.
     real_writes_max_s: float = 180.0
     shards: int = 1
+    compare_shards: tuple[int, ...] = ()
     repeat: int = 3
     output: Path = DEFAULT_OUTPUT
     profile: Path | None = None
@@ -269,13 +270,11 @@ def run_bench(o: BenchOptions) -> dict[str, Any]:
         "parse_validate_s": round(parse.parse_validate_s, 3),
     }
     phases.done("parse_validate", f"ratio {results['parse_validate_vs_csv_reader']}")
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, bench_stack() as stack:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, bench_stack(shards=o.shards) as stack:
         path = Path(tmp) / "bench.csv"
         path.write_bytes(data)
         env = _child_env(stack)
         phases.done("stack_start")
-        # One run per shard count; parallel shards are not there yet, so only the requested count
-        # runs (and is recorded). Runs for 1, 2 and 4 shards go here once they are.
         pipeline = run_pipeline(stack, data, o.rows, shards=o.shards)
         results |= pipeline.as_results()
         phases.done("pipeline", f"{results['pipeline_rows_per_s']} rows/s")
@@ -302,6 +301,16 @@ def run_bench(o: BenchOptions) -> dict[str, Any]:
             }
             phases.done("profile")
     phases.done("stack_stop")
+    if o.compare_shards:
+        # The same import split into 1, 2, 4... byte ranges, each count on a fresh stack.
+        by_shards = {}
+        for count in o.compare_shards:
+            with bench_stack(shards=count) as stack:
+                by_shards[str(count)] = run_pipeline(stack, data, o.rows, shards=count).as_results()[
+                    "pipeline_rows_per_s"
+                ]
+            phases.done(f"shards_{count}", f"{by_shards[str(count)]} rows/s")
+        results["pipeline_rows_per_s_by_shards"] = by_shards
     results["phase_seconds"] = phases.seconds
     results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     results["bench_seconds"] = round(time.monotonic() - started, 1)
@@ -368,6 +377,8 @@ def table(r: dict[str, Any]) -> str:
             f"UpdateItem on the jobs table / {r['pipeline_batches']} committed batches",
         ),
     ]
+    for count, rate in r.get("pipeline_rows_per_s_by_shards", {}).items():
+        lines.append((f"pipeline, {count} shard(s)", _n(rate), "rows/s, the pipeline alone on a fresh stack"))
     width = max(len(name) for name, _, _ in lines)
     value_width = max(len(value) for _, value, _ in lines)
     head = (
@@ -402,7 +413,14 @@ def parse_args(argv: list[str] | None) -> BenchOptions:
         default=180.0,
         help="a memory run expected to write to moto for longer uses a counting writer (180)",
     )
-    parser.add_argument("--shards", type=int, default=1, help="shards per job (recorded only, for now)")
+    parser.add_argument(
+        "--shards", type=int, default=1, help="split every file into this many byte ranges (1)"
+    )
+    parser.add_argument(
+        "--compare-shards",
+        default="",
+        help="also time the pipeline alone with each of these shard counts, e.g. 1,2,4",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of the CPU-only comparison (best kept)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="bench/results.json")
     parser.add_argument(
@@ -418,6 +436,7 @@ def parse_args(argv: list[str] | None) -> BenchOptions:
         memory_rows=(int(small), int(large)),
         real_writes_max_s=args.real_writes_max_s,
         shards=args.shards,
+        compare_shards=tuple(int(n) for n in args.compare_shards.split(",") if n),
         repeat=args.repeat,
         output=args.output,
         profile=args.profile,
