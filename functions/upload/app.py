@@ -29,6 +29,7 @@ from ingestion.ingest import IngestServices
 from ingestion.models import (
     CreateImportRequest,
     DirectImportParams,
+    Job,
     ThrottleSettingsRequest,
     UpdateImportRequest,
     as_throttle,
@@ -57,6 +58,11 @@ def _body_bytes() -> bytes:
     if not event.body:
         return b""
     return base64.b64decode(event.body) if event.is_base64_encoded else event.body.encode("utf-8")
+
+
+def _view(job: Job) -> dict[str, Any]:
+    """The job as the API shows it, now."""
+    return job_view(job, services.clock(), stall_after_s=services.settings.stall_after_seconds)
 
 
 @app.post(
@@ -111,7 +117,7 @@ def create_import() -> Response[dict[str, Any]]:
             return Response(
                 200,
                 content_types.APPLICATION_JSON,
-                job_view(job, services.clock(), stall_after_s=services.settings.stall_after_seconds),
+                _view(job),
             )
         body = {"job_id": job.job_id, "status": job.status.value, "status_url": status_url(job.job_id)}
         return Response(202, content_types.APPLICATION_JSON, body)
@@ -132,9 +138,7 @@ def create_import() -> Response[dict[str, Any]]:
 )
 def cancel(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobView:
     job = cancel_import(job_id, caller_of(app).user_id, services)
-    return JobView.model_validate(
-        job_view(job, services.clock(), stall_after_s=services.settings.stall_after_seconds)
-    )
+    return JobView.model_validate(_view(job))
 
 
 @app.patch(
@@ -152,9 +156,7 @@ def cancel(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobVie
 def update(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobView:
     caller = caller_of(app)
     job = change_throttle(job_id, caller, json_body(app, UpdateImportRequest), services)
-    return JobView.model_validate(
-        job_view(job, services.clock(), stall_after_s=services.settings.stall_after_seconds)
-    )
+    return JobView.model_validate(_view(job))
 
 
 @app.put(

@@ -11,7 +11,7 @@ from typing import Any
 
 from ingestion.api import Caller
 from ingestion.clock import Clock, iso, system_clock
-from ingestion.csvstream import SNIFF_BYTES, NotCsvError, first_line, open_rows, sniff
+from ingestion.csvstream import SNIFF_BYTES, NotCsvError, sniff
 from ingestion.errors import (
     InvalidRequestError,
     JobConflictError,
@@ -19,8 +19,7 @@ from ingestion.errors import (
     PayloadTooLargeError,
     UnprocessableFileError,
 )
-from ingestion.formats import detect_delimiter
-from ingestion.ingest import IngestServices, Outcome, run_segment
+from ingestion.ingest import IngestServices, Outcome, read_file_start, run_segment
 from ingestion.models import (
     CreateImportRequest,
     IngestMessage,
@@ -147,15 +146,14 @@ def check_csv_body(body: bytes, max_bytes: int) -> None:
 
 def count_data_rows(body: bytes, stop_at: int) -> int:
     """Data rows in a CSV body (quoted newlines respected), counting no further than stop_at."""
-    framing = sniff(body[:SNIFF_BYTES], complete=len(body) <= SNIFF_BYTES)
-    delimiter = detect_delimiter(first_line(body[:SNIFF_BYTES], framing))
-    reader = open_rows((body,), framing, delimiter=delimiter)
-    count = -1  # the header is not a data row
-    for _ in reader:
-        count += 1
-        if count >= stop_at:
-            break
-    return max(0, count)
+    _, _, reader, header = read_file_start((body,))
+    count = 0
+    if header is not None:
+        for _ in reader:  # the rows after the header
+            count += 1
+            if count >= stop_at:
+                break
+    return count
 
 
 def create_direct_import(

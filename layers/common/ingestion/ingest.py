@@ -12,7 +12,7 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import islice
@@ -102,6 +102,25 @@ class IngestServices:
     clock: Clock = system_clock
     sleep: Callable[[float], None] = time.sleep
     new_holder: Callable[[], str] = lambda: uuid.uuid4().hex
+
+
+def read_file_start(
+    chunks: Iterable[bytes], *, end_offset: int | None = None
+) -> tuple[Framing, str, RowReader, RawRow | None]:
+    """A file read from its first byte: its framing, its delimiter (Excel's "sep=;" first line
+    honoured), its rows, and its header row, already read from them (None: the file is empty).
+    NotCsvError when it is not CSV text."""
+    head, chunks = peek(chunks)
+    framing = sniff(head[:SNIFF_BYTES], complete=len(head) < SNIFF_BYTES)
+    text = first_line(head, framing)
+    directive = EXCEL_SEPARATOR.fullmatch(text.strip())
+    delimiter = directive[1] if directive else detect_delimiter(text)
+    reader = open_rows(chunks, framing, delimiter=delimiter, end_offset=end_offset)
+    rows = iter(reader)
+    header = next(rows, None)
+    if directive and header is not None:
+        header = next(rows, None)  # the header is the line after the directive
+    return framing, delimiter, reader, header
 
 
 def missing_file_message(job: Job) -> str:
@@ -335,26 +354,20 @@ class _Segment:
             )
             return reader, layout
         # First segment: how the file is framed, and its header row, decide how every segment reads it.
-        head, chunks = peek(chunks)
         try:
-            framing = sniff(head[:SNIFF_BYTES], complete=len(head) < SNIFF_BYTES)
+            framing, delimiter, reader, header_row = read_file_start(chunks, end_offset=shard.end)
         except NotCsvError as exc:
             raise FileFormatError(
                 f"This is not a CSV file: {exc}. Save it as CSV (comma-separated values) and upload that."
             ) from None
-        text = first_line(head, framing)
-        directive = EXCEL_SEPARATOR.fullmatch(text.strip())
-        delimiter = directive[1] if directive else detect_delimiter(text)
-        reader = open_rows(chunks, framing, delimiter=delimiter, end_offset=shard.end)
-        header_row = next(iter(reader), None)
-        if directive and header_row is not None:
-            header_row = next(iter(reader), None)  # Excel's "sep=;" line: the header is the next one
         if header_row is None:
             self.note = "The file is empty: there was nothing to import."
             self.header = HeaderInfo((), delimiter, "none", framing)
             return reader, None
         if header_row.problem is not None:
-            raise FileFormatError(f"The header row (line 1) cannot be read: {header_row.problem}")
+            raise FileFormatError(
+                f"The header row (line {header_row.line}) cannot be read: {header_row.problem}"
+            )
         layout = detect_layout(header_row.cells, job.format)
         self.header = HeaderInfo(tuple(header_row.cells), delimiter, layout.name, framing)
         self.split = self._plan_split(framing, header_row)

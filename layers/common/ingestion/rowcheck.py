@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Protocol
 
 from ingestion.csvstream import RawRow
+from ingestion.formats import Layout as FormatLayout
 from ingestion.formats import Reading, RowError
 from ingestion.formats.errors import describe_problem
 from ingestion.formats.headers import Column
@@ -28,10 +28,7 @@ MAX_PLAUSIBLE_KWH = {"hh": Decimal(5_000), "day": Decimal(240_000)}
 Record = Reading | Site
 
 
-class Layout(Protocol):
-    name: str  # "hh-long" | "hh-wide" | "daily" | "sites"
-
-    def parse_row(self, cells: list[str]) -> Sequence[Record]: ...
+Layout = FormatLayout[Reading] | FormatLayout[Site]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +89,7 @@ def check_batch(rows: Iterable[RawRow], layout: Layout | None, seen: SeenKeys, n
             continue
         assert layout is not None  # only an empty file has no layout, and it has no rows
         try:
-            records = list(layout.parse_row(raw.cells))
+            records: list[Record] = list(layout.parse_row(raw.cells))
         except RowError as exc:
             batch.errors.append(Problem(raw.line, exc.column, exc.column_name, exc.message, tuple(raw.cells)))
             continue

@@ -31,9 +31,8 @@ class Lookup:
         dynamodb: Any = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        settings = get_settings() if readings_table is None or sites_table is None else None
-        self._readings = readings_table or (settings.readings_table if settings else "")
-        self._sites = sites_table or (settings.sites_table if settings else "")
+        self._readings = readings_table or get_settings().readings_table
+        self._sites = sites_table or get_settings().sites_table
         self._dynamodb = dynamodb
         self._sleep = sleep
 

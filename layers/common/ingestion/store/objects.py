@@ -15,6 +15,11 @@ CHUNK_BYTES = 1 << 20
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 
 
+def is_missing(exc: ClientError) -> bool:
+    """The object (or bucket key) is not there."""
+    return exc.response.get("Error", {}).get("Code") in _MISSING
+
+
 def upload_key(job_id: str) -> str:
     """The server chooses every key: from the job id, never from the caller's filename."""
     return f"uploads/{job_id}.csv"
@@ -56,7 +61,7 @@ class ObjectStore:
         try:
             return int(self._client.head_object(Bucket=self._bucket, Key=key)["ContentLength"])
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _MISSING:
+            if is_missing(exc):
                 return None
             raise
 
@@ -65,7 +70,7 @@ class ObjectStore:
         try:
             response = self._client.get_object(Bucket=self._bucket, Key=key, Range=f"bytes={start}-")
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _MISSING:
+            if is_missing(exc):
                 raise ObjectMissingError(key) from None
             raise
         body = response["Body"]

@@ -12,19 +12,17 @@ import io
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from typing import IO
 
 from botocore.exceptions import ClientError
 
-from ingestion.aws import client
 from ingestion.rowcheck import Problem
-from ingestion.settings import get_settings
+from ingestion.store.objects import ObjectStore, is_missing
 
 REPORT_COLUMNS = ("line", "column", "column_name", "message")
 # A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_MISSING = {"NoSuchKey", "404", "NotFound"}
 _SPOOL_BYTES = 8 * 1024 * 1024
 REPORT_DAYS = 30  # the bucket's lifecycle rule for reports/ (template.yaml)
 
@@ -82,14 +80,8 @@ def write_report(
     return count
 
 
-class ReportStore:
-    def __init__(self, *, bucket: str | None = None, s3: Any = None) -> None:
-        self._bucket = bucket or get_settings().upload_bucket
-        self._s3 = s3
-
-    @property
-    def _client(self) -> Any:
-        return self._s3 or client("s3")
+class ReportStore(ObjectStore):
+    """The upload bucket's reports/ prefix."""
 
     def write_part(self, job_id: str, shard: int, offset: int, problems: Sequence[Problem]) -> None:
         buffer = io.StringIO()
@@ -141,13 +133,7 @@ class ReportStore:
         return bool(response.get("KeyCount"))
 
     def ready(self, job_id: str) -> bool:
-        try:
-            self._client.head_object(Bucket=self._bucket, Key=fix_key(job_id))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _MISSING:
-                return False
-            raise
-        return True
+        return self.size(fix_key(job_id)) is not None
 
     def download_links(self, job_id: str, filename: str, expires_in: int) -> dict[str, str]:
         """Short-lived links that download (not display) the two files."""
@@ -179,7 +165,7 @@ class ReportStore:
         try:
             response = self._client.get_object(Bucket=self._bucket, Key=state_key(job_id, shard))
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _MISSING:
+            if is_missing(exc):
                 return None
             raise
         return int(response["Metadata"]["offset"]), response["Body"].read()
