@@ -1,0 +1,586 @@
+"""What one import costs on AWS and how long it takes, on paper (docs/performance.md).
+
+    python -m bench.cost                          # 10 million rows: 1 and 8 shards and the alternatives
+    python -m bench.cost --rows 2000000 --shards 1,4
+
+Pure arithmetic on the standard library; nothing here calls AWS. The requests per batch come from the
+code (store/readings.py, throttle.py, template.yaml) and from bench/results.json (measured on the
+local stack): MEASURED. What cannot be measured locally (DynamoDB's latency and limits on AWS,
+Lambda's CPU share) is ASSUMED, each with where it comes from. The prices are PRICES.
+tests/unit/test_cost.py checks the arithmetic on small, hand-computed numbers, and that MEASURED's
+item sizes are those of the items the code really builds."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+GIB = 1024**3  # AWS bills data in GB of 2^30 bytes
+MIB = 1024**2
+
+# US East (N. Virginia), USD, list prices as published when this was written (2026-11-28); AWS
+# changes prices, and the stack deploys to eu-west-2 (London), whose prices differ (mostly higher).
+# "verified" = the figure was found in the source named; "not verified" = list price as commonly
+# published, not checked here.
+PRICES: dict[str, float] = {
+    # Lambda, x86_64 (template.yaml Architectures): $0.0000166667 per GB-second, $0.20 per million
+    # requests. Verified: aws.amazon.com/lambda/pricing as quoted by artillery's prices.js
+    # (x86_64 1666670e-11) and api-evangelist's transcription of the page ($0.20 per million).
+    "lambda_gb_s": 0.0000166667,
+    "lambda_request": 0.20 / 1e6,
+    # DynamoDB on-demand, Standard table class, after the November 2024 cut (was $1.25 / $0.25):
+    # $0.625 per million write request units, $0.125 per million read request units. Verified in
+    # third-party copies (airbyte.com/data-engineering-resources/dynamodb-pricing, July 2025); the
+    # AWS page (aws.amazon.com/dynamodb/pricing/on-demand) renders its figures client-side.
+    "ddb_wru": 0.625 / 1e6,
+    "ddb_rru": 0.125 / 1e6,
+    # Storage $0.25 per GB-month beyond the free 25 GB: verified (aws.amazon.com/dynamodb/pricing).
+    "ddb_storage_gb_month": 0.25,
+    # Point-in-time recovery (on for every table in template.yaml): $0.20 per GB-month of table
+    # data. Not verified.
+    "ddb_pitr_gb_month": 0.20,
+    # Import from S3: $0.15 per GB of uncompressed source data. Not verified (the AWS guide,
+    # S3DataImport.HowItWorks, confirms only that it is billed per uncompressed GB processed).
+    "ddb_import_gb": 0.15,
+    # SQS standard: $0.40 per million requests, each 64 KB of payload one request. Verified:
+    # factualminds.com/blog/amazon-sqs-pricing-64kb-rule-fifo-vs-standard (June 2026),
+    # cloudburn.io/blog/amazon-sqs-pricing (March 2026).
+    "sqs_request": 0.40 / 1e6,
+    # S3 Standard: $0.0004 per 1,000 GET, $0.005 per 1,000 PUT. Not verified.
+    "s3_get": 0.0004 / 1000,
+    "s3_put": 0.005 / 1000,
+    # Step Functions: Standard $0.025 per 1,000 state transitions; Express $1.00 per million requests
+    # and $0.06 per GB-hour of duration for the first 1,000 GB-hours (billed in 64 MB, 100 ms steps).
+    # Verified: aws.amazon.com/step-functions/pricing (pricing example, Express), AWS Compute Blog
+    # "Building cost-effective AWS Step Functions workflows" ($25 per million transitions).
+    "sfn_transition": 0.025 / 1000,
+    "sfn_express_request": 1.00 / 1e6,
+    "sfn_express_gb_s": 0.06 / 3600,
+}
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the pipeline does per row and per batch: from the code and bench/results.json."""
+
+    batch_rows: int = 1000  # throttle.UNTHROTTLED_BATCH_SIZE: throttling off
+    items_per_write_call: int = 25  # store/readings.py MAX_ITEMS_PER_CALL
+    concurrent_write_calls: int = 4  # store/readings.py CONCURRENT_CALLS
+    # One BatchGetItem per batch (store/lookup.py overlaps: is there a daily reading for these
+    # half hours' meter and day?), eventually consistent, one key per (meter, local day): 1,000
+    # half-hourly rows span 21-22 days. A key that is not there still costs half a unit.
+    lookup_keys_per_batch: int = 22
+    # The item store/readings.py _item builds for one half-hourly reading (the bench file's rows,
+    # a uuid job id), and its entry in the readings table's job-index (KEYS_ONLY: job_id, meter,
+    # sk), sized by DynamoDB's rules (item_size; tests/unit/test_cost.py builds both).
+    reading_item_bytes: int = 196
+    index_item_bytes: int = 82
+    # The job item, measured in moto after a clean 16,000-row import (bench/cost.py's item_size):
+    # 679 bytes without its shard cursors, a cursor 80, a progress sample 34. A running shard
+    # keeps a sample per commit, at most one per 2 s, for the last 60 s (progress.py).
+    job_item_base_bytes: int = 679
+    shard_cursor_bytes: int = 80
+    sample_bytes: int = 34
+    sample_spacing_s: float = 2.0
+    progress_window_s: float = 60.0
+    # A commit writes the job item and both of the jobs table's GSIs (projection ALL); it sets
+    # updated_at, the status-updated-index's sort key, so that index deletes and puts: 4 writes.
+    job_item_writes: int = 4
+    # bench/results.json: 9,000,046 bytes for 200,000 rows; 39.04 CPU-seconds in the ingest worker
+    # (parse, check, build items, botocore, HTTP) for those rows.
+    file_bytes_per_row: float = 45.0
+    worker_cpu_s_per_row: float = 39.04 / 200_000
+    # The same items as Import from S3 wants them: one DynamoDB JSON line per item.
+    dynamodb_json_bytes_per_row: int = 333
+    # template.yaml: IngestFunction MemorySize, Timeout, SEGMENT_SAFETY_MS, IngestMaxConcurrency.
+    lambda_memory_mb: int = 1024
+    lambda_timeout_s: int = 300
+    segment_safety_s: int = 20
+    max_concurrency: int = 10
+    # A segment hand-off is one message: SendMessage, then Lambda's ReceiveMessage and DeleteMessage.
+    sqs_requests_per_segment: int = 3
+    # A segment reads its file range and the saved repeat state, and saves the state at hand-off.
+    s3_gets_per_segment: int = 2
+    s3_puts_per_segment: int = 1
+
+
+@dataclass(frozen=True)
+class Assumed:
+    """What the local stack cannot tell: AWS's side, each with where it comes from."""
+
+    # docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html: 1,769 MB is one vCPU.
+    mb_per_vcpu: float = 1769.0
+    # A Lambda vCPU as fast as one core of the benchmark machine (not measured).
+    cpu_speed_vs_bench: float = 1.0
+    # BatchWriteItem of 25 small items, and a single-item call, from inside the region (typical,
+    # not measured): single-digit milliseconds server-side plus the round trip.
+    write_call_latency_s: float = 0.015
+    small_call_latency_s: float = 0.008
+    # Start of every segment: a cold start, begin_segment, the first S3 Range GET, the saved state.
+    segment_overhead_s: float = 1.0
+    # A Lambda invocation per Distributed Map child (warm), on top of its batch's work.
+    child_overhead_s: float = 0.05
+    # docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html and
+    # repost.aws/knowledge-center/on-demand-table-throttling-dynamodb: a new on-demand table
+    # sustains 4,000 WRU/s at once (more after its traffic has doubled, at most every 30 minutes,
+    # or after pre-warming); one partition at most 1,000 WRU/s.
+    table_wru_per_s: float = 4000.0
+    partition_wru_per_s: float = 1000.0
+    # A half-hourly file lists meter after meter: each shard writes one meter (one partition key,
+    # its sort keys ascending, which splitting for heat does not help) at a time.
+    meter_sorted_file: bool = True
+    # Every reading of one job has the same job-index partition key (job_id, no sort key): unless
+    # DynamoDB splits it, which its guides do not promise, the index takes 1,000 WRU/s of the job,
+    # and GSI write throttling throttles the table's writes.
+    job_index_hot_key: bool = True
+    # Express workflows bill memory in 64 MB steps; a small child workflow uses less than 64 MB.
+    express_billed_mb: int = 64
+
+
+MEASURED = Measured()
+ASSUMED = Assumed()
+
+
+@dataclass(frozen=True)
+class Line:
+    item: str
+    quantity: float
+    unit: str
+    unit_price: float
+
+    @property
+    def dollars(self) -> float:
+        return self.quantity * self.unit_price
+
+
+@dataclass(frozen=True)
+class Estimate:
+    name: str
+    rows: int
+    concurrency: int
+    rows_per_s: float | None  # None: not published
+    bound: str
+    lines: tuple[Line, ...]
+    storage_gb: float  # what the table holds afterwards (items + indexes, with DynamoDB's overhead)
+    storage_per_month: float  # storage and PITR of that, every month it is kept
+    counts: Mapping[str, float]
+
+    @property
+    def wall_s(self) -> float | None:
+        return None if self.rows_per_s is None else self.rows / self.rows_per_s + self.counts.get("wait_s", 0)
+
+    @property
+    def total(self) -> float:
+        return sum(line.dollars for line in self.lines)
+
+
+# ---------- DynamoDB's sizes ----------
+
+
+def _number_size(text: str) -> int:
+    digits = text.lstrip("+-").lower().split("e")[0].replace(".", "").strip("0") or "0"
+    return math.ceil(len(digits) / 2) + 1
+
+
+def value_size(value: Mapping[str, Any]) -> int:
+    """The bytes of one attribute value (low-level form, e.g. {"S": "x"}), by the rules of
+    docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html."""
+    ((kind, v),) = value.items()
+    if kind == "S":
+        return len(v.encode())
+    if kind == "N":
+        return _number_size(v)
+    if kind == "B":
+        return len(v)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(1 + value_size(e) for e in v)
+    if kind == "M":
+        return 3 + sum(1 + len(name.encode()) + value_size(e) for name, e in v.items())
+    if kind == "SS":
+        return sum(len(e.encode()) for e in v)
+    if kind == "NS":
+        return sum(_number_size(e) for e in v)
+    raise ValueError(f"unknown DynamoDB type {kind}")
+
+
+def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
+    """An item's size in bytes: its attribute names plus their values (write units are per KB of it)."""
+    return sum(len(name.encode()) + value_size(v) for name, v in item.items())
+
+
+def write_units(size_bytes: float) -> int:
+    return max(1, math.ceil(size_bytes / 1024))
+
+
+STORAGE_OVERHEAD_BYTES = 100  # per item and per index entry, for storage billing
+
+
+def job_item_bytes(shards: int, shard_rows_per_s: float, measured: Measured = MEASURED) -> int:
+    """The job item while every shard commits at this rate: each cursor holds the progress samples
+    of the last minute, one per commit but at most one per 2 s."""
+    m = measured
+    commits_per_window = m.progress_window_s * shard_rows_per_s / m.batch_rows
+    samples = min(math.floor(m.progress_window_s / m.sample_spacing_s), math.ceil(commits_per_window)) + 1
+    return m.job_item_base_bytes + shards * (m.shard_cursor_bytes + samples * m.sample_bytes)
+
+
+# ---------- rates ----------
+
+
+def invocation_rows_per_s(measured: Measured = MEASURED, assumed: Assumed = ASSUMED) -> float:
+    """One invocation's rows/s with nothing throttling it: the batch's CPU (as measured, scaled to
+    the function's CPU share), then its writes, 4 calls in flight, then the lookup and the commit.
+    The worker does these one after the other, so the sum; the writes' own CPU partly overlaps the
+    calls in flight, so this errs slow."""
+    m, a = measured, assumed
+    vcpu = m.lambda_memory_mb / a.mb_per_vcpu * a.cpu_speed_vs_bench
+    cpu_s = m.worker_cpu_s_per_row * m.batch_rows / vcpu
+    calls = math.ceil(m.batch_rows / m.items_per_write_call)
+    io_s = math.ceil(calls / m.concurrent_write_calls) * a.write_call_latency_s + 2 * a.small_call_latency_s
+    return m.batch_rows / (cpu_s + io_s)
+
+
+def throughput(
+    concurrency: int, measured: Measured = MEASURED, assumed: Assumed = ASSUMED
+) -> tuple[float, str]:
+    """Rows/s of `concurrency` invocations writing one job's readings, and what bounds it."""
+    m, a = measured, assumed
+    reading_wru = write_units(m.reading_item_bytes)
+    index_wru = write_units(m.index_item_bytes)
+    bounds = [
+        (concurrency * invocation_rows_per_s(m, a), f"{concurrency} invocation(s): CPU + DynamoDB latency"),
+        (a.table_wru_per_s / reading_wru, f"a new on-demand table: {a.table_wru_per_s:,.0f} WRU/s"),
+    ]
+    if a.meter_sorted_file:
+        bounds.append(
+            (
+                concurrency * a.partition_wru_per_s / reading_wru,
+                f"one meter per shard at a time: {a.partition_wru_per_s:,.0f} WRU/s a partition",
+            )
+        )
+    if a.job_index_hot_key:
+        bounds.append(
+            (
+                a.partition_wru_per_s / index_wru,
+                f"job-index: one key per job, {a.partition_wru_per_s:,.0f} WRU/s",
+            )
+        )
+    lowest = min(rate for rate, _ in bounds)
+    return lowest, "; ".join(why for rate, why in bounds if math.isclose(rate, lowest))
+
+
+def _split(rows: int, parts: int) -> list[int]:
+    share, extra = divmod(rows, parts)
+    return [share + (1 if i < extra else 0) for i in range(parts)]
+
+
+def _reading_lines(
+    rows: int, batches: int, write_calls: int, p: Mapping[str, float], m: Measured
+) -> list[Line]:
+    return [
+        Line(
+            f"DynamoDB readings: BatchWriteItem ({write_calls:,} calls of <= 25 items)",
+            rows * write_units(m.reading_item_bytes),
+            "WRU",
+            p["ddb_wru"],
+        ),
+        Line(
+            "DynamoDB readings' job-index (KEYS_ONLY) entries",
+            rows * write_units(m.index_item_bytes),
+            "WRU",
+            p["ddb_wru"],
+        ),
+        Line(
+            f"DynamoDB lookups: BatchGetItem ({batches:,} calls, {m.lookup_keys_per_batch} keys each)",
+            batches * m.lookup_keys_per_batch * 0.5,
+            "RRU",
+            p["ddb_rru"],
+        ),
+    ]
+
+
+def _storage(rows: int, p: Mapping[str, float], m: Measured) -> tuple[float, float]:
+    table = rows * (m.reading_item_bytes + STORAGE_OVERHEAD_BYTES) / GIB
+    index = rows * (m.index_item_bytes + STORAGE_OVERHEAD_BYTES) / GIB
+    return table + index, (table + index) * p["ddb_storage_gb_month"] + table * p["ddb_pitr_gb_month"]
+
+
+# ---------- the three ways ----------
+
+
+def estimate(
+    rows: int,
+    shards: int,
+    prices: Mapping[str, float] = PRICES,
+    measured: Measured = MEASURED,
+    assumed: Assumed = ASSUMED,
+) -> Estimate:
+    """This service importing `rows` half-hourly rows split into `shards` byte ranges, throttling off."""
+    m, a, p = measured, assumed, prices
+    running = min(shards, m.max_concurrency)
+    rate, bound = throughput(running, m, a)
+    per_shard_rate = rate / running
+    batches = write_calls = 0
+    segments = 0
+    busy_s = 0.0
+    for shard_rows in _split(rows, shards):
+        full, rest = divmod(shard_rows, m.batch_rows)
+        batches += full + (1 if rest else 0)
+        write_calls += full * math.ceil(m.batch_rows / m.items_per_write_call)
+        write_calls += math.ceil(rest / m.items_per_write_call)
+        work_s = shard_rows / per_shard_rate
+        shard_segments = max(1, math.ceil(work_s / (m.lambda_timeout_s - m.segment_safety_s)))
+        segments += shard_segments
+        busy_s += work_s + shard_segments * a.segment_overhead_s
+    handoffs = segments - shards
+    job_updates = batches + segments + handoffs  # a commit per batch, begin and hand-over per segment
+    job_bytes = job_item_bytes(shards, per_shard_rate, m)
+    job_wru = write_units(job_bytes) * m.job_item_writes
+    gb_s = busy_s * m.lambda_memory_mb / 1024
+    lines = [
+        Line(f"Lambda ingest: {segments} invocations (segments)", segments, "requests", p["lambda_request"]),
+        Line(
+            f"Lambda ingest: {busy_s:,.0f} s busy at {m.lambda_memory_mb} MB", gb_s, "GB-s", p["lambda_gb_s"]
+        ),
+        Line(
+            "SQS: a message per segment (send, receive, delete)",
+            segments * m.sqs_requests_per_segment,
+            "requests",
+            p["sqs_request"],
+        ),
+        *_reading_lines(rows, batches, write_calls, p, m),
+        Line(
+            f"DynamoDB job item: {job_updates:,} UpdateItem of {job_bytes:,} B,"
+            f" x{m.job_item_writes} with its GSIs",
+            job_updates * job_wru,
+            "WRU",
+            p["ddb_wru"],
+        ),
+        Line("S3: file ranges and saved state", segments * m.s3_gets_per_segment, "GET", p["s3_get"]),
+        Line("S3: saved state at hand-off", segments * m.s3_puts_per_segment, "PUT", p["s3_put"]),
+    ]
+    storage_gb, per_month = _storage(rows, p, m)
+    # Shards run side by side; each shard's segments follow one another, with their start overhead.
+    wait_s = max(math.ceil(segments / shards), 1) * a.segment_overhead_s
+    counts = {
+        "batches": batches,
+        "write_calls": write_calls,
+        "lookup_calls": batches,
+        "job_updates": job_updates,
+        "segments": segments,
+        "gb_s": gb_s,
+        "wait_s": wait_s,
+    }
+    return Estimate(
+        f"this service, {shards} shard{'s' if shards != 1 else ''}",
+        rows,
+        running,
+        rate,
+        bound,
+        tuple(lines),
+        storage_gb,
+        per_month,
+        counts,
+    )
+
+
+def distributed_map(
+    rows: int,
+    concurrency: int,
+    prices: Mapping[str, float] = PRICES,
+    measured: Measured = MEASURED,
+    assumed: Assumed = ASSUMED,
+) -> Estimate:
+    """Step Functions Distributed Map over the same file: a Standard parent reads the CSV from S3
+    (ItemReader), batches 1,000 rows (ItemBatcher) into an Express child workflow each, whose one
+    task is a Lambda doing what one of our batches does (check, write, look up, commit progress).
+    MaxConcurrency = `concurrency`: more only waits on the same DynamoDB limits, billed."""
+    m, a, p = measured, assumed, prices
+    rate, bound = throughput(concurrency, m, a)
+    children = math.ceil(rows / m.batch_rows)
+    batch_s = m.batch_rows / (rate / concurrency) + a.child_overhead_s
+    write_calls = children * math.ceil(m.batch_rows / m.items_per_write_call)
+    billed_child_s = math.ceil(batch_s * 10) / 10  # Express rounds each execution up to 100 ms
+    job_wru = write_units(job_item_bytes(1, rate, m)) * m.job_item_writes
+    gb_s = children * batch_s * m.lambda_memory_mb / 1024
+    lines = [
+        # Assumed, not verified: the parent counts one state transition per child it starts, plus
+        # a handful of its own.
+        Line(
+            "Step Functions parent (Standard): ~1 transition per child",
+            children + 5,
+            "transitions",
+            p["sfn_transition"],
+        ),
+        Line(
+            f"Step Functions children (Express): {children:,} executions",
+            children,
+            "requests",
+            p["sfn_express_request"],
+        ),
+        Line(
+            f"Step Functions children: {billed_child_s:.1f} s each at {a.express_billed_mb} MB",
+            children * billed_child_s * a.express_billed_mb / 1024,
+            "GB-s",
+            p["sfn_express_gb_s"],
+        ),
+        Line(f"Lambda: {children:,} invocations", children, "requests", p["lambda_request"]),
+        Line(
+            f"Lambda: {children * batch_s:,.0f} s busy at {m.lambda_memory_mb} MB",
+            gb_s,
+            "GB-s",
+            p["lambda_gb_s"],
+        ),
+        *_reading_lines(rows, children, write_calls, p, m),
+        Line("DynamoDB job item: a progress UpdateItem per child", children * job_wru, "WRU", p["ddb_wru"]),
+        Line("S3: ItemReader reads the file (about one GET per child)", children, "GET", p["s3_get"]),
+    ]
+    storage_gb, per_month = _storage(rows, p, m)
+    counts = {"children": children, "write_calls": write_calls, "gb_s": gb_s}
+    return Estimate(
+        f"Distributed Map, MaxConcurrency {concurrency}",
+        rows,
+        concurrency,
+        rate,
+        bound,
+        tuple(lines),
+        storage_gb,
+        per_month,
+        counts,
+    )
+
+
+def import_from_s3(
+    rows: int,
+    prices: Mapping[str, float] = PRICES,
+    measured: Measured = MEASURED,
+    assumed: Assumed = ASSUMED,
+) -> Estimate:
+    """DynamoDB Import from S3 of the same readings. Not of the file itself: the table's keys are
+    computed (meter, "hh#<UTC start>" from a UK local time), and a CSV import stores every non-key
+    column as a string. So a pass of our own parser first (priced as the CPU of parse + check,
+    then the DynamoDB JSON is written to S3), then the import of that DynamoDB JSON into a new
+    table. Its speed is not published: no wall time."""
+    m, a, p = measured, assumed, prices
+    source_gb = rows * m.dynamodb_json_bytes_per_row / GIB
+    vcpu = m.lambda_memory_mb / a.mb_per_vcpu * a.cpu_speed_vs_bench
+    # Parse and check alone were 2.663 s for 200,000 rows (bench/results.json parse_validate_s);
+    # writing JSON lines instead of calling DynamoDB: assume as much again.
+    transform_s = 2 * 2.663 / 200_000 * rows / vcpu
+    parts = max(1, math.ceil(source_gb * GIB / (100 * MIB)))
+    lines = [
+        Line(
+            "Lambda: our parse + check, writing DynamoDB JSON",
+            transform_s * m.lambda_memory_mb / 1024,
+            "GB-s",
+            p["lambda_gb_s"],
+        ),
+        Line("S3: the DynamoDB JSON, 100 MB multipart parts", parts, "PUT", p["s3_put"]),
+        Line(
+            f"Import from S3: {source_gb:.2f} GB of DynamoDB JSON ({m.dynamodb_json_bytes_per_row} B a row)",
+            source_gb,
+            "GB",
+            p["ddb_import_gb"],
+        ),
+    ]
+    storage_gb, per_month = _storage(rows, p, m)
+    counts = {"source_gb": source_gb, "csv_gb": rows * m.file_bytes_per_row / GIB}
+    return Estimate(
+        "Import from S3 (into a new table)",
+        rows,
+        1,
+        None,
+        "not published",
+        tuple(lines),
+        storage_gb,
+        per_month,
+        counts,
+    )
+
+
+# ---------- the table ----------
+
+
+def _money(x: float) -> str:
+    if x >= 0.995:
+        return f"${x:,.2f}"
+    if x >= 0.0001:
+        return "$" + f"{x:.4f}".rstrip("0")
+    return "< $0.0001" if x > 0 else "$0"
+
+
+def _price(x: float) -> str:
+    return "$" + f"{x:.10f}".rstrip("0").rstrip(".")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "not published"
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def cost_table(e: Estimate) -> str:
+    out = [
+        f"#### {e.name}: {e.rows:,} rows",
+        "",
+        "| line | quantity | unit | unit price | cost |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for line in e.lines:
+        price, cost = _price(line.unit_price), _money(line.dollars)
+        q = line.quantity
+        quantity = f"{q:,.0f}" if q >= 100 or q == int(q) else f"{q:,.2f}"
+        out.append(f"| {line.item} | {quantity} | {line.unit} | {price} | {cost} |")
+    out.append(f"| **total** | | | | **{_money(e.total)}** |")
+    return "\n".join(out)
+
+
+def summary_table(estimates: Sequence[Estimate]) -> str:
+    out = [
+        "| way | rows/s | bounded by | wall time | cost of the import | storage + PITR a month |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
+    for e in estimates:
+        rate = "-" if e.rows_per_s is None else f"{e.rows_per_s:,.0f}"
+        out.append(
+            f"| {e.name} | {rate} | {e.bound} | {_duration(e.wall_s)} | {_money(e.total)} "
+            f"| {_money(e.storage_per_month)} ({e.storage_gb:.1f} GB) |"
+        )
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.cost", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--shards", default="1,8", help="shard counts to price, comma-separated")
+    args = parser.parse_args(argv)
+    shard_counts = [int(s) for s in args.shards.split(",")]
+    ours = [estimate(args.rows, n) for n in shard_counts]
+    others = [distributed_map(args.rows, max(shard_counts)), import_from_s3(args.rows)]
+    spread = replace(ASSUMED, job_index_hot_key=False)
+    what_if = [
+        replace(e, name=f"{e.name}, job-index key spread")
+        for e in (estimate(args.rows, n, assumed=spread) for n in shard_counts)
+    ]
+    print(
+        f"Per invocation, unthrottled: {invocation_rows_per_s():,.0f} rows/s "
+        f"({MEASURED.worker_cpu_s_per_row * 1e6:.0f} us CPU a row at {MEASURED.lambda_memory_mb} MB, "
+        f"{ASSUMED.write_call_latency_s * 1000:.0f} ms a BatchWriteItem, "
+        f"{MEASURED.concurrent_write_calls} in flight)"
+    )
+    print()
+    print(summary_table([*ours, *what_if, *others]))
+    for e in [*ours, *others]:
+        print()
+        print(cost_table(e))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
