@@ -217,3 +217,71 @@ def test_offsets_stay_exact_for_any_quoting_and_any_chunking(table, chunk):
         rest = rows_of(data, start=row.end_offset, line=row.next_line, chunk=chunk)
         assert [r.cells for r in rest] == [r.cells for r in full[i + 1 :]]
     assert reader.exhausted and reader.offset == len(data)
+
+
+def read_all(
+    data: bytes, framing: Framing, *, chunk: int, run_bytes: int, max_line: int, start: int = 0, line: int = 1
+):
+    chunks = [data[i : i + chunk] for i in range(start, len(data), chunk)]
+    lines = byte_lines(iter(chunks), framing.terminator, framing.unit, max_line, run_bytes=run_bytes)
+    reader = RowReader(lines, delimiter=",", start_offset=start, start_line=line, framing=framing)
+    rows = [
+        (r.line, r.cells, r.end_offset, r.problem, r.next_line, reader.offset, reader.line) for r in reader
+    ]
+    return rows, (reader.offset, reader.line, reader.exhausted)
+
+
+FRAMED = [
+    (Framing("UTF-8", "CRLF"), "utf-8"),
+    (Framing("UTF-8 with BOM", "LF"), "utf-8"),
+    (Framing("Windows-1252", "CR"), "cp1252"),
+    (Framing("UTF-16LE with BOM", "CRLF"), "utf-16-le"),
+]
+junk = st.sampled_from([b"", b"", b"\xff", b"\x81", b"\xe2\x82", b"\n", b"\r", b'"'])
+
+
+@given(
+    st.lists(st.lists(cells, min_size=0, max_size=3), min_size=0, max_size=8),
+    st.sampled_from(FRAMED),
+    junk,
+    st.integers(0, 200),
+    st.integers(1, 9),
+    st.sampled_from([1, 2, 5, 16, 64 * 1024]),
+    st.sampled_from([8, MAX_LINE_BYTES]),
+)
+def test_lines_read_in_runs_give_what_lines_read_one_by_one_give(
+    table, framed, extra, at, chunk, run_bytes, max_line
+):
+    # Given any table, in any framing, with perhaps a stray byte, a line too long or broken quoting
+    framing, codec = framed
+    buffer = io.StringIO(newline="")
+    newline = {"LF": "\n", "CRLF": "\r\n", "CR": "\r"}[framing.line_ending]
+    csv.writer(buffer, lineterminator=newline).writerows(table)
+    data = framing.bom + buffer.getvalue().encode(codec, errors="replace")
+    at = min(at, len(data))
+    data = data[:at] + extra + data[at:]
+    # When it is read in runs of lines, from its start and from every row end
+    one_by_one, end = read_all(data, framing, chunk=chunk, run_bytes=0, max_line=max_line)
+    in_runs = read_all(data, framing, chunk=chunk, run_bytes=run_bytes, max_line=max_line)
+    # Then every row, offset, line number and problem is the same
+    assert in_runs == (one_by_one, end)
+    for row in one_by_one:
+        resumed = read_all(
+            data, framing, chunk=chunk, run_bytes=run_bytes, max_line=max_line, start=row[2], line=row[4]
+        )
+        assert resumed[0] == [r for r in one_by_one if r[0] >= row[4]] and resumed[1] == end
+
+
+def test_a_cr_file_keeps_a_line_feed_inside_a_quoted_cell():
+    data = b'h,v\r1,"a\nb"\r2,c\r'
+    rows = list(open_rows(iter([data]), Framing("UTF-8", "CR"), delimiter=","))
+    assert [(r.line, r.cells, r.end_offset) for r in rows] == [
+        (1, ["h", "v"], 4),
+        (2, ["1", "a\nb"], 12),
+        (3, ["2", "c"], len(data)),
+    ]
+
+
+def test_a_file_that_is_only_a_byte_order_mark_is_one_empty_line():
+    reader = open_rows(iter([codecs.BOM_UTF8]), Framing("UTF-8 with BOM", "LF"), delimiter=",")
+    assert list(reader) == [] and (reader.offset, reader.line) == (3, 2)

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate, chain
 
 BOM = b"\xef\xbb\xbf"
 SNIFF_BYTES = 64 * 1024
 # A physical line longer than this is a row error; its bytes are counted and skipped, never held.
 MAX_LINE_BYTES = 1024 * 1024
+# Lines are decoded and split this many bytes at a time (at most; a longer line comes alone).
+RUN_BYTES = 64 * 1024
 
 # label -> (Python codec, byte-order mark). The label is what the job records and shows.
 ENCODINGS: dict[str, tuple[str, bytes]] = {
@@ -181,18 +185,35 @@ class LongLine:
 
 
 def byte_lines(
-    chunks: Iterable[bytes], terminator: bytes = b"\n", unit: int = 1, max_line: int = MAX_LINE_BYTES
+    chunks: Iterable[bytes],
+    terminator: bytes = b"\n",
+    unit: int = 1,
+    max_line: int = MAX_LINE_BYTES,
+    *,
+    run_bytes: int = 0,
 ) -> Iterator[bytes | LongLine]:
     """Physical lines, each with its terminator (the last may have none). The stream must start at
-    a line start. A line longer than `max_line` comes out as a LongLine, its bytes never held."""
+    a line start. A line longer than `max_line` comes out as a LongLine, its bytes never held.
+
+    With `run_bytes` (and one-byte code units), the whole lines that fit in that many bytes come out
+    together as one bytes object, a run of lines, so that they can be decoded and split at once."""
     width = len(terminator)
+    runs = min(run_bytes, max_line) if unit == 1 else 0
     rest = b""
     skipped = 0  # bytes of an over-long line dropped so far
     for chunk in chunks:
         if rest:
             chunk = rest + chunk
         start = search = 0
-        while (end := chunk.find(terminator, search)) >= 0:
+        while True:
+            if runs and not skipped and (cut := chunk.rfind(terminator, start, start + runs)) >= 0:
+                stop = cut + width
+                yield chunk[start:stop]
+                start = search = stop
+                continue
+            end = chunk.find(terminator, search)
+            if end < 0:
+                break
             if (end - start) % unit:  # e.g. UTF-16 "\n\0" straddling two characters: not a newline
                 search = end + 1
                 continue
@@ -224,41 +245,6 @@ class RawRow:
     next_line: int = 0  # the file line just past the row
 
 
-class _LineFeed:
-    """Feeds decoded lines to csv.reader while counting bytes and lines consumed."""
-
-    def __init__(self, lines: Iterator[bytes | LongLine], offset: int, framing: Framing) -> None:
-        self._lines = lines
-        self.offset = offset
-        self.lines_read = 0
-        self._codec = framing.codec
-        self._bom = framing.bom if offset == 0 else b""
-        self.problem: str | None = None
-        self._not_text = f"the line is not valid {framing.encoding} text"
-
-    def __iter__(self) -> _LineFeed:
-        return self
-
-    def __next__(self) -> str:
-        raw = next(self._lines)
-        self.lines_read += 1
-        if type(raw) is LongLine:
-            self.offset += raw.size
-            self.problem = f"the line is longer than {MAX_LINE_BYTES // 1024} KiB, the most a row may be"
-            return "\n"  # to csv.reader: the row ends here
-        assert isinstance(raw, bytes)
-        self.offset += len(raw)
-        if self._bom:
-            raw = raw.removeprefix(self._bom)
-            self._bom = b""
-        try:
-            return raw.decode(self._codec)
-        except UnicodeDecodeError:
-            # The row is reported as an error; its text is never stored in a replaced form.
-            self.problem = self._not_text
-            return raw.decode(self._codec, errors="replace")
-
-
 # csv.Error messages (strict mode), as a person reads them.
 _CSV_PROBLEMS = {
     "unexpected end of data": "the file ends inside a quoted field: its closing quote is missing",
@@ -280,13 +266,14 @@ class RowReader:
     """Rows from `start_offset` (a row boundary) until EOF or the first row starting at or after
     `end_offset`. Blank lines and rows of blank cells are skipped (they carry no data).
 
-    `offset` and `line` always tell where reading has got to, including past trailing blank lines;
-    `exhausted` turns true once the range has been read to its end.
+    `lines` are the physical lines from there (byte_lines), or runs of whole lines. `offset` and
+    `line` always tell where reading has got to, including past trailing blank lines; `exhausted`
+    turns true once the range has been read to its end.
     """
 
     def __init__(
         self,
-        lines: Iterator[bytes | LongLine],
+        lines: Iterable[bytes | LongLine],
         *,
         delimiter: str,
         start_offset: int,
@@ -294,9 +281,22 @@ class RowReader:
         end_offset: int | None = None,
         framing: Framing = Framing(),
     ) -> None:
-        self._feed = _LineFeed(lines, start_offset, framing)
+        self._codec = framing.codec
+        self._terminator = framing.terminator
+        self._one_byte_units = framing.unit == 1
+        self._newline = "\r" if framing.line_ending == "CR" else "\n"
+        self._bom = framing.bom if start_offset == 0 else b""
+        self._not_text = f"the line is not valid {framing.encoding} text"
+        # csv.reader takes the lines of one run after another. Where it has got to is the offset of
+        # the run it is in, plus the position in the run's text when every character of that text
+        # is one byte, else the byte length of the run's lines it has taken.
+        self._run_start = start_offset
+        self._run_text: io.StringIO | None = None
+        self._run_ends = [0]  # the byte length of the run's first n lines, by n
+        self._run_first = 0  # the lines taken before the run
+        self._problems: dict[int, str] = {}  # why a line (numbered as taken) cannot be read
         # strict: a stray quote or a missing closing quote is a row error, not silently different data.
-        self._reader = csv.reader(self._feed, delimiter=delimiter, strict=True)
+        self._reader = csv.reader(chain.from_iterable(self._texts(lines)), delimiter=delimiter, strict=True)
         self._start_line = start_line
         self._end = end_offset
         self.exhausted = False
@@ -308,33 +308,115 @@ class RowReader:
 
     @property
     def offset(self) -> int:
-        return self._feed.offset
+        return self._offset_after(self._reader.line_num)
 
     @property
     def line(self) -> int:
-        return self._start_line + self._feed.lines_read
+        return self._start_line + self._reader.line_num
 
     def __iter__(self) -> Iterator[RawRow]:
         return self._rows
 
+    def _offset_after(self, taken: int) -> int:
+        """The byte offset just past the first `taken` lines (csv.reader has taken them)."""
+        text = self._run_text
+        if text is not None:
+            return self._run_start + text.tell()
+        return self._run_start + self._run_ends[taken - self._run_first]
+
     def _generate(self) -> Iterator[RawRow]:
-        feed = self._feed
-        while self._end is None or feed.offset < self._end:
-            line = self.line
-            feed.problem = None
+        reader, problems, first_line = self._reader, self._problems, self._start_line
+        offset, taken = self._run_start, 0
+        while self._end is None or offset < self._end:
+            problem = None
             try:
-                cells = next(self._reader)
+                cells = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
                 cells = []
-                if feed.problem is None:
-                    feed.problem = _describe_csv_error(exc)
-            if feed.problem is None and not any(cell.strip() for cell in cells):
+                problem = _describe_csv_error(exc)
+            before, taken = taken, reader.line_num
+            offset = self._offset_after(taken)
+            if problems:
+                problem = self._line_problem(before, taken) or problem
+            # (the first cell tells at once for almost every row)
+            if problem is None and not (cells and (cells[0].strip() or "".join(cells).strip())):
                 continue
-            yield RawRow(line, cells, feed.offset, feed.problem, self.line)
+            yield RawRow(first_line + before, cells, offset, problem, first_line + taken)
         # End of file, or of this shard's byte range: nothing more for this reader.
         self.exhausted = True
+
+    def _line_problem(self, before: int, taken: int) -> str | None:
+        """Why the last of lines before+1..taken that cannot be read cannot be (None: all can)."""
+        found = None
+        for number in range(before + 1, taken + 1):
+            found = self._problems.pop(number, found)
+        return found
+
+    def _texts(self, runs: Iterable[bytes | LongLine]) -> Iterator[Iterator[str]]:
+        """The lines of each run, decoded, for csv.reader. The reader asks for a run's lines only
+        once it has taken all of the run before, so the bookkeeping set here is for the run whose
+        lines it takes from then on."""
+        start = self._run_start
+        for run in runs:
+            taken = self._reader.line_num
+            if type(run) is LongLine:
+                self._problems[taken + 1] = (
+                    f"the line is longer than {MAX_LINE_BYTES // 1024} KiB, the most a row may be"
+                )
+                self._start_run(start, taken, None, [0, run.size])
+                start += run.size
+                yield iter(("\n",))  # to csv.reader: the row ends here
+                continue
+            assert isinstance(run, bytes)
+            bom, self._bom = self._bom, b""
+            body = run.removeprefix(bom) if bom else run
+            try:
+                text = body.decode(self._codec)
+            except UnicodeDecodeError:
+                text = ""
+            if text and len(text) == len(body) and (self._newline == "\n" or "\n" not in text):
+                # One byte a character (and, split on CR, no LF a StringIO would turn into CR): the
+                # position in the text is the position in the run. (A run that is only a byte-order
+                # mark is still a line, an empty one, to csv.reader: it goes the long way.)
+                lines = io.StringIO(text, newline=self._newline)
+                self._start_run(start + len(run) - len(body), taken, lines, [0])
+                start += len(run)
+                yield lines
+                continue
+            raw_lines = self._split(run)
+            self._start_run(start, taken, None, list(accumulate(map(len, raw_lines), initial=0)))
+            start += len(run)
+            if bom:
+                raw_lines[0] = raw_lines[0].removeprefix(bom)
+            yield iter(self._decode(raw_lines, taken))
+
+    def _start_run(self, start: int, taken: int, text: io.StringIO | None, ends: list[int]) -> None:
+        self._run_start, self._run_first, self._run_text, self._run_ends = start, taken, text, ends
+
+    def _split(self, run: bytes) -> list[bytes]:
+        """A run's lines, each with its terminator (the last may have none)."""
+        if not self._one_byte_units:
+            return [run]  # (lines of two-byte code units come one at a time)
+        terminator = self._terminator
+        lines = [part + terminator for part in run.split(terminator)]
+        if run.endswith(terminator):
+            lines.pop()
+        else:
+            lines[-1] = lines[-1].removesuffix(terminator)
+        return lines
+
+    def _decode(self, raw_lines: list[bytes], taken: int) -> list[str]:
+        lines = []
+        for number, raw in enumerate(raw_lines, start=taken + 1):
+            try:
+                lines.append(raw.decode(self._codec))
+            except UnicodeDecodeError:
+                # The row is reported as an error; its text is never stored in a replaced form.
+                self._problems[number] = self._not_text
+                lines.append(raw.decode(self._codec, errors="replace"))
+        return lines
 
 
 def open_rows(
@@ -347,7 +429,7 @@ def open_rows(
     end_offset: int | None = None,
 ) -> RowReader:
     """The rows of a stream that starts at a row boundary of a file with this framing."""
-    lines = byte_lines(chunks, framing.terminator, framing.unit)
+    lines = byte_lines(chunks, framing.terminator, framing.unit, run_bytes=RUN_BYTES)
     return RowReader(
         lines,
         delimiter=delimiter,
