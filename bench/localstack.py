@@ -54,7 +54,7 @@ class RequestCounter:
         self.app = app
         self.counts: Counter[RequestKey] = Counter()
         self.seconds: dict[str, float] = {}  # server time by operation
-        # UpdateItem requests on a table that ADD processed_rows: the ingest loop's batch commits.
+        # UpdateItem requests on a table that ADD imported_rows: the ingest loop's batch commits.
         self.commits: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._callers = {access_key(f): f for f in FUNCTIONS} | {BENCH_KEY: "bench"}
@@ -81,7 +81,8 @@ class RequestCounter:
         response = self.app(environ, recording_start_response)
         elapsed = time.perf_counter() - started
         ok = bool(status) and status[0].startswith("2")
-        commit = operation == "UpdateItem" and ok and b'"processed_rows"' in body
+        # (imported_rows: only a batch commit ADDs it; completing a split job reads processed_rows)
+        commit = operation == "UpdateItem" and ok and b'"imported_rows"' in body
         with self._lock:
             self.counts[RequestKey(caller, operation, table, ok)] += 1
             self.seconds[operation] = self.seconds.get(operation, 0.0) + elapsed

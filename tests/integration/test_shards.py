@@ -78,3 +78,86 @@ def test_the_status_shows_a_split_jobs_shards(monkeypatch):
     job, _, _, _ = run(monkeypatch, FILE, shards=3)
     assert [s["done"] for s in job["shards"]] == [True, True, True]
     assert job["shards"][0]["start"] == 0 and job["shards"][-1]["end"] is None
+
+
+def _rows(meter: int, stamps, value: str) -> list[str]:
+    """Long rows of one length (so the file's halves are of equal bytes): values are 4 characters."""
+    return [f"19000000000{meter:02d},{stamp},{value},kWh,A" for stamp in stamps]
+
+
+def _half_hours(day: str, count: int, first: int = 0) -> list[str]:
+    import datetime as dt
+
+    base = dt.datetime.fromisoformat(day)
+    return [
+        (base + dt.timedelta(minutes=30 * i)).strftime("%Y-%m-%d %H:%M:%S")
+        for i in range(first, first + count)
+    ]
+
+
+def repeats_across_the_middle() -> bytes:
+    """500 rows a half, so two or four shards cut exactly between the halves. The first half ends
+    with meter 20's readings and the two half hours of 01:00 on the day the clocks go back (meter 30,
+    no offsets); the second half starts with 20 of meter 20's again (new values, one negative, one
+    of them repeated inside the half too) and the same two wall-clock half hours again (the second
+    hour, in GMT). Shard 0 writes its end last, so without the merge its values would win."""
+    fall_back = ["2025-10-26 01:00:00", "2025-10-26 01:30:00"]
+    originals = _half_hours("2025-11-10", 100)
+    first = [
+        *_rows(10, _half_hours("2025-11-01", 396), "1.25"),
+        *_rows(20, originals, "1.25"),
+        *_rows(30, fall_back, "2.00"),
+        "1900000000010,2025-11-20 00:00:00,oops,kWh,A",
+        "1900000000010,2025-11-20 00:30:00,1.25,kWh,A",
+    ]
+    second = [
+        *_rows(30, fall_back, "3.00"),
+        *_rows(20, originals[:1], "-1.5"),
+        *_rows(20, originals[1:20], "7.50"),
+        *_rows(20, originals[5:6], "8.25"),
+        *_rows(11, _half_hours("2025-11-01", 477), "1.25"),
+    ]
+    assert len(first) == len(second) == 500 and len({len(row) for row in first + second}) == 1
+    return ("\r\n".join(["MPAN,ReadDateTime,ReadValue,Unit,ReadingType", *first, *second]) + "\r\n").encode()
+
+
+MERGED = (*KEYS, "warning_rows", "would_insert_rows", "would_update_rows")
+
+
+@pytest.mark.parametrize("shards", [2, 4])
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_repeats_across_shards_end_as_a_single_range_would(monkeypatch, shards, dry_run):
+    body = repeats_across_the_middle()
+    query = {"dry_run": "true"} if dry_run else {}
+    one, one_readings, one_report, _ = run(monkeypatch, body, shards=1, **query)
+    many, many_readings, many_report, _ = run(
+        monkeypatch,
+        body,
+        shards=shards,
+        context_factory=lambda: FakeContext(ticking_budget(40_000, 10_000)),
+        **query,
+    )
+
+    assert len(many["shards"]) == shards
+    assert {k: many[k] for k in MERGED} == {k: one[k] for k in MERGED}
+    assert one["warning_rows"] == 21  # 20 repeats across the halves (one also negative), one within
+    assert sorted(many["warnings"]) == sorted(one["warnings"])
+    assert many_readings == one_readings  # the later value of every repeated reading; both 01:00 hours
+    assert many_report == one_report
+    if not dry_run:
+        assert one_readings[("1900000000020", "hh#2025-11-10T00:00Z")] == ("-1.5", False)
+        assert one_readings[("1900000000020", "hh#2025-11-10T02:30Z")] == ("8.25", False)
+
+
+def test_a_shard_whose_kept_keys_were_never_saved_is_read_again_for_the_merge(monkeypatch):
+    """A crash after a shard's last commit but before (or instead of) saving its keys: the merge
+    rebuilds them from the shard's first line, warned lines included."""
+    body = repeats_across_the_middle()
+    one, one_readings, _, _ = run(monkeypatch, body, shards=1)
+    reports = handler_module("ingest").services.reports
+    monkeypatch.setattr(reports, "save_state", lambda *args, **kwargs: None)
+    many, many_readings, _, _ = run(monkeypatch, body, shards=2)
+
+    assert {k: many[k] for k in MERGED} == {k: one[k] for k in MERGED}
+    assert sorted(many["warnings"]) == sorted(one["warnings"])
+    assert many_readings == one_readings

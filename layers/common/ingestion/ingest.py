@@ -33,6 +33,7 @@ from ingestion.csvstream import (
 from ingestion.errors import ObjectMissingError
 from ingestion.formats import FileFormatError, Layout, Reading, detect_delimiter, detect_layout
 from ingestion.formats.sites import Site
+from ingestion.merge import contested, plan_merge
 from ingestion.models import MAX_ERROR_SAMPLES, IngestMessage, Job, JobStatus, Shard
 from ingestion.progress import Sample, add_sample
 from ingestion.retry import TRANSIENT_ERRORS, describe, is_throttling, retry_delay
@@ -47,7 +48,7 @@ from ingestion.rowcheck import (
 from ingestion.settings import Settings, get_settings
 from ingestion.sharding import Boundary, plan_shards
 from ingestion.store.events import COMPLETED, FAILED, EventPublisher
-from ingestion.store.jobs import BatchCommit, HeaderInfo, JobRepository, Lease, StaleWriteError
+from ingestion.store.jobs import BatchCommit, HeaderInfo, JobRepository, Lease, MergeCounts, StaleWriteError
 from ingestion.store.lookup import Lookup
 from ingestion.store.objects import ObjectStore
 from ingestion.store.queue import IngestQueue
@@ -212,15 +213,91 @@ def start_waiting_shards(job: Job, current: int, svc: IngestServices) -> None:
 
 
 def _complete(job: Job, svc: IngestServices) -> bool:
-    """Complete a job whose shards are all done: its error report, then the one conditional
-    update that ends it, then the event (only the invocation whose update won sends it)."""
+    """Complete a job whose shards are all done: repeats across its shards merged, its error
+    report, then the one conditional update that ends it, then the event (only the invocation
+    whose update won sends it). Every step before that update is safe to repeat."""
+    merged = merge_shards(job, svc) if len(job.shards) > 1 else None
     svc.reports.assemble(job.job_id, job.header or ())
     try:
-        done = svc.jobs.complete(job.job_id, shards=len(job.shards), now_iso=iso(svc.clock()))
+        done = svc.jobs.complete(job.job_id, shards=len(job.shards), now_iso=iso(svc.clock()), merged=merged)
     except StaleWriteError:
         return False  # not all done after all, or another invocation completed it first
     svc.events.publish(COMPLETED, ending_detail(done))
     return True
+
+
+def merge_shards(job: Job, svc: IngestServices) -> MergeCounts | None:
+    """Find the keys repeated across a split job's shards and make the job end as a single range
+    would have (merge.py): the later rows warned, their records written again with the final values
+    (idempotent), and the counts for the completing update. None: nothing to merge."""
+    if job.header is None or job.delimiter is None:
+        return None
+    layout = detect_layout(list(job.header), job.format)
+    keys = [shard_keys(job, index, layout, svc) for index in range(len(job.shards))]
+    shared = contested(keys)
+    if not shared:
+        return None
+    warned = SeenKeys()
+    for shard in keys:
+        warned.union(shard)
+    reader = open_rows(svc.objects.read_from(job.s3_key, 0), job.framing, delimiter=job.delimiter)
+    rows = iter(reader)
+    next(rows, None)  # the header row
+    merge = plan_merge(rows, layout, [s.start for s in job.shards], shared, warned)
+    logger.info(
+        "repeats across shards merged",
+        extra={"job_id": job.job_id, "warnings": len(merge.warnings), "rewrites": len(merge.rewrites)},
+    )
+    inserts_to_updates = 0
+    sites = layout.name == "sites"
+    if job.dry_run:
+        if merge.new_repeats:
+            existing = svc.lookup.existing({k for row in merge.new_repeats for k in row}, sites=sites)
+            inserts_to_updates = sum(1 for row in merge.new_repeats if existing.isdisjoint(row))
+    elif merge.rewrites:
+        records, written_at = list(merge.rewrites.values()), iso(svc.clock())
+        if sites:
+            svc.sites.upsert(cast(list[Site], records), job_id=job.job_id, written_at=written_at)
+        else:
+            svc.readings.upsert(cast(list[Reading], records), job_id=job.job_id, written_at=written_at)
+    room = max(0, MAX_ERROR_SAMPLES - len(job.warnings))
+    return MergeCounts(
+        warned=merge.warned_rows,
+        new_warnings=tuple(p.describe() for p in merge.warnings[:room]),
+        inserts_to_updates=inserts_to_updates,
+    )
+
+
+def shard_keys(job: Job, index: int, layout: Layout, svc: IngestServices) -> SeenKeys:
+    """The keys a shard has had before its cursor, and the lines it warned about: as its last save
+    left them, brought up to the cursor by reading again (parsing only) the rows after that save."""
+    shard = job.shards[index]
+    saved = svc.reports.load_state(job.job_id, index)
+    seen, start, line = SeenKeys(), shard.start, shard.first_line
+    if saved is not None and saved[0] <= shard.offset:
+        start, line, seen = saved[0], saved[1], SeenKeys.load(saved[2])
+    if start == shard.offset:
+        return seen
+    assert job.delimiter is not None
+    reader = open_rows(
+        svc.objects.read_from(job.s3_key, start),
+        job.framing,
+        delimiter=job.delimiter,
+        start_offset=start,
+        start_line=line,
+        end_offset=shard.offset,
+    )
+    rows = iter(reader)
+    if start == 0:
+        next(rows, None)  # the header row
+    mark_warned(seen, check_batch(rows, layout, seen, utc_now(svc.clock())))
+    return seen
+
+
+def mark_warned(seen: SeenKeys, checked: CheckedBatch) -> None:
+    for row in checked.rows:
+        if row.warned:
+            seen.mark_warned(row.line)
 
 
 def _retry_later(
@@ -343,7 +420,7 @@ class _Segment:
         if job.header is not None:
             assert job.delimiter is not None
             layout = detect_layout(list(job.header), job.format)
-            self.seen = self._restore_seen(layout)
+            self.seen = shard_keys(job, self.message.shard, layout, self.svc)
             reader = open_rows(
                 chunks,
                 job.framing,
@@ -417,7 +494,7 @@ class _Segment:
         )
         ends = [b.offset for b in bounds[1:]] + [None]
         rest = [
-            Shard(start=b.offset, end=e, offset=b.offset, line=b.line)
+            Shard(start=b.offset, end=e, offset=b.offset, line=b.line, first_line=b.line)
             for b, e in zip(bounds, ends, strict=True)
         ]
         return (first, *rest)
@@ -456,8 +533,14 @@ class _Segment:
                 if self.job.status is JobStatus.COMPLETED:
                     self.report.outcome = Outcome.COMPLETED
                     self.svc.events.publish(COMPLETED, ending_detail(self.job))
-                elif all(s.done for s in self.job.shards) and _complete(self.job, self.svc):
-                    self.report.outcome = Outcome.COMPLETED  # the last shard to finish
+                elif not all(s.done for s in self.job.shards):
+                    self.report.outcome = Outcome.SHARD_DONE
+                elif segment_should_stop(self.remaining_ms(), settings.segment_safety_ms):
+                    # The last shard to finish, out of time: its next message merges and completes.
+                    svc.queue.send(self.message.model_copy(update={"segment": self.message.segment + 1}))
+                    self.report.outcome = Outcome.CONTINUED
+                elif _complete(self.job, self.svc):
+                    self.report.outcome = Outcome.COMPLETED
                 else:
                     self.report.outcome = Outcome.SHARD_DONE
                 return self.report
@@ -472,34 +555,8 @@ class _Segment:
                     return self.report
                 svc.sleep(pause.sleep_ms / 1000)
 
-    def _restore_seen(self, layout: Layout) -> SeenKeys:
-        """The keys this shard had before the cursor: as the last hand-off saved them, brought up to
-        the cursor by reading again (parsing only) any batches committed after that save."""
-        job, shard = self.job, self.job.shards[self.message.shard]
-        saved = self.svc.reports.load_state(job.job_id, self.message.shard)
-        seen, start, line = SeenKeys(), shard.start, 0
-        if saved is not None and saved[0] <= shard.offset:
-            seen, start = SeenKeys.load(saved[1]), saved[0]
-        if start == shard.offset:
-            return seen
-        assert job.delimiter is not None
-        reader = open_rows(
-            self.svc.objects.read_from(job.s3_key, start),
-            job.framing,
-            delimiter=job.delimiter,
-            start_offset=start,
-            start_line=line,
-            end_offset=shard.offset,
-        )
-        rows = iter(reader)
-        if start == 0:
-            next(rows, None)  # the header row
-        check_batch(rows, layout, seen, utc_now(self.svc.clock()))
-        return seen
-
-    def _save_seen(self) -> None:
-        shard = self.job.shards[self.message.shard]
-        self.svc.reports.save_state(self.job.job_id, self.message.shard, shard.offset, self.seen.dump())
+    def _save_seen(self, offset: int, line: int) -> None:
+        self.svc.reports.save_state(self.job.job_id, self.message.shard, offset, line, self.seen.dump())
 
     def _commit(
         self, batch: list[RawRow], layout: Layout | None, expected: int, end: tuple[int, int], final: bool
@@ -511,6 +568,7 @@ class _Segment:
         sites = layout is not None and layout.name == "sites"
         if records and not sites:
             self._warn_overlaps(checked)
+        mark_warned(self.seen, checked)
         would_insert = would_update = 0
         written = WriteResult(0, 0)
         if job.dry_run:
@@ -529,8 +587,10 @@ class _Segment:
         if checked.errors:
             svc.reports.write_part(job.job_id, self.message.shard, expected, checked.errors)
         shard = job.shards[self.message.shard]
-        others = tuple(i for i in range(len(job.shards)) if i != self.message.shard)
-        completes = final and not self.split and all(job.shards[i].done for i in others)
+        split = len(job.shards) > 1 or bool(self.split)
+        if final and split:
+            self._save_seen(*end)  # every key this shard had, for the merge (merge.py)
+        completes = final and not split  # a split job completes after merging its shards
         if completes:
             header = self.header.cells if self.header is not None else (job.header or ())
             svc.reports.assemble(job.job_id, header)
@@ -557,7 +617,6 @@ class _Segment:
             lease=lease,
             adaptation=self._adaptation(written.resends),
             complete=completes,
-            others=others,
             split=self._split_shards(shard, end, final, tuple(samples), lease) if self.split else (),
             warned=checked.warning_rows,
             new_warnings=tuple(p.describe() for p in checked.warnings[:warning_room]),
@@ -621,7 +680,8 @@ class _Segment:
         return True
 
     def _continue_later(self, delay_seconds: int) -> None:
-        self._save_seen()
+        shard = self.job.shards[self.message.shard]
+        self._save_seen(shard.offset, shard.line)
         # Give the job back first, so the continuation can claim it as soon as it arrives.
         self.svc.jobs.release(self.job.job_id, self.message.shard, Lease(self.holder, self.svc.clock(), 0))
         self.svc.queue.send(

@@ -46,6 +46,7 @@ class Shard:
     end: int | None
     offset: int
     line: int
+    first_line: int = 1  # the file line number at `start`
     segment: int = 0
     done: bool = False
     holder: str | None = None  # the invocation working on this shard (its lease)

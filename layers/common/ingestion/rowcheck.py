@@ -96,20 +96,30 @@ def check_batch(rows: Iterable[RawRow], layout: Layout | None, seen: SeenKeys, n
         row = CheckedRow(raw.line, records)
         batch.rows.append(row)
         for index, record in enumerate(records):
-            new = seen.add(record)
-            if not new and isinstance(record, Reading) and record.repeatable:
-                # The hour the clocks go back, written twice without offsets: this is the second.
-                record = records[index] = record.second_occurrence()
-                new = seen.add(record)
+            record, new = remember(seen, record)
+            records[index] = record
             if not new:
                 row.repeats = True
-                batch.warn(
-                    row, None, f"{_describe(record)} appears earlier in the file too; this row's is kept"
-                )
+                batch.warn(row, None, repeat_warning(record))
             if isinstance(record, Reading):
                 for message in reading_warnings(record, now):
                     batch.warn(row, _value_column(layout, record), message)
     return batch
+
+
+def remember(seen: SeenKeys, record: Record) -> tuple[Record, bool]:
+    """The record as it is stored, and whether its key is new to `seen` (which now has it)."""
+    if seen.add(record):
+        return record, True
+    if isinstance(record, Reading) and record.repeatable:
+        # The hour the clocks go back, written twice without offsets: this is the second.
+        record = record.second_occurrence()
+        return record, seen.add(record)
+    return record, False
+
+
+def repeat_warning(record: Record) -> str:
+    return f"{_describe(record)} appears earlier in the file too; this row's is kept"
 
 
 def _value_column(layout: Layout, reading: Reading) -> Column | None:
@@ -166,6 +176,7 @@ class SeenKeys:
     def __init__(self) -> None:
         self._blocks: dict[str, dict[int, bytearray]] = {}
         self._keys: set[str] = set()
+        self._warned: dict[int, bytearray] = {}  # the lines of rows that had a warning, as a bitmap
 
     def add(self, record: Record) -> bool:
         """Remember the record's key: False when it was there already."""
@@ -174,10 +185,7 @@ class SeenKeys:
                 return False
             self._keys.add(record.key)
             return True
-        if record.kind == HALF_HOURLY:
-            name, number = "h" + record.meter, int(record.start.timestamp()) // 1800
-        else:
-            name, number = "d" + record.meter, (record.local_date - _EPOCH).days
+        name, number = _interval(record)
         block_no, bit = divmod(number, _BLOCK_BITS)
         blocks = self._blocks.setdefault(name, {})
         block = blocks.get(block_no)
@@ -196,6 +204,7 @@ class SeenKeys:
                 for name, blocks in self._blocks.items()
             },
             "keys": sorted(self._keys),
+            "warned": {str(no): base64.b64encode(block).decode() for no, block in self._warned.items()},
         }
         return zlib.compress(json.dumps(state, separators=(",", ":")).encode())
 
@@ -208,7 +217,80 @@ class SeenKeys:
             for name, blocks in state["blocks"].items()
         }
         seen._keys = set(state["keys"])
+        # (states saved before lines were kept have none)
+        seen._warned = {
+            int(no): bytearray(base64.b64decode(text)) for no, text in state.get("warned", {}).items()
+        }
         return seen
+
+    # What the merge of a split file's shards needs (merge.py).
+
+    def has(self, record: Record) -> bool:
+        if isinstance(record, Site):
+            return record.key in self._keys
+        name, number = _interval(record)
+        block_no, bit = divmod(number, _BLOCK_BITS)
+        block = self._blocks.get(name, {}).get(block_no)
+        return block is not None and bool(block[bit >> 3] & (1 << (bit & 7)))
+
+    def mark_warned(self, line: int) -> None:
+        block_no, bit = divmod(line, _BLOCK_BITS)
+        block = self._warned.get(block_no)
+        if block is None:
+            block = self._warned[block_no] = bytearray(_BLOCK_BITS // 8)
+        block[bit >> 3] |= 1 << (bit & 7)
+
+    def warned(self, line: int) -> bool:
+        block_no, bit = divmod(line, _BLOCK_BITS)
+        block = self._warned.get(block_no)
+        return block is not None and bool(block[bit >> 3] & (1 << (bit & 7)))
+
+    def __bool__(self) -> bool:
+        return bool(self._keys) or any(
+            any(block) for blocks in self._blocks.values() for block in blocks.values()
+        )
+
+    def meters(self) -> set[str]:
+        """The meters with a key here."""
+        return {
+            name[1:] for name, blocks in self._blocks.items() if any(any(block) for block in blocks.values())
+        }
+
+    def union(self, other: SeenKeys) -> None:
+        """Add the other's keys and warned lines to these."""
+        self._keys |= other._keys
+        for name, blocks in other._blocks.items():
+            _or_blocks(self._blocks.setdefault(name, {}), blocks)
+        _or_blocks(self._warned, other._warned)
+
+    def common(self, other: SeenKeys) -> SeenKeys:
+        """The keys both have (no warned lines)."""
+        both = SeenKeys()
+        both._keys = self._keys & other._keys
+        for name, blocks in self._blocks.items():
+            theirs = other._blocks.get(name, {})
+            for no, block in blocks.items():
+                if no in theirs:
+                    anded = int.from_bytes(block) & int.from_bytes(theirs[no])
+                    if anded:
+                        both._blocks.setdefault(name, {})[no] = bytearray(anded.to_bytes(len(block)))
+        return both
+
+
+def _interval(record: Reading) -> tuple[str, int]:
+    """Where a reading's key is kept: per meter and kind, the number of its half hour or day."""
+    if record.kind == HALF_HOURLY:
+        return "h" + record.meter, int(record.start.timestamp()) // 1800
+    return "d" + record.meter, (record.local_date - _EPOCH).days
+
+
+def _or_blocks(into: dict[int, bytearray], blocks: dict[int, bytearray]) -> None:
+    for no, block in blocks.items():
+        mine = into.get(no)
+        if mine is None:
+            into[no] = bytearray(block)
+        else:
+            into[no] = bytearray((int.from_bytes(mine) | int.from_bytes(block)).to_bytes(len(block)))
 
 
 def utc_now(now: float) -> datetime:

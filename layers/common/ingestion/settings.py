@@ -52,8 +52,8 @@ class Settings(BaseModel):
     retry_base_seconds: int = Field(default=120, gt=0)
     retry_cap_seconds: int = Field(default=3600, gt=0)
     # A file of at least this many bytes is split into MAX_SHARDS byte ranges imported in parallel
-    # (0: never split). See sharding.py for when a file cannot be split.
-    shard_min_bytes: int = Field(default=0, ge=0)
+    # (0: never split). See sharding.py for when a file cannot be split, merge.py for the end.
+    shard_min_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     max_shards: int = Field(default=4, ge=1, le=64)
     # Error-report download links last this long.
     report_link_seconds: int = Field(default=300, gt=0, le=3600)

@@ -63,14 +63,22 @@ class BatchCommit:
     # A batch written while the job was being cancelled is still counted, against the cancelled job.
     job_status: JobStatus = JobStatus.PROCESSING
     adaptation: Adaptation | None = None  # the throttle the next batch runs with, and why
-    # With final: every other shard is done (`others`), so this commit completes the job as well.
+    # With final, in a job of one shard: this commit completes the job as well.
     complete: bool = False
-    others: tuple[int, ...] = ()
     split: tuple[Shard, ...] = ()  # the first batch of a large file: every shard, this one moved on
     warned: int = 0  # rows kept with a warning
     new_warnings: tuple[str, ...] = ()
     would_insert: int = 0
     would_update: int = 0
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    """What merging a split job's shards adds to its counters when it completes (merge.py)."""
+
+    warned: int = 0
+    new_warnings: tuple[str, ...] = ()
+    inserts_to_updates: int = 0  # dry run: rows that move from would-insert to would-update
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,7 @@ def _to_job(m: JobModel) -> Job:
                 end=None if s.end is None else int(s.end),
                 offset=int(s.offset),
                 line=int(s.line),
+                first_line=int(s.first_line or 1),
                 segment=int(s.segment or 0),
                 done=bool(s.done),
                 holder=s.holder,
@@ -355,9 +364,10 @@ class JobRepository:
     def commit_batch(self, job_id: str, c: BatchCommit) -> Job:
         """Count one batch exactly once: the cursor moves only from where the batch started.
 
-        The last batch of a shard marks it done; with `c.complete` (every other shard is done) it
-        also completes the job in the same update. The first batch of a large file may split it
-        (`c.split`): the whole list of shards is then written, this one's cursor in it."""
+        The last batch of a shard marks it done; in a job of one shard, `c.complete` also completes
+        the job in the same update (a split job completes after merging its shards). The first
+        batch of a large file may split it (`c.split`): the whole list of shards is then written,
+        this one's cursor in it."""
         cursor = JobModel.shards[c.shard]
         actions: list[Action] = [
             JobModel.processed_rows.add(c.processed),
@@ -424,27 +434,32 @@ class JobRepository:
                 JobModel.total_rows.set(JobModel.processed_rows + c.processed),
                 JobModel.total_rows_exact.set(True),
             ]
-            for other in c.others:
-                condition &= JobModel.shards[other].done == True  # type: ignore[attr-defined]  # noqa: E712
         return self._update(job_id, actions, condition)
 
-    def complete(self, job_id: str, *, shards: int, now_iso: str) -> Job:
+    def complete(self, job_id: str, *, shards: int, now_iso: str, merged: MergeCounts | None = None) -> Job:
         """Complete a job whose shards are all done (the last shard to finish, or a redelivery of
-        its final message, does this). StaleWriteError: not all done, or already completed."""
+        its final message, does this), with what merging its shards found. StaleWriteError: not
+        all done, or already completed."""
         condition = JobModel.status == JobStatus.PROCESSING.value
         for index in range(shards):
             condition &= JobModel.shards[index].done == True  # type: ignore[attr-defined]  # noqa: E712
-        return self._update(
-            job_id,
-            [
-                JobModel.status.set(JobStatus.COMPLETED.value),
-                JobModel.completed_at.set(now_iso),
-                JobModel.updated_at.set(now_iso),
-                JobModel.total_rows.set(JobModel.processed_rows),
-                JobModel.total_rows_exact.set(True),
-            ],
-            condition,
-        )
+        actions: list[Action] = [
+            JobModel.status.set(JobStatus.COMPLETED.value),
+            JobModel.completed_at.set(now_iso),
+            JobModel.updated_at.set(now_iso),
+            JobModel.total_rows.set(JobModel.processed_rows),
+            JobModel.total_rows_exact.set(True),
+        ]
+        if merged is not None and merged.warned:
+            actions.append(JobModel.warning_rows.add(merged.warned))
+        if merged is not None and merged.new_warnings:
+            actions.append(JobModel.warnings.set((JobModel.warnings | []).append(list(merged.new_warnings))))
+        if merged is not None and merged.inserts_to_updates:
+            actions += [
+                JobModel.would_insert_rows.add(-merged.inserts_to_updates),
+                JobModel.would_update_rows.add(merged.inserts_to_updates),
+            ]
+        return self._update(job_id, actions, condition)
 
     def mark_deleting(self, job_id: str, *, owner: str, now_iso: str) -> Job:
         """The owner deletes a job that is not running: from now on it is being removed."""
@@ -523,6 +538,7 @@ def _shard_attr(s: Shard) -> ShardCursor:
         end=s.end,
         offset=s.offset,
         line=s.line,
+        first_line=s.first_line,
         segment=s.segment,
         done=s.done,
         holder=s.holder,

@@ -155,20 +155,26 @@ class ReportStore(ObjectStore):
             )
         return links
 
-    def save_state(self, job_id: str, shard: int, offset: int, data: bytes) -> None:
+    def save_state(self, job_id: str, shard: int, offset: int, line: int, data: bytes) -> None:
         self._client.put_object(
-            Bucket=self._bucket, Key=state_key(job_id, shard), Body=data, Metadata={"offset": str(offset)}
+            Bucket=self._bucket,
+            Key=state_key(job_id, shard),
+            Body=data,
+            Metadata={"offset": str(offset), "line": str(line)},
         )
 
-    def load_state(self, job_id: str, shard: int) -> tuple[int, bytes] | None:
-        """(the cursor offset the state was saved at, the state) or None."""
+    def load_state(self, job_id: str, shard: int) -> tuple[int, int, bytes] | None:
+        """(the cursor offset and line the state was saved at, the state) or None."""
         try:
             response = self._client.get_object(Bucket=self._bucket, Key=state_key(job_id, shard))
         except ClientError as exc:
             if is_missing(exc):
                 return None
             raise
-        return int(response["Metadata"]["offset"]), response["Body"].read()
+        metadata = response["Metadata"]
+        if "line" not in metadata:
+            return None  # saved by an earlier version: rebuilt from the shard's start instead
+        return int(metadata["offset"]), int(metadata["line"]), response["Body"].read()
 
     def delete_all(self, job_id: str) -> None:
         keys = self._keys(_prefix(job_id))

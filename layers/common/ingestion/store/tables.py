@@ -30,6 +30,7 @@ class ShardCursor(MapAttribute):
     end = NumberAttribute(null=True)  # a row that starts at or after this belongs to the next shard
     offset = NumberAttribute()  # next byte to read: always a row boundary
     line = NumberAttribute()  # the file line number at `offset`
+    first_line = NumberAttribute(default=1)  # the file line number at `start`
     segment = NumberAttribute(default=0)  # the latest segment (invocation) that started on this shard
     done = BooleanAttribute(default=False)
     holder = UnicodeAttribute(null=True)  # the invocation working on this shard now (its lease)
