@@ -12,6 +12,7 @@ from ingestion.csvstream import (
     MAX_LINE_BYTES,
     Framing,
     NotCsvError,
+    RawRow,
     RowReader,
     byte_lines,
     first_line,
@@ -285,3 +286,11 @@ def test_a_cr_file_keeps_a_line_feed_inside_a_quoted_cell():
 def test_a_file_that_is_only_a_byte_order_mark_is_one_empty_line():
     reader = open_rows(iter([codecs.BOM_UTF8]), Framing("UTF-8 with BOM", "LF"), delimiter=",")
     assert list(reader) == [] and (reader.offset, reader.line) == (3, 2)
+
+
+def test_the_rows_a_reader_builds_are_ordinary_raw_rows():
+    (row,) = rows_of(b"a,b\n")
+    expected = RawRow(1, ["a", "b"], 4, None, 2)
+    assert (row, repr(row)) == (expected, repr(expected))
+    with pytest.raises(AttributeError):
+        row.line = 3  # type: ignore[misc]
