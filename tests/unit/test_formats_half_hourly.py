@@ -272,3 +272,32 @@ def test_long_and_wide_agree_on_every_local_half_hour(day, slot):
     wide = WIDE.parse_row(wide_row(day.isoformat(), [""] * (long.period - 1) + ["1"]))[0]
     assert (wide.start, wide.local_date, wide.period) == (long.start, long.local_date, long.period)
     assert f"{long.start.astimezone(LONDON):%Y-%m-%d %H:%M}" == f"{day} {wall_clock}"
+
+
+def when_or_error(read, *args: str) -> tuple:
+    try:
+        reading = read(*args)
+    except RowError as exc:
+        return "error", exc.message
+    return "reading", (reading.start, reading.local_date, reading.period, reading.repeatable)
+
+
+@pytest.mark.parametrize("day", [date(2024, 3, 31), date(2024, 10, 27), date(2025, 11, 1)])
+def test_a_date_and_time_cell_read_again_is_what_a_date_cell_and_a_time_cell_give(day):
+    # Given each half hour of a day the clocks go forward, one they go back and an ordinary one, as one
+    # date-and-time cell (its answer cached) and as a date cell and a time cell (worked out each time)
+    for slot in range(48):
+        wall_clock = f"{slot // 2:02d}:{slot % 2 * 30:02d}"
+        expected = when_or_error(at_time, wall_clock, day.isoformat())
+        for cell in (f"{day} {wall_clock}", f" {day:%d/%m/%Y}T{wall_clock}:00 "):
+            # When the cell is read twice, Then both times it reads as the separate cells do
+            assert when_or_error(at, cell) == expected and when_or_error(at, cell) == expected
+
+
+@pytest.mark.parametrize("offset", ["Z", "+01:00", "-05:30"])
+def test_a_date_and_time_cell_with_an_offset_read_again_is_the_same_instant(offset):
+    for slot in range(48):
+        cell = f"2024-10-27 {slot // 2:02d}:{slot % 2 * 30:02d}{offset}"
+        start = datetime.fromisoformat(cell).astimezone(UTC)
+        first = when_or_error(at, cell)
+        assert first[1][:2] == (start, start.astimezone(LONDON).date()) and when_or_error(at, cell) == first

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from ingestion.formats import Reading, RowError, detect_layout
+from ingestion.formats.reading import new_reading
 
 DAILY = detect_layout(["MPAN", "Date", "Reading"], "daily")
 
@@ -115,3 +116,13 @@ def test_reading_is_immutable():
     reading = hh_reading(datetime(2024, 11, 9, tzinfo=UTC), 1)
     with pytest.raises(AttributeError):
         reading.meter = "M2"  # type: ignore[misc]
+
+
+def test_a_reading_built_the_quick_way_is_the_reading_the_class_builds():
+    start = datetime(2024, 10, 27, 0, 30, tzinfo=UTC)
+    fields = ("M1", "hh", start, date(2024, 10, 27), 2, Decimal("1.50"), True, True)
+    quick, built = new_reading(*fields), Reading(*fields)
+    assert (quick, repr(quick), hash(quick)) == (built, repr(built), hash(built))
+    assert new_reading(*fields[:-1]) == Reading(*fields[:-1])  # not repeatable unless it says so
+    with pytest.raises(AttributeError):
+        quick.meter = "M2"  # type: ignore[misc]

@@ -4,8 +4,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ingestion.formats import RowError, detect_layout
+from ingestion.formats.errors import InvalidValue
+from ingestion.formats.values import _checked_number, parse_flag, parse_number, parse_unit
 
 DAILY = detect_layout(["MPAN", "Date", "Reading", "Unit", "Type"], "daily")
 
@@ -169,3 +173,38 @@ def test_a_daily_reading_starts_at_local_midnight_in_utc():
         date(2025, 7, 1),
         None,
     )
+
+
+NUMBER_EDGES = [
+    "1.5", "0", "007", "5.", ".5", ".", "", "   ", " 1.5", "1.5 ", "\t2\n", "+1", "-0", "-.5", "+.5",
+    "1e3", "1E+3", "NaN", "Infinity", "-inf", "1_000", "1,5", "1.2.3", "0x1", "\u0663", "\u00b2", "\uff11",
+    "9" * 19, "9" * 20, "1" * 38, "1" * 39, "0." + "1" * 38, "1" * 19 + ".5", "12345678901234567.5",
+]  # fmt: skip
+
+
+def outcome(parse, text: str) -> tuple[str, str]:
+    """What a parser makes of a text: its value's repr (which tells 1.50 from 1.5) or its error."""
+    try:
+        return "value", repr(parse(text))
+    except InvalidValue as exc:
+        return "error", str(exc)
+
+
+@pytest.mark.parametrize("text", NUMBER_EDGES)
+def test_a_number_read_the_quick_way_is_what_the_full_rules_read(text):
+    assert outcome(parse_number.__wrapped__, text) == outcome(_checked_number, text)
+
+
+@given(st.text(alphabet="0123456789.+-eE_ \t\u0663x", max_size=24))
+def test_any_text_reads_as_the_full_rules_read_it_first_time_and_again(text):
+    # (the second call may come from the cache)
+    expected = outcome(_checked_number, text)
+    assert outcome(parse_number, text) == expected
+    assert outcome(parse_number, text) == expected
+
+
+@pytest.mark.parametrize("text", ["kWh", " KWH ", "Wh\u00a0", "mwh", "", " ", "kW", "A", " estimated ", "x"])
+def test_units_and_flags_read_again_from_the_cache_are_what_the_rules_give(text):
+    for cached in (parse_unit, parse_flag):
+        expected = outcome(cached.__wrapped__, text)
+        assert outcome(cached, text) == expected and outcome(cached, text) == expected

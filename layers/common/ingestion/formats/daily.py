@@ -2,7 +2,7 @@
 
 from ingestion.formats.clock import local_midnight
 from ingestion.formats.headers import Column
-from ingestion.formats.reading import DAILY, Reading
+from ingestion.formats.reading import DAILY, Reading, new_reading
 from ingestion.formats.rows import RowReader, read_date, read_kwh
 
 
@@ -23,7 +23,7 @@ class DailyLayout:
         meter = row.meter(cells)
         day = read_date(cells, self._date)
         value = read_kwh(cells, self._value, row.unit_shift(cells))
-        return [Reading(meter, DAILY, local_midnight(day), day, None, value, row.estimated(cells))]
+        return [new_reading(meter, DAILY, local_midnight(day), day, None, value, row.estimated(cells))]
 
     def value_column(self, reading: Reading) -> Column:
         return self._value

@@ -2,15 +2,19 @@
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timezone
+from functools import lru_cache
 
 from ingestion.formats.clock import happens_twice, local_date, local_half_hour, period_of, period_starts
 from ingestion.formats.errors import InvalidValue, RowError, quoted
 from ingestion.formats.headers import Column
-from ingestion.formats.reading import HALF_HOURLY, Reading
+from ingestion.formats.reading import HALF_HOURLY, Reading, new_reading
 from ingestion.formats.rows import RowReader, read_date, read_kwh
 from ingestion.formats.values import parse_datetime, parse_number, parse_time, to_kwh
 
 _USUAL_PERIODS = 48
+# Where a long row's reading falls: its UTC start, UK local date and period, and whether its local time
+# happens twice (the hour the clocks go back).
+type HalfHour = tuple[datetime, date, int, bool]
 _NOT_ON_HALF_HOUR = "half-hourly readings must start at :00 or :30, with zero seconds"
 
 
@@ -42,41 +46,49 @@ class LongLayout:
         meter = row.meter(cells)
         start, day, period, repeatable = self._when(cells)
         value = read_kwh(cells, self._value, row.unit_shift(cells))
-        return [Reading(meter, HALF_HOURLY, start, day, period, value, row.estimated(cells), repeatable)]
+        return [new_reading(meter, HALF_HOURLY, start, day, period, value, row.estimated(cells), repeatable)]
 
     def value_column(self, reading: Reading) -> Column:
         return self._value
 
-    def _when(self, cells: Sequence[str]) -> tuple[datetime, date, int, bool]:
-        """The reading's UTC start, UK local date and period, and whether its local time happens twice."""
+    def _when(self, cells: Sequence[str]) -> HalfHour:
         if self._datetime is not None:
             column = self._datetime
             try:
-                day, clock, offset = parse_datetime(cells[column.index])
+                return half_hour_at(cells[column.index])
             except InvalidValue as exc:
                 raise column.error(str(exc)) from None
-        else:
-            assert self._date is not None and self._time is not None
-            day = read_date(cells, self._date)
-            column = self._time
-            try:
-                clock = parse_time(cells[column.index])
-            except InvalidValue as exc:
-                raise column.error(str(exc)) from None
-            offset = None
-        if clock.minute % 30 or clock.second or clock.microsecond:
-            shown = quoted(cells[column.index].strip())
-            raise column.error(f"{shown} is not on a half hour ({_NOT_ON_HALF_HOUR})")
-        if offset is None:
-            return _local_half_hour(column, day, clock)
-        return _exact_half_hour(column, day, clock, offset)
+        assert self._date is not None and self._time is not None
+        day = read_date(cells, self._date)
+        column = self._time
+        try:
+            text = cells[column.index]
+            return _half_hour(text, day, parse_time(text), None)
+        except InvalidValue as exc:
+            raise column.error(str(exc)) from None
 
 
-def _local_half_hour(column: Column, day: date, clock: time) -> tuple[datetime, date, int, bool]:
+# A long file gives every meter the same run of times: one of these per distinct cell, at most.
+@lru_cache(maxsize=8192)
+def half_hour_at(text: str) -> HalfHour:
+    """The half hour a date-and-time cell names; InvalidValue when it names none."""
+    day, clock, offset = parse_datetime(text)
+    return _half_hour(text, day, clock, offset)
+
+
+def _half_hour(text: str, day: date, clock: time, offset: timezone | None) -> HalfHour:
+    if clock.minute % 30 or clock.second or clock.microsecond:
+        raise InvalidValue(f"{quoted(text.strip())} is not on a half hour ({_NOT_ON_HALF_HOUR})")
+    if offset is None:
+        return _local_half_hour(day, clock)
+    return _exact_half_hour(day, clock, offset)
+
+
+def _local_half_hour(day: date, clock: time) -> HalfHour:
     minute_of_day = clock.hour * 60 + clock.minute
     found = local_half_hour(day, minute_of_day)
     if found is None:
-        raise column.error(
+        raise InvalidValue(
             f"{day} {clock:%H:%M} does not exist in UK local time (that hour is skipped when the clocks go "
             "forward); give the time in UTC with a Z, or with its UTC offset"
         )
@@ -84,12 +96,10 @@ def _local_half_hour(column: Column, day: date, clock: time) -> tuple[datetime, 
     return start, day, period, happens_twice(day, minute_of_day)
 
 
-def _exact_half_hour(
-    column: Column, day: date, clock: time, offset: timezone
-) -> tuple[datetime, date, int, bool]:
+def _exact_half_hour(day: date, clock: time, offset: timezone) -> HalfHour:
     start = datetime(day.year, day.month, day.day, clock.hour, clock.minute, tzinfo=offset).astimezone(UTC)
     if start.minute % 30:
-        raise column.error(f"{start:%H:%M} UTC is not on a half hour ({_NOT_ON_HALF_HOUR})")
+        raise InvalidValue(f"{start:%H:%M} UTC is not on a half hour ({_NOT_ON_HALF_HOUR})")
     day = local_date(start)
     return start, day, period_of(start, day), False
 
@@ -129,7 +139,7 @@ class WideLayout:
             if period > len(starts):
                 raise column.error(_no_such_period(day, period, len(starts), text))
             kwh = to_kwh(value, unit_shift)
-            readings.append(Reading(meter, HALF_HOURLY, starts[period - 1], day, period, kwh, estimated))
+            readings.append(new_reading(meter, HALF_HOURLY, starts[period - 1], day, period, kwh, estimated))
         if not readings:
             raise RowError("no readings in row")
         return readings

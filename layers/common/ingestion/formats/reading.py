@@ -1,6 +1,6 @@
 """The domain object every layout produces: one reading for one meter and one interval."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
@@ -40,3 +40,34 @@ class Reading:
         if self.kind == HALF_HOURLY:
             return f"hh#{self.start:%Y-%m-%dT%H:%M}Z"
         return f"day#{self.local_date.isoformat()}"
+
+
+# A frozen dataclass's __init__ sets every field through object.__setattr__, which costs more than
+# reading the rest of a row does. The layouts, which build a Reading a row, set its slots directly.
+_new = object.__new__
+_meter, _kind, _start, _local_date, _period, _value_kwh, _estimated, _repeatable = (
+    vars(Reading)[field.name].__set__ for field in fields(Reading)
+)
+
+
+def new_reading(
+    meter: str,
+    kind: str,
+    start: datetime,
+    local_date: date,
+    period: int | None,
+    value_kwh: Decimal,
+    estimated: bool,
+    repeatable: bool = False,
+) -> Reading:
+    """Reading(...), the same object, built in half the time."""
+    reading = _new(Reading)
+    _meter(reading, meter)
+    _kind(reading, kind)
+    _start(reading, start)
+    _local_date(reading, local_date)
+    _period(reading, period)
+    _value_kwh(reading, value_kwh)
+    _estimated(reading, estimated)
+    _repeatable(reading, repeatable)
+    return reading

@@ -77,16 +77,18 @@ def read_kwh(cells: Sequence[str], column: Column, unit_shift: int) -> Decimal:
 
 
 def is_blank(cells: Sequence[str]) -> bool:
-    return not any(cell.strip() for cell in cells)
+    return not "".join(cells).strip()  # (the cells are all blank when they are all blank together)
 
 
 def check_shape(cells: Sequence[str], width: int) -> None:
     """A row has as many cells as the header; extra cells are allowed only when they are blank
     (a trailing delimiter). Anything else is a ragged row: its cells may have slid out of their
     columns, so none of it is trusted."""
+    count = len(cells)
+    if count == width and count and cells[0].strip():  # the usual row, at a glance
+        return
     if is_blank(cells):
         raise RowError("empty row")
-    count = len(cells)
     if count == width or (count > width and is_blank(cells[width:])):
         return
     few = "too few" if count < width else "too many"

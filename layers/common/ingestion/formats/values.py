@@ -2,7 +2,8 @@
 
 Each parser takes the cell's text and returns the value or raises InvalidValue saying what was expected.
 They run once per cell over millions of rows, so the fixed formats are parsed by hand rather than with
-strptime, and values that repeat down a file (dates, times, meter ids) are cached.
+strptime, and values that repeat down a file (dates, times, meter ids, numbers, units, flags) are cached;
+the caches are bounded, so memory stays flat however long the file.
 """
 
 import calendar
@@ -204,11 +205,21 @@ def _utc_offset(text: str) -> timezone | None:
     return timezone(-offset if text[0] == "-" else offset)
 
 
+@lru_cache(maxsize=4096)
 def parse_number(text: str) -> Decimal | None:
     """A reading as a plain decimal number (optional sign), or None when the cell is blank.
 
     "1,234", exponents, NaN and Infinity are rejected: Decimal alone would accept the last three.
+    (Sharing a cached Decimal is safe: they are immutable.)
     """
+    if len(text) <= _MAX_DIGITS // 2 and text.isascii() and text.replace(".", "", 1).isdigit():
+        # The usual cell, ASCII digits with at most one point (no sign, space or exponent): one the
+        # full rules pass as it is, too short to hold too many digits.
+        return Decimal(text)
+    return _checked_number(text)
+
+
+def _checked_number(text: str) -> Decimal | None:
     value = text.strip()
     if not value:
         return None
@@ -223,6 +234,7 @@ def parse_number(text: str) -> Decimal | None:
     return number
 
 
+@lru_cache(maxsize=256)
 def parse_unit(text: str, default_shift: int = 0) -> int:
     """The power of ten that turns a reading in this unit into kWh; a blank cell means the default."""
     value = text.strip()
@@ -239,6 +251,7 @@ def to_kwh(value: Decimal, shift: int) -> Decimal:
     return value.scaleb(shift) if shift else value
 
 
+@lru_cache(maxsize=256)
 def parse_flag(text: str) -> bool:
     """True when an actual/estimated flag says estimated; blank means actual."""
     value = text.strip().lower()
