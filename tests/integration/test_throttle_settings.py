@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from ingestion.store.jobs import JobRepository
-from ingestion.store.readings import ReadingWriter
+from ingestion.store.readings import ReadingWriter, WriteResult
 from ingestion.throttle import UNTHROTTLED_BATCH_SIZE
 from tests.integration.helpers import get_job, import_csv, post_csv, post_json
 from tests.support import QueueDriver, call, handler_module, hh_long_csv, http_event, readings_of
@@ -318,3 +318,30 @@ def test_a_running_import_takes_a_new_throttle_from_its_next_batch(stack, monkey
     assert (job["status"], job["processed_rows"], job["imported_rows"]) == ("completed", 1000, 1000)
     assert throttle_of(job) == (250, 0, None)
     assert len(readings_of(stack.readings_table)) == 1000
+
+
+class ThrottledWhilePatchedWriter(PatchingWriter):
+    """As PatchingWriter, and DynamoDB pushed back on that same batch (3 items re-sent)."""
+
+    def upsert(self, readings, *, job_id, written_at):
+        result = super().upsert(readings, job_id=job_id, written_at=written_at)
+        if len(self.sizes) == self.after_batch:
+            return WriteResult(result.written, resends=3)
+        return result
+
+
+def test_a_new_throttle_wins_over_the_slow_down_of_the_batch_it_arrived_during(stack, monkeypatch, no_sleep):
+    """Given a batch DynamoDB throttled, when the owner PATCHes while it is being written, then its
+    commit's slow-down does not overwrite the new throttle: the next batches run with it."""
+    writer = ThrottledWhilePatchedWriter(
+        after_batch=2, step=lambda job_id: patch_job(job_id, {"throttle": {"batch_size": 250, "delay_ms": 0}})
+    )
+    monkeypatch.setattr(handler_module("ingest").services, "readings", writer)
+    job_id = post_csv(hh_long_csv(1000), throttle="medium")["json"]["job_id"]
+
+    QueueDriver(stack.queue_url).drain()
+
+    assert writer.sizes == [100, 100, 250, 250, 250, 50]
+    job = get_job(job_id)["json"]
+    assert (job["status"], job["processed_rows"], job["throttled"]) == ("completed", 1000, False)
+    assert throttle_of(job) == (250, 0, None)

@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import islice
@@ -630,6 +631,11 @@ class _Segment:
                 self.report.outcome = Outcome.SUPERSEDED
                 self.report.reason = "another invocation committed this batch first"
                 return False
+        if commit.adaptation is not None and self.job.throttle != job.throttle:
+            # The throttle was changed while this batch was in flight: the change wins, and the
+            # service's own slow-down starts again from it (as change_throttle says).
+            with suppress(StaleWriteError):  # changed yet again: that change dropped it already
+                self.job = svc.jobs.drop_slow_down(job.job_id, throttle=self.job.throttle)
         self.header = None
         self.note = None
         if self.split:

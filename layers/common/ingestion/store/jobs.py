@@ -510,6 +510,20 @@ class JobRepository:
             condition,
         )
 
+    def drop_slow_down(self, job_id: str, *, throttle: Throttle) -> Job:
+        """Undo a batch's slow-down that landed after a change of throttle (change_throttle),
+        unless the throttle has changed again since. StaleWriteError: it has."""
+        stored = cast(Any, JobModel.throttle)  # a map attribute's paths are untyped
+        return self._update(
+            job_id,
+            [
+                JobModel.effective_throttle.remove(),
+                JobModel.throttled.set(False),
+                JobModel.throttled_reason.remove(),
+            ],
+            (stored.batch_size == throttle.batch_size) & (stored.delay_ms == throttle.delay_ms),
+        )
+
     def fail(self, job_id: str, *, message: str, now_iso: str, from_statuses: Iterable[JobStatus]) -> Job:
         """End the job as failed with a message a person can act on."""
         return self._update(
