@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import time
+import zlib
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,6 +43,7 @@ CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 8}, max_pool_connections=16, parameter_validation=False
 )
 BENCH_JOB_ID = "bench-baseline"
+JOB_PARTS = 16  # store/readings.py JOB_PARTS: the parts of a job's job-part-index key
 
 
 def rows_of(path: Path, limit: int | None = None) -> Iterator[list[str]]:
@@ -56,15 +58,18 @@ def reading_item(cells: list[str], job_id: str, written_at: str) -> dict[str, An
     """A half-hourly long row (meter, local time in GMT, kWh, unit, A/E) as the readings table stores it."""
     meter, when, value, _unit, flag = cells
     start = datetime.fromisoformat(when)
+    sk = f"hh#{start:%Y-%m-%dT%H:%M}Z"
+    part = zlib.crc32(f"{meter}#{sk}".encode()) % JOB_PARTS
     return {
         "meter": {"S": meter},
-        "sk": {"S": f"hh#{start:%Y-%m-%dT%H:%M}Z"},
+        "sk": {"S": sk},
         "kind": {"S": "hh"},
         "start": {"S": f"{start:%Y-%m-%dT%H:%M:%S}Z"},
         "local_date": {"S": start.date().isoformat()},
         "value_kwh": {"N": value},
         "estimated": {"BOOL": flag == "E"},
         "job_id": {"S": job_id},
+        "job_part": {"S": f"{job_id}#{part:02d}"},
         "written_at": {"S": written_at},
         "period": {"N": str(start.hour * 2 + start.minute // 30 + 1)},
     }

@@ -74,10 +74,13 @@ class Measured:
     # half-hourly rows span 21-22 days. A key that is not there still costs half a unit.
     lookup_keys_per_batch: int = 22
     # The item store/readings.py _item builds for one half-hourly reading (the bench file's rows,
-    # a uuid job id), and its entry in the readings table's job-index (KEYS_ONLY: job_id, meter,
-    # sk), sized by DynamoDB's rules (item_size; tests/unit/test_cost.py builds both).
-    reading_item_bytes: int = 196
-    index_item_bytes: int = 82
+    # a uuid job id), and its entry in the readings table's job-part-index (KEYS_ONLY: job_part,
+    # meter, sk), sized by DynamoDB's rules (item_size; tests/unit/test_cost.py builds both).
+    reading_item_bytes: int = 243
+    index_item_bytes: int = 87
+    # store/readings.py JOB_PARTS: a job's index entries are spread over this many partition keys
+    # (a hash of each reading's key), so the index takes up to this many times 1,000 WRU/s of one job.
+    job_parts: int = 16
     # The job item, measured in moto after a clean 16,000-row import (bench/cost.py's item_size):
     # 679 bytes without its shard cursors, a cursor 80, a progress sample 34. A running shard
     # keeps a sample per commit, at most one per 2 s, for the last 60 s (progress.py).
@@ -94,7 +97,7 @@ class Measured:
     file_bytes_per_row: float = 45.0
     worker_cpu_s_per_row: float = 39.04 / 200_000
     # The same items as Import from S3 wants them: one DynamoDB JSON line per item.
-    dynamodb_json_bytes_per_row: int = 333
+    dynamodb_json_bytes_per_row: int = 392
     # template.yaml: IngestFunction MemorySize, Timeout, SEGMENT_SAFETY_MS, IngestMaxConcurrency.
     lambda_memory_mb: int = 1024
     lambda_timeout_s: int = 300
@@ -130,12 +133,12 @@ class Assumed:
     table_wru_per_s: float = 4000.0
     partition_wru_per_s: float = 1000.0
     # A half-hourly file lists meter after meter: each shard writes one meter (one partition key,
-    # its sort keys ascending, which splitting for heat does not help) at a time.
+    # its sort keys ascending, which splitting for heat is not promised to help) at a time.
     meter_sorted_file: bool = True
-    # Every reading of one job has the same job-index partition key (job_id, no sort key): unless
-    # DynamoDB splits it, which its guides do not promise, the index takes 1,000 WRU/s of the job,
-    # and GSI write throttling throttles the table's writes.
-    job_index_hot_key: bool = True
+    # docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode-max-throughput.html:
+    # an on-demand table is bounded by the per-table default quota of 40,000 WRU/s (raisable). The
+    # what-if of a table warmed that far (by earlier traffic or pre-warming).
+    warm_table_wru_per_s: float = 40000.0
     # Express workflows bill memory in 64 MB steps; a small child workflow uses less than 64 MB.
     express_billed_mb: int = 64
 
@@ -263,13 +266,14 @@ def throughput(
                 f"one meter per shard at a time: {a.partition_wru_per_s:,.0f} WRU/s a partition",
             )
         )
-    if a.job_index_hot_key:
-        bounds.append(
-            (
-                a.partition_wru_per_s / index_wru,
-                f"job-index: one key per job, {a.partition_wru_per_s:,.0f} WRU/s",
-            )
+    # The index entries of one job are spread over m.job_parts keys by a hash of the reading's key
+    # (store/readings.py), so whichever meters the shards write, the load falls on every key alike.
+    bounds.append(
+        (
+            m.job_parts * a.partition_wru_per_s / index_wru,
+            f"job-part-index: {m.job_parts} keys a job, {a.partition_wru_per_s:,.0f} WRU/s each",
         )
+    )
     lowest = min(rate for rate, _ in bounds)
     return lowest, "; ".join(why for rate, why in bounds if math.isclose(rate, lowest))
 
@@ -290,7 +294,7 @@ def _reading_lines(
             p["ddb_wru"],
         ),
         Line(
-            "DynamoDB readings' job-index (KEYS_ONLY) entries",
+            "DynamoDB readings' job-part-index (KEYS_ONLY) entries",
             rows * write_units(m.index_item_bytes),
             "WRU",
             p["ddb_wru"],
@@ -563,10 +567,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     shard_counts = [int(s) for s in args.shards.split(",")]
     ours = [estimate(args.rows, n) for n in shard_counts]
     others = [distributed_map(args.rows, max(shard_counts)), import_from_s3(args.rows)]
-    spread = replace(ASSUMED, job_index_hot_key=False)
+    warm = replace(ASSUMED, table_wru_per_s=ASSUMED.warm_table_wru_per_s)
     what_if = [
-        replace(e, name=f"{e.name}, job-index key spread")
-        for e in (estimate(args.rows, n, assumed=spread) for n in shard_counts)
+        replace(e, name=f"{e.name}, table warmed to {warm.table_wru_per_s:,.0f} WRU/s")
+        for e in (estimate(args.rows, n, assumed=warm) for n in shard_counts)
     ]
     print(
         f"Per invocation, unthrottled: {invocation_rows_per_s():,.0f} rows/s "

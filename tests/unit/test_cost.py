@@ -26,7 +26,7 @@ from bench.cost import (
 )
 from ingestion.clock import iso
 from ingestion.formats import Reading
-from ingestion.store.readings import _item
+from ingestion.store.readings import JOB_PARTS, _item
 
 # DynamoDB's on-demand unit prices, per unit (US East, after the November 2024 cut).
 WRU = 0.625 / 1e6
@@ -63,10 +63,11 @@ def test_item_sizes_follow_dynamodbs_rules():
 
 def test_the_sizes_it_assumes_are_those_of_the_items_the_code_builds():
     item = a_reading_item()
-    entry = {name: item[name] for name in ("job_id", "meter", "sk")}  # the job-index is KEYS_ONLY
+    entry = {name: item[name] for name in ("job_part", "meter", "sk")}  # the job-part-index is KEYS_ONLY
 
-    assert item_size(item) == MEASURED.reading_item_bytes == 196
-    assert item_size(entry) == MEASURED.index_item_bytes == 82
+    assert item_size(item) == MEASURED.reading_item_bytes == 243
+    assert item_size(entry) == MEASURED.index_item_bytes == 87
+    assert MEASURED.job_parts == JOB_PARTS
     assert len(json.dumps({"Item": item}, separators=(",", ":"))) + 1 == MEASURED.dynamodb_json_bytes_per_row
     assert write_units(MEASURED.reading_item_bytes) == write_units(MEASURED.index_item_bytes) == 1
 
@@ -78,9 +79,9 @@ def test_ten_thousand_rows_on_one_shard():
     # the 420 requests per 10,000 rows bench/results.json counted (400 + 10 + 10).
     assert (e.counts["batches"], e.counts["write_calls"], e.counts["lookup_calls"]) == (10, 400, 10)
     assert e.counts["segments"] == 1 and e.counts["job_updates"] == 10 + 1  # the segment's begin
-    # WRU = items x ceil(item KB): 10,000 readings and 10,000 job-index entries of one unit each.
+    # WRU = items x ceil(item KB): 10,000 readings and 10,000 job-part-index entries of one unit each.
     assert line(e, "DynamoDB readings: BatchWriteItem").quantity == 10_000
-    assert line(e, "DynamoDB readings' job-index").quantity == 10_000
+    assert line(e, "DynamoDB readings' job-part-index").quantity == 10_000
     assert line(e, "DynamoDB readings: BatchWriteItem").dollars == pytest.approx(10_000 * WRU)
     # 10 lookups of 22 keys, eventually consistent: half a unit a key.
     assert line(e, "DynamoDB lookups").quantity == 110
@@ -118,14 +119,18 @@ def test_one_invocation_is_its_cpu_then_its_calls():
 
 
 def test_the_lowest_bound_decides():
-    rate, bound = throughput(8)
-    assert rate == 1000 and bound.startswith("job-index")
+    # One shard writes one meter, one partition key, at a time.
+    assert throughput(1) == (1000, "one meter per shard at a time: 1,000 WRU/s a partition")
+    # Eight: the job's index entries are spread over 16 keys, so a new table's 4,000 WRU/s binds.
+    assert throughput(8) == (4000, "a new on-demand table: 4,000 WRU/s")
+    warm = replace(ASSUMED, table_wru_per_s=40_000)
+    assert throughput(8, assumed=warm) == (8000, "one meter per shard at a time: 1,000 WRU/s a partition")
 
-    spread = replace(ASSUMED, job_index_hot_key=False)
-    assert throughput(8, assumed=spread) == (4000, "a new on-demand table: 4,000 WRU/s")
-    unlimited = replace(spread, table_wru_per_s=1e9, meter_sorted_file=False)
+    unlimited = replace(ASSUMED, table_wru_per_s=1e9, meter_sorted_file=False)
     rate, bound = throughput(8, assumed=unlimited)
     assert rate == pytest.approx(8 * invocation_rows_per_s()) and bound.startswith("8 invocation")
+    # Ten invocations could write faster than 16 index keys take: 16 x 1,000 WRU/s.
+    assert throughput(10, assumed=unlimited) == (16_000, "job-part-index: 16 keys a job, 1,000 WRU/s each")
 
 
 def test_the_job_item_grows_with_shards_and_their_progress_samples():

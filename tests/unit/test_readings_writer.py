@@ -3,12 +3,13 @@ UnprocessedItems re-sent with growing, capped, jittered pauses."""
 
 import datetime as dt
 import random
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 
 from ingestion.formats import Reading
-from ingestion.store.readings import MAX_ATTEMPTS, ReadingWriter, WriteThrottledError
+from ingestion.store.readings import JOB_PARTS, MAX_ATTEMPTS, ReadingWriter, WriteThrottledError, job_part
 
 
 def reading(meter: str, minute: int, value: str = "1.5") -> Reading:
@@ -72,3 +73,25 @@ def test_items_still_unprocessed_after_every_try_raise_a_transient_error():
     with pytest.raises(WriteThrottledError):
         writer(fake, slept).upsert([reading("M1", 0)], job_id="j", written_at="t")
     assert len(fake.calls) == MAX_ATTEMPTS
+
+
+def test_each_reading_names_its_job_and_its_part_of_the_jobs_index_key():
+    fake, slept = FakeDynamoDB(), []
+
+    writer(fake, slept).upsert([reading("M1", i) for i in range(3)], job_id="job-1", written_at="t")
+
+    items = [r["PutRequest"]["Item"] for r in fake.calls[0]]
+    assert [i["job_id"]["S"] for i in items] == ["job-1"] * 3  # the conditional delete checks it
+    assert [i["job_part"]["S"] for i in items] == [job_part("job-1", "M1", i["sk"]["S"]) for i in items]
+
+
+def test_a_readings_part_is_a_stable_hash_of_its_whole_key_so_one_meter_spreads_over_every_part():
+    # crc32, not hash(): every process, and every redelivery of a batch, gives a reading one part.
+    assert job_part("job-1", "1900000000000", "hh#2025-11-01T00:00Z") == "job-1#08"
+    # About what one shard writes in a second: one meter's next 1,000 half hours.
+    second = [reading("1900000000000", i) for i in range(1000)]
+
+    counts = Counter(job_part("j", r.meter, r.key) for r in second)
+
+    assert sorted(counts) == [f"j#{n:02d}" for n in range(JOB_PARTS)]
+    assert max(counts.values()) < 1.5 * 1000 / JOB_PARTS

@@ -55,7 +55,7 @@ from ingestion.store.objects import ObjectStore
 from ingestion.store.queue import IngestQueue
 from ingestion.store.readings import ReadingCleaner, ReadingWriter, WriteResult
 from ingestion.store.reports import ReportStore
-from ingestion.store.sites import SiteWriter
+from ingestion.store.sites import SITES_JOB_INDEX, SiteWriter
 from ingestion.throttle import MAX_DELAY_SECONDS, Adaptation, adapt, plan_pause, segment_should_stop
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,9 @@ class IngestServices:
     events: EventPublisher = field(default_factory=EventPublisher)
     cleaner: ReadingCleaner = field(default_factory=ReadingCleaner)
     site_cleaner: ReadingCleaner = field(
-        default_factory=lambda: ReadingCleaner(table=get_settings().sites_table, key=("site_key",))
+        default_factory=lambda: ReadingCleaner(
+            table=get_settings().sites_table, key=("site_key",), index=SITES_JOB_INDEX
+        )
     )
     sites: SiteWriter = field(default_factory=SiteWriter)
     lookup: Lookup = field(default_factory=Lookup)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -43,6 +44,28 @@ class WriteThrottledError(Exception):
     """DynamoDB kept some items unprocessed after every retry (transient: retry the batch later)."""
 
 
+# The readings table's job-part-index finds the readings a job wrote, to delete them with the job.
+# Its key is the job id and a part number, not the job id alone: one partition key takes at most
+# 1,000 write units a second, and a GSI that cannot keep up throttles the table's own writes, so
+# one key per job would hold every import to ~1,000 rows/s however many shards write it. The part
+# is a stable hash of the reading's whole key (crc32 is the same in every process; hash() is
+# salted per process). Not of the meter alone: a half-hourly file lists meter after meter, so each
+# shard would write one part at a time, and two shards on one part would share its 1,000.
+# 16 parts: 16,000 WRU/s of index, more than one import can ask of the table itself (a new
+# on-demand table takes 4,000 WRU/s; IngestMaxConcurrency's 10 shards, one meter each at a time,
+# at most 10,000), while deleting a job costs only 16 queries more.
+JOB_PARTS = 16
+
+
+def job_part(job_id: str, meter: str, key: str) -> str:
+    """The job-part-index key of a reading a job writes: `<job id>#<part, 00..15>`."""
+    return part_key(job_id, zlib.crc32(f"{meter}#{key}".encode()) % JOB_PARTS)
+
+
+def part_key(job_id: str, part: int) -> str:
+    return f"{job_id}#{part:02d}"
+
+
 def _item(r: Reading, job_id: str, written_at: str) -> dict[str, Any]:
     item: dict[str, Any] = {
         "meter": {"S": r.meter},
@@ -52,7 +75,8 @@ def _item(r: Reading, job_id: str, written_at: str) -> dict[str, Any]:
         "local_date": {"S": r.local_date.isoformat()},
         "value_kwh": {"N": str(r.value_kwh)},
         "estimated": {"BOOL": r.estimated},
-        "job_id": {"S": job_id},
+        "job_id": {"S": job_id},  # the conditional delete checks it: still this job's reading?
+        "job_part": {"S": job_part(job_id, r.meter, r.key)},
         "written_at": {"S": written_at},
     }
     if r.period is not None:
@@ -121,34 +145,74 @@ class ReadingWriter(BatchWriter):
         return self.put_items(unique)
 
 
-JOB_INDEX = "job-index"
+@dataclass(frozen=True)
+class JobIndex:
+    """A GSI (KEYS_ONLY) that finds the records one job wrote."""
+
+    name: str
+    attribute: str  # its partition key
+    parts: int | None  # the job's records are spread over this many keys (None: the job id itself)
+
+    def keys(self, job_id: str) -> list[str]:
+        if self.parts is None:
+            return [job_id]
+        return [part_key(job_id, n) for n in range(self.parts)]
+
+
+READINGS_JOB_INDEX = JobIndex("job-part-index", "job_part", parts=JOB_PARTS)
 
 
 class ReadingCleaner:
     """Removes the records a job wrote last (one another job overwrote since is kept): readings, or
-    sites, by the table's job-index."""
+    sites, found by the table's job index."""
 
-    def __init__(self, *, table: str | None = None, dynamodb: Any = None, key: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        table: str | None = None,
+        dynamodb: Any = None,
+        key: tuple[str, ...] = (),
+        index: JobIndex = READINGS_JOB_INDEX,
+    ) -> None:
         self._table = table or get_settings().readings_table
         self._key = key or ("meter", "sk")
+        self._index = index
         self._dynamodb = dynamodb
+        # The part the last page came from: deleting works through the parts in order, so the
+        # next page starts there instead of asking the emptied parts before it again.
+        self._resume: tuple[str, int] = ("", 0)
 
     @property
     def _client(self) -> Any:
         return self._dynamodb or client("dynamodb")
 
     def delete_page(self, job_id: str, *, page_size: int = 200) -> int:
-        """Delete up to one page of the job's readings; returns how many keys it looked at (0: none left)."""
+        """Delete up to one page of the job's records, from the first of its index keys that still
+        holds some; returns how many keys it looked at (0 only when every key is empty)."""
+        keys = self._index.keys(job_id)
+        start = self._resume[1] if self._resume[0] == job_id else 0
+        for step in range(len(keys)):
+            # Round from the part the last page came from: parts emptied before are asked again
+            # before this answers that the job has nothing left.
+            part = (start + step) % len(keys)
+            found = self._query(keys[part], page_size)
+            if found:
+                self._resume = (job_id, part)
+                list(_pool().map(lambda key: self._delete_if_ours(key, job_id), found))
+                return len(found)
+        self._resume = ("", 0)
+        return 0
+
+    def _query(self, value: str, limit: int) -> list[dict[str, Any]]:
         response = self._client.query(
             TableName=self._table,
-            IndexName=JOB_INDEX,
-            KeyConditionExpression="job_id = :job",
-            ExpressionAttributeValues={":job": {"S": job_id}},
-            Limit=page_size,
+            IndexName=self._index.name,
+            KeyConditionExpression="#k = :v",
+            ExpressionAttributeNames={"#k": self._index.attribute},
+            ExpressionAttributeValues={":v": {"S": value}},
+            Limit=limit,
         )
-        keys = [{name: item[name] for name in self._key} for item in response.get("Items", [])]
-        list(_pool().map(lambda key: self._delete_if_ours(key, job_id), keys))
-        return len(keys)
+        return [{name: item[name] for name in self._key} for item in response.get("Items", [])]
 
     def _delete_if_ours(self, key: dict[str, Any], job_id: str) -> None:
         # ConditionalCheckFailed: another job wrote this reading since; it is not ours to delete.

@@ -7,7 +7,11 @@ from typing import Any
 
 from ingestion.formats.sites import Site
 from ingestion.settings import get_settings
-from ingestion.store.readings import BatchWriter, WriteResult
+from ingestion.store.readings import BatchWriter, JobIndex, WriteResult
+
+# A job's sites share one key of the sites table's job-index: a sites file is small, so one key's
+# 1,000 write units a second are plenty (readings spread theirs: store/readings.py JOB_PARTS).
+SITES_JOB_INDEX = JobIndex("job-index", "job_id", parts=None)
 
 
 def site_item(site: Site, job_id: str, written_at: str) -> dict[str, Any]:
