@@ -38,8 +38,9 @@ class Reading:
         made the original system double count.
         """
         if self.kind == HALF_HOURLY:
-            return f"hh#{self.start:%Y-%m-%dT%H:%M}Z"
-        return f"day#{self.local_date.isoformat()}"
+            # isoformat, sliced: "%Y-%m-%dT%H:%M" at a tenth of strftime's cost (every reading, 3 times)
+            return "hh#" + self.start.isoformat()[:16] + "Z"
+        return "day#" + self.local_date.isoformat()
 
 
 # A frozen dataclass's __init__ sets every field through object.__setattr__, which costs more than

@@ -66,17 +66,18 @@ def part_key(job_id: str, part: int) -> str:
     return f"{job_id}#{part:02d}"
 
 
-def _item(r: Reading, job_id: str, written_at: str) -> dict[str, Any]:
+def _item(r: Reading, key: str, job_id: str, written_at: str) -> dict[str, Any]:
+    """The item of a reading whose sort key (r.key, computed once by the caller) is `key`."""
     item: dict[str, Any] = {
         "meter": {"S": r.meter},
-        "sk": {"S": r.key},
+        "sk": {"S": key},
         "kind": {"S": r.kind},
-        "start": {"S": r.start.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        "start": {"S": r.start.isoformat()[:19] + "Z"},  # %Y-%m-%dT%H:%M:%SZ, faster than strftime
         "local_date": {"S": r.local_date.isoformat()},
         "value_kwh": {"N": str(r.value_kwh)},
         "estimated": {"BOOL": r.estimated},
         "job_id": {"S": job_id},  # the conditional delete checks it: still this job's reading?
-        "job_part": {"S": job_part(job_id, r.meter, r.key)},
+        "job_part": {"S": job_part(job_id, r.meter, key)},
         "written_at": {"S": written_at},
     }
     if r.period is not None:
@@ -141,7 +142,10 @@ class ReadingWriter(BatchWriter):
 
     def upsert(self, readings: Iterable[Reading], *, job_id: str, written_at: str) -> WriteResult:
         """Write readings: duplicate keys collapse to the last one."""
-        unique = {(r.meter, r.key): _item(r, job_id, written_at) for r in readings}
+        unique = {}
+        for r in readings:
+            key = r.key
+            unique[r.meter, key] = _item(r, key, job_id, written_at)
         return self.put_items(unique)
 
 
