@@ -87,24 +87,32 @@ def test_cancel_stops_a_running_job_keeps_what_was_imported_and_ends_cancelled(s
 
 
 class CancellingWriter(ReadingWriter):
-    """Writes the batch, and while it is being written the owner cancels the job."""
+    """Writes the batch, and while the first is being written the owner cancels the job."""
+
+    cancelled = False
 
     def upsert(self, readings, *, job_id, written_at):
         written = super().upsert(readings, job_id=job_id, written_at=written_at)
-        JobRepository().cancel(job_id, owner="alice", now_iso=written_at)
+        if not self.cancelled:
+            self.cancelled = True
+            JobRepository().cancel(job_id, owner="alice", now_iso=written_at)
         return written
 
 
-def test_a_batch_written_while_the_job_was_cancelled_is_still_counted(stack, monkeypatch):
+@pytest.mark.parametrize(("throttle", "counted"), [("small", 2000), ("medium", 100)])
+def test_a_batch_written_while_the_job_was_cancelled_is_still_counted(stack, monkeypatch, throttle, counted):
+    """With no pauses (small) the next batch is checked and written while the first is counted:
+    the cancel shows at that count, and both batches written are counted against the cancelled job."""
     monkeypatch.setattr(handler_module("ingest").services, "readings", CancellingWriter())
-    job_id = post_csv(hh_long_csv(2500), throttle="small")["json"]["job_id"]
+    monkeypatch.setattr(handler_module("ingest").services, "sleep", lambda seconds: None)
+    job_id = post_csv(hh_long_csv(2500), throttle=throttle)["json"]["job_id"]
 
     driver = QueueDriver(stack.queue_url)
     driver.drain()
 
     job = get_job(job_id)["json"]
-    assert (job["status"], job["processed_rows"], job["imported_rows"]) == ("cancelled", 1000, 1000)
-    assert job["readings_written"] == len(readings_of(stack.readings_table)) == 1000
+    assert (job["status"], job["processed_rows"], job["imported_rows"]) == ("cancelled", counted, counted)
+    assert job["readings_written"] == len(readings_of(stack.readings_table)) == counted
     assert driver.invocations == 1  # no continuation after a cancel
 
 

@@ -13,9 +13,11 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import partial
 from itertools import islice
 from typing import cast
 
@@ -391,6 +393,21 @@ def ending_detail(job: Job) -> dict[str, object]:
     }
 
 
+@dataclass
+class _Prepared:
+    """A batch checked and written (or being written), not yet counted."""
+
+    batch: list[RawRow]
+    checked: CheckedBatch
+    expected: int  # the cursor offset the batch starts at
+    end: tuple[int, int]  # the cursor after it: offset, line
+    final: bool
+    now: float
+    would_insert: int
+    would_update: int
+    writing: Future[WriteResult]
+
+
 class _Segment:
     def __init__(
         self,
@@ -412,6 +429,7 @@ class _Segment:
         self.note: str | None = None
         self.seen = SeenKeys()
         self.split: list[Boundary] = []  # where a large file is cut into shards, until that is committed
+        self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-writes")
 
     def _open(self) -> tuple[RowReader, Layout | None]:
         job, shard = self.job, self.job.shards[self.message.shard]
@@ -503,14 +521,26 @@ class _Segment:
         return (first, *rest)
 
     def run(self) -> SegmentReport:
+        """Batch after batch: check, write, count. With no pause between batches, the next batch is
+        checked, and the batch before it counted, while this one's writes are in flight (one batch
+        ahead, never more): every batch is still counted only after its own writes, in file order."""
+        try:
+            return self._run()
+        finally:
+            self._writes.shutdown(wait=True)  # no write outlives the invocation
+
+    def _run(self) -> SegmentReport:
         svc, settings = self.svc, self.svc.settings
         reader, layout = self._open()
         rows = iter(reader)
         expected = self.job.shards[self.message.shard].offset
         first_batch = True  # every segment makes progress, however little time it was given
         upcoming = next(rows, None)  # one row of look-ahead: the last batch knows it is the last
+        pending: _Prepared | None = None  # a batch being written, counted after the next is checked
         while True:
             if not first_batch and segment_should_stop(self.remaining_ms(), settings.segment_safety_ms):
+                if pending is not None and not self._count(pending):
+                    return self.report
                 self._continue_later(0)
                 return self.report
             batch = (
@@ -526,10 +556,18 @@ class _Segment:
             # The cursor goes to the end of the batch's last row; at the end of the range, to where
             # reading stopped (past any trailing blank lines).
             end = (reader.offset, reader.line) if final else (batch[-1].end_offset, batch[-1].next_line)
-            if not self._commit(batch, layout, expected, end, final):
-                return self.report
+            ahead = not final and self.job.running_throttle.delay_ms == 0
+            prepared = self._prepare(batch, layout, expected, end, final, pending, ahead)
             expected = end[0]
             first_batch = False
+            if pending is not None and not self._count(pending, then=prepared):
+                return self.report
+            if ahead and self.report.outcome is not Outcome.CANCELLED:
+                pending = prepared
+                continue
+            pending = None
+            if self.report.outcome is not Outcome.CANCELLED and not self._count(prepared):
+                return self.report
             if self.report.outcome is Outcome.CANCELLED:
                 return self.report
             if final:
@@ -561,19 +599,31 @@ class _Segment:
     def _save_seen(self, offset: int, line: int) -> None:
         self.svc.reports.save_state(self.job.job_id, self.message.shard, offset, line, self.seen.dump())
 
-    def _commit(
-        self, batch: list[RawRow], layout: Layout | None, expected: int, end: tuple[int, int], final: bool
-    ) -> bool:
+    def _prepare(
+        self,
+        batch: list[RawRow],
+        layout: Layout | None,
+        expected: int,
+        end: tuple[int, int],
+        final: bool,
+        in_flight: _Prepared | None,
+        ahead: bool,
+    ) -> _Prepared:
+        """Check a batch and start writing it once the batch before it (`in_flight`) is written: in
+        the background when `ahead`, so the loop counts the batch before and checks the next one
+        meanwhile."""
         svc, job = self.svc, self.job
         now = svc.clock()
         checked = check_batch(batch, layout, self.seen, utc_now(now))
         records = checked.records
         sites = layout is not None and layout.name == "sites"
         if records and not sites:
+            # (the batch still being written cannot hide an overlap from the lookup: a file holds
+            # one kind of reading, and an overlap is between kinds)
             self._warn_overlaps(checked)
         mark_warned(self.seen, checked)
         would_insert = would_update = 0
-        written = WriteResult(0, 0)
+        write: Callable[[], WriteResult] | None = None
         if job.dry_run:
             existing = svc.lookup.existing(map(record_key, records), sites=sites) if records else set()
             for row in checked.rows:
@@ -582,13 +632,31 @@ class _Segment:
                 else:
                     would_insert += 1
         elif sites:
-            written = svc.sites.upsert(cast(list[Site], records), job_id=job.job_id, written_at=iso(now))
+            sites_of = cast(list[Site], records)
+            write = partial(svc.sites.upsert, sites_of, job_id=job.job_id, written_at=iso(now))
         elif records:
-            written = svc.readings.upsert(
-                cast(list[Reading], records), job_id=job.job_id, written_at=iso(now)
-            )
+            readings = cast(list[Reading], records)
+            write = partial(svc.readings.upsert, readings, job_id=job.job_id, written_at=iso(now))
+        if in_flight is not None:
+            # One batch's writes at a time: a failure stops the loop before the next batch's start.
+            in_flight.writing.result()
+        writing: Future[WriteResult] = Future()
+        if write is None:
+            writing.set_result(WriteResult(0, 0))
+        elif ahead:
+            writing = self._writes.submit(write)
+        else:
+            writing.set_result(write())
+        return _Prepared(batch, checked, expected, end, final, now, would_insert, would_update, writing)
+
+    def _batch_commit(self, p: _Prepared) -> BatchCommit:
+        """The update that counts a prepared batch, once its writes are done (from the job as the
+        previous commit left it)."""
+        svc, job = self.svc, self.job
+        written = p.writing.result()
+        checked, end, final, now = p.checked, p.end, p.final, p.now
         if checked.errors:
-            svc.reports.write_part(job.job_id, self.message.shard, expected, checked.errors)
+            svc.reports.write_part(job.job_id, self.message.shard, p.expected, checked.errors)
         shard = job.shards[self.message.shard]
         split = len(job.shards) > 1 or bool(self.split)
         if final and split:
@@ -600,18 +668,20 @@ class _Segment:
         room = max(0, MAX_ERROR_SAMPLES - job.failed_rows)
         warning_room = max(0, MAX_ERROR_SAMPLES - len(job.warnings))
         rows_before = shard.samples[-1].rows if shard.samples else 0
-        samples = add_sample(list(shard.samples), Sample(now, rows_before + len(batch), end[0] - shard.start))
+        samples = add_sample(
+            list(shard.samples), Sample(now, rows_before + len(p.batch), end[0] - shard.start)
+        )
         lease = Lease(self.holder, now, self.lease_until - now)
-        commit = BatchCommit(
+        return BatchCommit(
             shard=self.message.shard,
-            expected_offset=expected,
+            expected_offset=p.expected,
             end_offset=end[0],
             next_line=end[1],
-            processed=len(batch),
+            processed=len(p.batch),
             imported=len(checked.rows),
             failed=len(checked.errors),
-            readings=len(records) if job.dry_run else written.written,
-            new_errors=tuple(p.describe() for p in checked.errors[:room]),
+            readings=len(checked.records) if job.dry_run else written.written,
+            new_errors=tuple(x.describe() for x in checked.errors[:room]),
             final=final,
             now_iso=iso(now),
             samples=tuple(samples),
@@ -622,14 +692,23 @@ class _Segment:
             complete=completes,
             split=self._split_shards(shard, end, final, tuple(samples), lease) if self.split else (),
             warned=checked.warning_rows,
-            new_warnings=tuple(p.describe() for p in checked.warnings[:warning_room]),
-            would_insert=would_insert,
-            would_update=would_update,
+            new_warnings=tuple(x.describe() for x in checked.warnings[:warning_room]),
+            would_insert=p.would_insert,
+            would_update=p.would_update,
         )
+
+    def _count(self, p: _Prepared, then: _Prepared | None = None) -> bool:
+        """Count a prepared batch exactly once (one conditional update). False: another invocation
+        counted it first, and this one stops. If the job was cancelled meanwhile, the batch is
+        counted against the cancelled job, and so is `then` (the next batch, written already)."""
+        svc, job = self.svc, self.job
+        commit = self._batch_commit(p)
         try:
             self.job = svc.jobs.commit_batch(job.job_id, commit)
         except StaleWriteError:
-            if not self._commit_into_cancelled(commit):
+            if then is not None:
+                then.writing.exception()  # wait: its writes land whatever happens next
+            if not self._commit_into_cancelled(commit, then):
                 self.report.outcome = Outcome.SUPERSEDED
                 self.report.reason = "another invocation committed this batch first"
                 return False
@@ -638,6 +717,7 @@ class _Segment:
             # service's own slow-down starts again from it (as change_throttle says).
             with suppress(StaleWriteError):  # changed yet again: that change dropped it already
                 self.job = svc.jobs.drop_slow_down(job.job_id, throttle=self.job.throttle)
+        self._counted(p)
         self.header = None
         self.note = None
         if self.split:
@@ -645,11 +725,13 @@ class _Segment:
             if self.job.status is JobStatus.PROCESSING:
                 for index in range(1, len(self.job.shards)):
                     svc.queue.send(IngestMessage(job_id=job.job_id, shard=index, segment=1))
-        self.report.batches += 1
-        self.report.rows += len(batch)
-        self.report.imported += len(checked.rows)
-        self.report.failed += len(checked.errors)
         return True
+
+    def _counted(self, p: _Prepared) -> None:
+        self.report.batches += 1
+        self.report.rows += len(p.batch)
+        self.report.imported += len(p.checked.rows)
+        self.report.failed += len(p.checked.errors)
 
     def _warn_overlaps(self, checked: CheckedBatch) -> None:
         """A daily reading beside half-hourly ones for the same meter and day (in the table already)."""
@@ -672,15 +754,25 @@ class _Segment:
             return None
         return adapt(job.throttle, job.running_throttle, resends)
 
-    def _commit_into_cancelled(self, commit: BatchCommit) -> bool:
+    def _commit_into_cancelled(self, commit: BatchCommit, then: _Prepared | None = None) -> bool:
         """The job was cancelled while this batch was being written: count the batch anyway (its
-        readings are in the table), against the cancelled job, and stop."""
+        readings are in the table), against the cancelled job, and stop. So too the next batch, if
+        it was written already (`then`)."""
         try:
             self.job = self.svc.jobs.commit_batch(
                 self.job.job_id, replace(commit, job_status=JobStatus.CANCELLED, final=False)
             )
         except StaleWriteError:
             return False
+        self.header = None
+        self.note = None
+        if then is not None and then.writing.exception() is None:
+            later = self._batch_commit(then)
+            with suppress(StaleWriteError):
+                self.job = self.svc.jobs.commit_batch(
+                    self.job.job_id, replace(later, job_status=JobStatus.CANCELLED, final=False)
+                )
+                self._counted(then)
         self.svc.jobs.release(self.job.job_id, self.message.shard, commit.lease)
         self.svc.reports.assemble(self.job.job_id, self.job.header or ())
         self.report.outcome = Outcome.CANCELLED
