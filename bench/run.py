@@ -193,7 +193,8 @@ def run_segment_child(
         args = ["--key", key, "--rows", str(rows), "--bytes", str(size)]
         args += ["--fake-writer"] if fake_writer else []
         args += ["--profile", str(profile)] if profile else []
-        return _run_child("bench.segment", args, env)
+        # One worker's memory over the whole file: one range, whatever size splits a file in the stack.
+        return _run_child("bench.segment", args, env | {"SHARD_MIN_BYTES": "0"})
     finally:
         stack.client("s3").delete_object(Bucket=stack.resources.bucket, Key=key)
 

@@ -146,7 +146,8 @@ def cancel(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobVie
     summary="Change an import's throttle",
     description=(
         "The owner (or an administrator, for anyone's job) gives a job that has not ended a new "
-        "throttle; a running import takes it from its next batch. 409 once the job has ended."
+        "throttle; a running import takes it from its next batch (the one after, if it runs without "
+        "pauses). 409 once the job has ended."
     ),
     responses={
         200: {"description": "the job", "content": {"application/json": {"model": JobView}}},

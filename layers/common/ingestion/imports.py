@@ -235,7 +235,7 @@ def cancel_import(job_id: str, owner: str, svc: ImportServices) -> Job:
 
 def change_throttle(job_id: str, caller: Caller, request: UpdateImportRequest, svc: ImportServices) -> Job:
     """A new throttle for a job that has not ended: the owner's, or anyone's for an administrator.
-    A running import takes it from its next batch."""
+    A running import takes it from its next batch (the one after, if it runs without pauses)."""
     job = svc.jobs.get(job_id) if 0 < len(job_id) <= 64 else None
     if job is None or not (caller.is_admin or job.owner == caller.user_id):
         raise JobNotFoundError(f"no import job {job_id!r}")
