@@ -8,7 +8,9 @@ Two checks are left out, on purpose:
   static document can state (a `next` token this API never issued, a size above the deployment's
   MaxUploadBytes); those answers are documented 4xx responses.
 - unsupported_method: an HTTP API answers an undeclared method with 404, not 405, and the local
-  gateway does as API Gateway does."""
+  gateway does as API Gateway does.
+- use_after_free: DELETE answers 202 and removes the job in the background (its readings first);
+  until then GET shows it with `deleting: true`, as the document says, then 404."""
 
 import subprocess
 import sys
@@ -26,7 +28,7 @@ def test_the_api_honours_its_document(local_stack, tmp_path):
             "--checks",
             "all",
             "--exclude-checks",
-            "positive_data_acceptance,unsupported_method",
+            "positive_data_acceptance,unsupported_method,use_after_free",
             "--max-examples",
             "40",
             "--seed",

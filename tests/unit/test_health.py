@@ -57,3 +57,14 @@ def test_a_long_throttle_pause_is_allowed_for():
 
 def test_finished_jobs_are_never_stalled():
     assert diagnose(job(JobStatus.COMPLETED, idle=10**6), NOW, stall_after_s=900).stalled is False
+
+
+def test_a_shard_runs_while_its_lease_lasts_and_not_after_its_worker_died():
+    from ingestion.views import job_view
+
+    def running(lease_expires: float) -> bool:
+        cancelled = job(status=JobStatus.CANCELLED, lease_expires=lease_expires)
+        return job_view(cancelled, NOW, stall_after_s=900)["shards"][0]["running"]
+
+    assert running(NOW + 60)  # the batch in hand when it was cancelled is still to be counted
+    assert not running(NOW - 1)

@@ -193,8 +193,10 @@ async function load() {
   }
   if (mine !== latest) return;
   render(job);
-  // A job being deleted is followed until it is gone.
-  if (ACTIVE_STATUSES.has(job.status) || job.deleting) timer = setTimeout(load, REFRESH_MS);
+  // A job being deleted is followed until it is gone; a cancelled one until the batch that was in
+  // hand when it was cancelled is counted (its shard stops running).
+  const settling = job.shards.some((shard) => shard.running);
+  if (ACTIVE_STATUSES.has(job.status) || job.deleting || settling) timer = setTimeout(load, REFRESH_MS);
 }
 
 async function act(button, method, path, done) {

@@ -84,7 +84,9 @@ class ShardView(BaseModel):
     offset: int = Field(description="how far this range has got (a row boundary)")
     segments: int = Field(description="invocations that worked on this range")
     done: bool
-    running: bool = Field(description="an invocation is working on it now")
+    running: bool = Field(
+        description="an invocation is working on it now (after a cancel: its batch in hand is yet to count)"
+    )
 
 
 class ErrorReportLinks(BaseModel):

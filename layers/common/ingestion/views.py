@@ -89,7 +89,8 @@ def job_view(job: Job, now: float, *, stall_after_s: float) -> dict[str, Any]:
                 "offset": s.offset,
                 "segments": s.segment,
                 "done": s.done,
-                "running": s.holder is not None and not s.done,
+                # (a lease that ran out is an invocation that died: nobody is working on it)
+                "running": s.holder is not None and not s.done and (s.lease_expires or 0) > now,
             }
             for s in job.shards
         ],
