@@ -182,8 +182,8 @@ class ReadingCleaner:
         self._key = key or ("meter", "sk")
         self._index = index
         self._dynamodb = dynamodb
-        # The part the last page came from: deleting works through the parts in order, so the
-        # next page starts there instead of asking the emptied parts before it again.
+        # Where the next page starts: deleting works through the parts in order, so not at the
+        # emptied parts before the one the last page came from (nor at that one, if it emptied it).
         self._resume: tuple[str, int] = ("", 0)
 
     @property
@@ -201,7 +201,8 @@ class ReadingCleaner:
             part = (start + step) % len(keys)
             found = self._query(keys[part], page_size)
             if found:
-                self._resume = (job_id, part)
+                # A short page emptied its part: the next page starts at the part after it.
+                self._resume = (job_id, part if len(found) == page_size else (part + 1) % len(keys))
                 list(_pool().map(lambda key: self._delete_if_ours(key, job_id), found))
                 return len(found)
         self._resume = ("", 0)
