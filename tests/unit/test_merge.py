@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from ingestion.csvstream import RawRow
 from ingestion.formats import detect_layout
 from ingestion.merge import contested, plan_merge
-from ingestion.rowcheck import SeenKeys, check_batch
+from ingestion.rowcheck import CheckedBatch, CheckedRow, SeenKeys, check_batch
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 HEADER = "MPAN,Date,Time,Value"
@@ -26,10 +26,7 @@ def shard_keys(rows: list[RawRow], starts: list[int]) -> list[SeenKeys]:
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else float("inf")
         seen = SeenKeys()
-        checked = check_batch([r for r in rows if start < r.end_offset <= end], LAYOUT, seen, NOW)
-        for row in checked.rows:
-            if row.warned:
-                seen.mark_warned(row.line)
+        seen.mark_warned(check_batch([r for r in rows if start < r.end_offset <= end], LAYOUT, seen, NOW))
         kept.append(seen)
     return kept
 
@@ -37,10 +34,7 @@ def shard_keys(rows: list[RawRow], starts: list[int]) -> list[SeenKeys]:
 def merge_of(lines: list[str], starts: list[int]):
     rows = file_rows(*lines)
     kept = shard_keys(rows, starts)
-    warned = SeenKeys()
-    for keys in kept:
-        warned.union(keys)
-    return plan_merge(iter(rows), LAYOUT, starts, contested(kept), warned)
+    return plan_merge(iter(rows), LAYOUT, starts, kept, contested(kept))
 
 
 def test_shards_with_no_key_in_common_need_no_pass_over_the_file():
@@ -51,7 +45,7 @@ def test_shards_with_no_key_in_common_need_no_pass_over_the_file():
         raise AssertionError("the file was read")
         yield
 
-    merge = plan_merge(untouchable(), LAYOUT, [0, 10], contested(kept), SeenKeys())
+    merge = plan_merge(untouchable(), LAYOUT, [0, 10], kept, contested(kept))
     assert not merge.changes and merge.warned_rows == 0
 
 
@@ -115,7 +109,10 @@ def test_contested_keys_are_those_of_more_than_one_shard_and_survive_a_save():
 
 def test_warned_lines_survive_a_save():
     seen = SeenKeys()
-    seen.mark_warned(5)
-    seen.mark_warned(100_000)
+    seen.mark_warned(
+        CheckedBatch(
+            [CheckedRow(5, [], warned=True), CheckedRow(6, []), CheckedRow(100_000, [], warned=True)]
+        )
+    )
     again = SeenKeys.load(seen.dump())
     assert again.warned(5) and again.warned(100_000) and not again.warned(6)

@@ -221,7 +221,7 @@ def _complete(job: Job, svc: IngestServices) -> bool:
     """Complete a job whose shards are all done: repeats across its shards merged, its error
     report, then the one conditional update that ends it, then the event (only the invocation
     whose update won sends it). Every step before that update is safe to repeat."""
-    merged = merge_shards(job, svc) if len(job.shards) > 1 else None
+    merged = merge_shards(job, svc) if len(job.shards) > 1 else MergeCounts()
     svc.reports.assemble(job.job_id, job.header or ())
     try:
         done = svc.jobs.complete(job.job_id, shards=len(job.shards), now_iso=iso(svc.clock()), merged=merged)
@@ -231,24 +231,19 @@ def _complete(job: Job, svc: IngestServices) -> bool:
     return True
 
 
-def merge_shards(job: Job, svc: IngestServices) -> MergeCounts | None:
+def merge_shards(job: Job, svc: IngestServices) -> MergeCounts:
     """Find the keys repeated across a split job's shards and make the job end as a single range
     would have (merge.py): the later rows warned, their records written again with the final values
-    (idempotent), and the counts for the completing update. None: nothing to merge."""
-    if job.header is None or job.delimiter is None:
-        return None
+    (idempotent), and the counts for the completing update (none when no key is in two shards)."""
+    if job.header is None:
+        return MergeCounts()
     layout = detect_layout(list(job.header), job.format)
     keys = [shard_keys(job, index, layout, svc) for index in range(len(job.shards))]
     shared = contested(keys)
     if not shared:
-        return None
-    warned = SeenKeys()
-    for shard in keys:
-        warned.union(shard)
-    reader = open_rows(svc.objects.read_from(job.s3_key, 0), job.framing, delimiter=job.delimiter)
-    rows = iter(reader)
-    next(rows, None)  # the header row
-    merge = plan_merge(rows, layout, [s.start for s in job.shards], shared, warned)
+        return MergeCounts()
+    _, _, reader, _ = read_file_start(svc.objects.read_from(job.s3_key, 0))
+    merge = plan_merge(iter(reader), layout, [s.start for s in job.shards], keys, shared)
     logger.info(
         "repeats across shards merged",
         extra={"job_id": job.job_id, "warnings": len(merge.warnings), "rewrites": len(merge.rewrites)},
@@ -283,26 +278,21 @@ def shard_keys(job: Job, index: int, layout: Layout, svc: IngestServices) -> See
         start, line, seen = saved[0], saved[1], SeenKeys.load(saved[2])
     if start == shard.offset:
         return seen
-    assert job.delimiter is not None
-    reader = open_rows(
-        svc.objects.read_from(job.s3_key, start),
-        job.framing,
-        delimiter=job.delimiter,
-        start_offset=start,
-        start_line=line,
-        end_offset=shard.offset,
-    )
-    rows = iter(reader)
+    chunks = svc.objects.read_from(job.s3_key, start)
     if start == 0:
-        next(rows, None)  # the header row
-    mark_warned(seen, check_batch(rows, layout, seen, utc_now(svc.clock())))
+        _, _, reader, _ = read_file_start(chunks, end_offset=shard.offset)  # past the header row
+    else:
+        assert job.delimiter is not None
+        reader = open_rows(
+            chunks,
+            job.framing,
+            delimiter=job.delimiter,
+            start_offset=start,
+            start_line=line,
+            end_offset=shard.offset,
+        )
+    seen.mark_warned(check_batch(reader, layout, seen, utc_now(svc.clock())))
     return seen
-
-
-def mark_warned(seen: SeenKeys, checked: CheckedBatch) -> None:
-    for row in checked.rows:
-        if row.warned:
-            seen.mark_warned(row.line)
 
 
 def _retry_later(
@@ -562,13 +552,13 @@ class _Segment:
             first_batch = False
             if pending is not None and not self._count(pending, then=prepared):
                 return self.report
-            if ahead and self.report.outcome is not Outcome.CANCELLED:
+            if self.report.outcome is Outcome.CANCELLED:
+                return self.report  # (`prepared` was counted with `pending`, against the cancelled job)
+            if ahead:
                 pending = prepared
                 continue
             pending = None
-            if self.report.outcome is not Outcome.CANCELLED and not self._count(prepared):
-                return self.report
-            if self.report.outcome is Outcome.CANCELLED:
+            if not self._count(prepared) or self.report.outcome is Outcome.CANCELLED:
                 return self.report
             if final:
                 if self.job.status is JobStatus.COMPLETED:
@@ -621,7 +611,7 @@ class _Segment:
             # (the batch still being written cannot hide an overlap from the lookup: a file holds
             # one kind of reading, and an overlap is between kinds)
             self._warn_overlaps(checked)
-        mark_warned(self.seen, checked)
+        self.seen.mark_warned(checked)
         would_insert = would_update = 0
         write: Callable[[], WriteResult] | None = None
         if job.dry_run:

@@ -50,12 +50,16 @@ def contested(shards: Sequence[SeenKeys]) -> SeenKeys:
 
 
 def plan_merge(
-    rows: Iterable[RawRow], layout: Layout, starts: Sequence[int], shared: SeenKeys, warned: SeenKeys
+    rows: Iterable[RawRow],
+    layout: Layout,
+    starts: Sequence[int],
+    kept: Sequence[SeenKeys],
+    shared: SeenKeys,
 ) -> ShardMerge:
     """What the shards did differently from a single range, from the file's data rows in order.
 
-    `starts` are the shards' first byte offsets (the first 0); `shared` the keys held by more than
-    one shard; `warned` the lines of every row a shard warned about."""
+    `starts` are the shards' first byte offsets (the first 0); `kept` what each shard kept (its
+    keys and the lines it warned about); `shared` the keys held by more than one (`contested`)."""
     merge = ShardMerge()
     if not shared:
         return merge
@@ -89,6 +93,6 @@ def plan_merge(
                 merge.rewrites[key] = final
         if repeats_in_file and not repeats_in_shard:
             merge.new_repeats.append(stored_by_shard)
-        if len(merge.warnings) > warnings_before and not warned.warned(raw.line):
+        if len(merge.warnings) > warnings_before and not kept[shard].warned(raw.line):
             merge.warned_rows += 1
     return merge

@@ -170,13 +170,14 @@ _EPOCH = date(2000, 1, 1)
 
 class SeenKeys:
     """The record keys one shard of a file has had so far, exact and compact: per meter a bitmap of
-    interval numbers (half hours or days), per site its key. Saved between segments, so a repeat is
-    found however far apart the two rows are."""
+    interval numbers (half hours or days), per site its key; and a bitmap of the lines of the rows
+    it warned about. Saved between segments, so a repeat is found however far apart the two rows
+    are. (A bitmap holds only blocks with a bit set, and a meter only when it has a block.)"""
 
     def __init__(self) -> None:
         self._blocks: dict[str, dict[int, bytearray]] = {}
         self._keys: set[str] = set()
-        self._warned: dict[int, bytearray] = {}  # the lines of rows that had a warning, as a bitmap
+        self._warned: dict[int, bytearray] = {}
 
     def add(self, record: Record) -> bool:
         """Remember the record's key: False when it was there already."""
@@ -186,25 +187,13 @@ class SeenKeys:
             self._keys.add(record.key)
             return True
         name, number = _interval(record)
-        block_no, bit = divmod(number, _BLOCK_BITS)
-        blocks = self._blocks.setdefault(name, {})
-        block = blocks.get(block_no)
-        if block is None:
-            block = blocks[block_no] = bytearray(_BLOCK_BITS // 8)
-        byte, mask = bit >> 3, 1 << (bit & 7)
-        if block[byte] & mask:
-            return False
-        block[byte] |= mask
-        return True
+        return _set_bit(self._blocks.setdefault(name, {}), number)
 
     def dump(self) -> bytes:
         state = {
-            "blocks": {
-                name: {str(no): base64.b64encode(block).decode() for no, block in blocks.items()}
-                for name, blocks in self._blocks.items()
-            },
+            "blocks": {name: _encode(blocks) for name, blocks in self._blocks.items()},
             "keys": sorted(self._keys),
-            "warned": {str(no): base64.b64encode(block).decode() for no, block in self._warned.items()},
+            "warned": _encode(self._warned),
         }
         return zlib.compress(json.dumps(state, separators=(",", ":")).encode())
 
@@ -212,16 +201,16 @@ class SeenKeys:
     def load(cls, data: bytes) -> SeenKeys:
         state = json.loads(zlib.decompress(data))
         seen = cls()
-        seen._blocks = {
-            name: {int(no): bytearray(base64.b64decode(text)) for no, text in blocks.items()}
-            for name, blocks in state["blocks"].items()
-        }
+        seen._blocks = {name: _decode(blocks) for name, blocks in state["blocks"].items()}
         seen._keys = set(state["keys"])
-        # (states saved before lines were kept have none)
-        seen._warned = {
-            int(no): bytearray(base64.b64decode(text)) for no, text in state.get("warned", {}).items()
-        }
+        seen._warned = _decode(state.get("warned", {}))  # (states saved before lines were kept have none)
         return seen
+
+    def mark_warned(self, checked: CheckedBatch) -> None:
+        """Remember the lines of the batch's rows that had a warning."""
+        for row in checked.rows:
+            if row.warned:
+                _set_bit(self._warned, row.line)
 
     # What the merge of a split file's shards needs (merge.py).
 
@@ -229,51 +218,37 @@ class SeenKeys:
         if isinstance(record, Site):
             return record.key in self._keys
         name, number = _interval(record)
-        block_no, bit = divmod(number, _BLOCK_BITS)
-        block = self._blocks.get(name, {}).get(block_no)
-        return block is not None and bool(block[bit >> 3] & (1 << (bit & 7)))
-
-    def mark_warned(self, line: int) -> None:
-        block_no, bit = divmod(line, _BLOCK_BITS)
-        block = self._warned.get(block_no)
-        if block is None:
-            block = self._warned[block_no] = bytearray(_BLOCK_BITS // 8)
-        block[bit >> 3] |= 1 << (bit & 7)
+        return _has_bit(self._blocks.get(name, {}), number)
 
     def warned(self, line: int) -> bool:
-        block_no, bit = divmod(line, _BLOCK_BITS)
-        block = self._warned.get(block_no)
-        return block is not None and bool(block[bit >> 3] & (1 << (bit & 7)))
+        return _has_bit(self._warned, line)
 
     def __bool__(self) -> bool:
-        return bool(self._keys) or any(
-            any(block) for blocks in self._blocks.values() for block in blocks.values()
-        )
+        """Whether it holds any key."""
+        return bool(self._keys or self._blocks)
 
     def meters(self) -> set[str]:
         """The meters with a key here."""
-        return {
-            name[1:] for name, blocks in self._blocks.items() if any(any(block) for block in blocks.values())
-        }
+        return {name[1:] for name in self._blocks}
 
     def union(self, other: SeenKeys) -> None:
-        """Add the other's keys and warned lines to these."""
+        """Add the other's keys to these."""
         self._keys |= other._keys
         for name, blocks in other._blocks.items():
-            _or_blocks(self._blocks.setdefault(name, {}), blocks)
-        _or_blocks(self._warned, other._warned)
+            mine = self._blocks.setdefault(name, {})
+            for no, block in blocks.items():
+                ours = mine.get(no)
+                mine[no] = bytearray(block if ours is None else _or(ours, block))
 
     def common(self, other: SeenKeys) -> SeenKeys:
-        """The keys both have (no warned lines)."""
+        """The keys both have."""
         both = SeenKeys()
         both._keys = self._keys & other._keys
         for name, blocks in self._blocks.items():
             theirs = other._blocks.get(name, {})
             for no, block in blocks.items():
-                if no in theirs:
-                    anded = int.from_bytes(block) & int.from_bytes(theirs[no])
-                    if anded:
-                        both._blocks.setdefault(name, {})[no] = bytearray(anded.to_bytes(len(block)))
+                if no in theirs and (anded := int.from_bytes(block) & int.from_bytes(theirs[no])):
+                    both._blocks.setdefault(name, {})[no] = bytearray(anded.to_bytes(len(block)))
         return both
 
 
@@ -284,13 +259,38 @@ def _interval(record: Reading) -> tuple[str, int]:
     return "d" + record.meter, (record.local_date - _EPOCH).days
 
 
-def _or_blocks(into: dict[int, bytearray], blocks: dict[int, bytearray]) -> None:
-    for no, block in blocks.items():
-        mine = into.get(no)
-        if mine is None:
-            into[no] = bytearray(block)
-        else:
-            into[no] = bytearray((int.from_bytes(mine) | int.from_bytes(block)).to_bytes(len(block)))
+# A sparse bitmap: blocks of _BLOCK_BITS bits by block number, only those with a bit set.
+
+
+def _set_bit(blocks: dict[int, bytearray], number: int) -> bool:
+    """Set the bit: False when it was set already."""
+    block_no, bit = divmod(number, _BLOCK_BITS)
+    block = blocks.get(block_no)
+    if block is None:
+        block = blocks[block_no] = bytearray(_BLOCK_BITS // 8)
+    byte, mask = bit >> 3, 1 << (bit & 7)
+    if block[byte] & mask:
+        return False
+    block[byte] |= mask
+    return True
+
+
+def _has_bit(blocks: dict[int, bytearray], number: int) -> bool:
+    block_no, bit = divmod(number, _BLOCK_BITS)
+    block = blocks.get(block_no)
+    return block is not None and bool(block[bit >> 3] & (1 << (bit & 7)))
+
+
+def _or(a: bytearray, b: bytearray) -> bytes:
+    return (int.from_bytes(a) | int.from_bytes(b)).to_bytes(len(a))
+
+
+def _encode(blocks: dict[int, bytearray]) -> dict[str, str]:
+    return {str(no): base64.b64encode(block).decode() for no, block in blocks.items()}
+
+
+def _decode(blocks: dict[str, str]) -> dict[int, bytearray]:
+    return {int(no): bytearray(base64.b64decode(text)) for no, text in blocks.items()}
 
 
 def utc_now(now: float) -> datetime:

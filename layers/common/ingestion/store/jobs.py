@@ -436,7 +436,7 @@ class JobRepository:
             ]
         return self._update(job_id, actions, condition)
 
-    def complete(self, job_id: str, *, shards: int, now_iso: str, merged: MergeCounts | None = None) -> Job:
+    def complete(self, job_id: str, *, shards: int, now_iso: str, merged: MergeCounts = MergeCounts()) -> Job:
         """Complete a job whose shards are all done (the last shard to finish, or a redelivery of
         its final message, does this), with what merging its shards found. StaleWriteError: not
         all done, or already completed."""
@@ -450,11 +450,11 @@ class JobRepository:
             JobModel.total_rows.set(JobModel.processed_rows),
             JobModel.total_rows_exact.set(True),
         ]
-        if merged is not None and merged.warned:
+        if merged.warned:
             actions.append(JobModel.warning_rows.add(merged.warned))
-        if merged is not None and merged.new_warnings:
+        if merged.new_warnings:
             actions.append(JobModel.warnings.set((JobModel.warnings | []).append(list(merged.new_warnings))))
-        if merged is not None and merged.inserts_to_updates:
+        if merged.inserts_to_updates:
             actions += [
                 JobModel.would_insert_rows.add(-merged.inserts_to_updates),
                 JobModel.would_update_rows.add(merged.inserts_to_updates),
