@@ -6,7 +6,6 @@ import csv
 import io
 import time
 from dataclasses import dataclass
-from itertools import islice
 
 from ingestion.csvstream import SNIFF_BYTES, first_line, open_rows, peek, sniff
 from ingestion.formats import detect_delimiter, detect_layout
@@ -42,13 +41,13 @@ def parse_validate_pass(data: bytes, batch_size: int = BATCH_SIZE) -> int:
     chunks = (data[i : i + CHUNK_BYTES] for i in range(0, len(data), CHUNK_BYTES))
     head, stream = peek(chunks)
     framing = sniff(head, complete=len(head) < SNIFF_BYTES)
-    rows = iter(open_rows(stream, framing, delimiter=detect_delimiter(first_line(head, framing))))
-    header = next(rows)
+    reader = open_rows(stream, framing, delimiter=detect_delimiter(first_line(head, framing)))
+    header = next(iter(reader))
     layout = detect_layout(header.cells, "hh")
     seen, now = SeenKeys(), utc_now(time.time())
     imported = 0
-    while batch := list(islice(rows, batch_size)):
-        checked = check_batch(batch, layout, seen, now)
+    while not reader.exhausted:
+        checked = check_batch(reader.take(batch_size), layout, seen, now)
         if checked.errors:
             raise ValueError(f"the benchmark file has a bad row: {checked.errors[0].describe()}")
         imported += len(checked.records)

@@ -294,3 +294,62 @@ def test_the_rows_a_reader_builds_are_ordinary_raw_rows():
     assert (row, repr(row)) == (expected, repr(expected))
     with pytest.raises(AttributeError):
         row.line = 3  # type: ignore[misc]
+
+
+def take_all(data: bytes, framing: Framing, size: int, *, end=None, use_line=True, run_bytes=64 * 1024):
+    """Every batch RowReader.take gives: [(rows as (line, cells, problem)), end offset, next line]."""
+    chunks = [data[i : i + 5] for i in range(0, len(data), 5)]
+    lines = byte_lines(iter(chunks), framing.terminator, framing.unit, 16, run_bytes=run_bytes)
+    end_offset, end_line = end if end is not None else (None, None)
+    reader = RowReader(
+        lines,
+        delimiter=",",
+        start_offset=0,
+        start_line=1,
+        end_offset=end_offset,
+        end_line=end_line if use_line else None,
+        framing=framing,
+    )
+    batches = []
+    while not reader.exhausted:
+        batch = reader.take(size)
+        batches.append((list(batch.rows()), batch.end_offset, batch.next_line))
+        assert len(batch) <= size and (len(batch) == size or reader.exhausted)
+    return batches
+
+
+@given(
+    st.lists(st.lists(cells, min_size=0, max_size=3), min_size=0, max_size=10),
+    st.sampled_from(FRAMED),
+    junk,
+    st.integers(0, 200),
+    st.sampled_from([1, 2, 3, 500]),
+    st.sampled_from([1, 16, 64 * 1024]),
+    st.integers(0, 12),
+)
+def test_rows_taken_in_batches_are_the_rows_read_one_at_a_time(table, framed, extra, at, size, run_bytes, cut):
+    # Given any table, in any framing, with perhaps a stray byte, a line too long or broken quoting
+    framing, codec = framed
+    buffer = io.StringIO(newline="")
+    newline = {"LF": "\n", "CRLF": "\r\n", "CR": "\r"}[framing.line_ending]
+    csv.writer(buffer, lineterminator=newline).writerows(table)
+    data = framing.bom + buffer.getvalue().encode(codec, errors="replace")
+    at = min(at, len(data))
+    data = data[:at] + extra + data[at:]
+    reader = RowReader(
+        byte_lines(iter([data]), framing.terminator, framing.unit, 16), delimiter=",", start_offset=0,
+        start_line=1, framing=framing,
+    )
+    one = [(r.line, r.cells, r.problem, r.end_offset, r.next_line) for r in reader]
+    # A range ending at a row's end (its offset, and the line there), or the whole file
+    end = None if cut >= len(one) else (one[cut][3], one[cut][4])
+    expected = [r for r in one if end is None or r[3] <= end[0]]
+    final = end if end is not None else (reader.offset, reader.line)
+    for use_line in (True, False):
+        # When the rows are taken `size` at a time
+        batches = take_all(data, framing, size, end=end, use_line=use_line, run_bytes=run_bytes)
+        # Then they are the same rows, each batch ending where its last row ends (the last batch:
+        # where reading stopped), and none past the range's end
+        assert [row for rows, _, _ in batches for row in rows] == [r[:3] for r in expected]
+        ends = [expected[i][3:] for i in range(size - 1, len(expected) - 1, size)] + [final]
+        assert [b[1:] for b in batches] == ends

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from ingestion.csvstream import RawRow
 from ingestion.formats import detect_layout
 from ingestion.merge import contested, plan_merge
-from ingestion.rowcheck import CheckedBatch, CheckedRow, SeenKeys, check_batch
+from ingestion.rowcheck import CheckedBatch, SeenKeys, check_batch
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 HEADER = "MPAN,Date,Time,Value"
@@ -109,10 +109,6 @@ def test_contested_keys_are_those_of_more_than_one_shard_and_survive_a_save():
 
 def test_warned_lines_survive_a_save():
     seen = SeenKeys()
-    seen.mark_warned(
-        CheckedBatch(
-            [CheckedRow(5, [], warned=True), CheckedRow(6, []), CheckedRow(100_000, [], warned=True)]
-        )
-    )
+    seen.mark_warned(CheckedBatch(lines=[5, 6, 100_000], warned={0, 2}))
     again = SeenKeys.load(seen.dump())
     assert again.warned(5) and again.warned(100_000) and not again.warned(6)

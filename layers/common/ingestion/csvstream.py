@@ -14,9 +14,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
-from itertools import accumulate, chain
+from itertools import accumulate, chain, islice
 
 BOM = b"\xef\xbb\xbf"
 SNIFF_BYTES = 64 * 1024
@@ -262,6 +263,35 @@ def _raw_row(line: int, cells: list[str], end_offset: int, problem: str | None, 
     return row
 
 
+@dataclass(slots=True)
+class RowBatch:
+    """Rows read together (RowReader.take): what a batch of the ingest loop holds. Only where the
+    batch ends is an offset; a row's own end is not kept."""
+
+    cells: list[list[str]]
+    lines: list[int]  # the file line each row starts on
+    problems: dict[int, str]  # by index: why that row could not be read as CSV text
+    end_offset: int  # just past the last row, or where reading stopped
+    next_line: int  # the file line there
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def rows(self) -> Iterator[tuple[int, list[str], str | None]]:
+        """(line, cells, problem) of each row."""
+        problems = self.problems
+        for index, (line, cells) in enumerate(zip(self.lines, self.cells, strict=True)):
+            yield line, cells, problems.get(index)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ahead:
+    cells: list[str]
+    line: int
+    problem: str | None
+    end: tuple[int, int]  # the offset and line just past it
+
+
 # csv.Error messages (strict mode), as a person reads them.
 _CSV_PROBLEMS = {
     "unexpected end of data": "the file ends inside a quoted field: its closing quote is missing",
@@ -286,6 +316,11 @@ class RowReader:
     `lines` are the physical lines from there (byte_lines), or runs of whole lines. `offset` and
     `line` always tell where reading has got to, including past trailing blank lines; `exhausted`
     turns true once the range has been read to its end.
+
+    Rows come one at a time (iterating: RawRow, each with its offsets) or a batch at a time
+    (`take`: a RowBatch, its cells and lines in lists, offsets only where it ends). `end_line`, the
+    line at `end_offset`, lets `take` find the range's end by line numbers, which csv.reader counts
+    anyway; without it, `take` reads row by row.
     """
 
     def __init__(
@@ -296,6 +331,7 @@ class RowReader:
         start_offset: int,
         start_line: int,
         end_offset: int | None = None,
+        end_line: int | None = None,
         framing: Framing = Framing(),
     ) -> None:
         self._codec = framing.codec
@@ -316,12 +352,17 @@ class RowReader:
         self._reader = csv.reader(chain.from_iterable(self._texts(lines)), delimiter=delimiter, strict=True)
         self._start_line = start_line
         self._end = end_offset
+        self._end_line = end_line if end_offset is not None else None
         self.exhausted = False
         self._rows = self._generate()  # one iteration, however often iter() is called
+        self._ahead: _Ahead | None = None  # the row take() read to know whether more follow
+        self._past_end = False  # take() read rows past the range's end, and dropped them
 
-    def stop_at(self, end_offset: int) -> None:
-        """Read no row that starts at or after this offset (the range was cut shorter)."""
+    def stop_at(self, end_offset: int, end_line: int | None = None) -> None:
+        """Read no row that starts at or after this offset, on this line if known (the range was
+        cut shorter)."""
         self._end = end_offset
+        self._end_line = end_line
 
     @property
     def offset(self) -> int:
@@ -343,9 +384,10 @@ class RowReader:
 
     def _generate(self) -> Iterator[RawRow]:
         reader, problems, first_line = self._reader, self._problems, self._start_line
-        offset, taken = self._run_start, 0
-        while self._end is None or offset < self._end:
+        offset = self._run_start
+        while not self.exhausted and (self._end is None or offset < self._end):
             problem = None
+            before = reader.line_num  # (read afresh: take() may have read rows since)
             try:
                 cells = next(reader)
             except StopIteration:
@@ -353,7 +395,7 @@ class RowReader:
             except csv.Error as exc:
                 cells = []
                 problem = _describe_csv_error(exc)
-            before, taken = taken, reader.line_num
+            taken = reader.line_num
             text = self._run_text  # (_offset_after, inline: this runs once a row)
             if text is not None:
                 offset = self._run_start + text.tell()
@@ -367,6 +409,97 @@ class RowReader:
             yield _raw_row(first_line + before, cells, offset, problem, first_line + taken)
         # End of file, or of this shard's byte range: nothing more for this reader.
         self.exhausted = True
+
+    def take(self, size: int) -> RowBatch:
+        """The next `size` rows (fewer at the end of the range), read one row ahead so that
+        `exhausted` says whether any follow. The batch ends just past its last row, or, when it is
+        the last, where reading stopped (past trailing blank lines, or at the range's end)."""
+        cells: list[list[str]] = []
+        lines: list[int] = []
+        problems: dict[int, str] = {}
+        ahead, self._ahead = self._ahead, None
+        end = (self.offset, self.line)
+        if ahead is not None:
+            cells.append(ahead.cells)
+            lines.append(ahead.line)
+            if ahead.problem is not None:
+                problems[0] = ahead.problem
+            end = ahead.end
+        if len(cells) < size and not self.exhausted:
+            self._read(size - len(cells), cells, lines, problems)
+            if len(cells) > (ahead is not None):
+                end = (self.offset, self.line)
+        if not self.exhausted:
+            more: list[list[str]] = []
+            more_lines: list[int] = []
+            more_problems: dict[int, str] = {}
+            self._read(1, more, more_lines, more_problems)
+            if more:
+                self._ahead = _Ahead(more[0], more_lines[0], more_problems.get(0), (self.offset, self.line))
+        if self.exhausted:
+            end = self._stopped_at()
+        return RowBatch(cells, lines, problems, *end)
+
+    def _read(self, wanted: int, cells: list[list[str]], lines: list[int], problems: dict[int, str]) -> None:
+        """Read up to `wanted` more rows into the lists; at the range's end, set `exhausted`."""
+        if self._end is not None and self._end_line is None:
+            self._read_one_by_one(wanted, cells, lines, problems)
+            return
+        reader, first, line_problems = self._reader, self._start_line, self._problems
+        end_line, goal = self._end_line, len(cells) + wanted
+        add_cells, add_line = cells.append, lines.append
+        while len(cells) < goal and not self.exhausted:
+            before = reader.line_num
+            asked = goal - len(cells)
+            read = 0
+            try:
+                for row in islice(reader, asked):
+                    read += 1
+                    taken = reader.line_num
+                    if line_problems and (problem := self._line_problem(before, taken)) is not None:
+                        problems[len(cells)] = problem
+                        add_cells(row)
+                        add_line(first + before)
+                    # (the first cell tells at once for almost every row)
+                    elif row and (row[0].strip() or "".join(row).strip()):
+                        add_cells(row)
+                        add_line(first + before)
+                    before = taken
+            except csv.Error as exc:
+                failure = _describe_csv_error(exc)
+                problem = self._line_problem(before, reader.line_num) if line_problems else None
+                problems[len(cells)] = problem or failure
+                add_cells([])
+                add_line(first + before)
+            else:
+                if read < asked:
+                    self.exhausted = True  # the end of the file
+            if end_line is not None and first + reader.line_num > end_line:
+                # Lines past the range's end were read (a row starting before the end ends at it, so
+                # they belong to the next range): drop their rows.
+                keep = bisect_left(lines, end_line)
+                del cells[keep:], lines[keep:]
+                for index in [i for i in problems if i >= keep]:
+                    del problems[index]
+                self.exhausted = self._past_end = True
+
+    def _read_one_by_one(
+        self, wanted: int, cells: list[list[str]], lines: list[int], problems: dict[int, str]
+    ) -> None:
+        """_read for a range whose end is known only as an offset: each row's end offset is checked
+        (the generator sets `exhausted` at the range's end)."""
+        for row in islice(self._rows, wanted):
+            if row.problem is not None:
+                problems[len(cells)] = row.problem
+            cells.append(row.cells)
+            lines.append(row.line)
+
+    def _stopped_at(self) -> tuple[int, int]:
+        """Where reading the range stopped: its end, if rows past it were read; else here."""
+        if self._past_end:
+            assert self._end is not None and self._end_line is not None
+            return self._end, self._end_line
+        return self.offset, self.line
 
     def _line_problem(self, before: int, taken: int) -> str | None:
         """Why the last of lines before+1..taken that cannot be read cannot be (None: all can)."""
@@ -448,8 +581,10 @@ def open_rows(
     start_offset: int = 0,
     start_line: int = 1,
     end_offset: int | None = None,
+    end_line: int | None = None,
 ) -> RowReader:
-    """The rows of a stream that starts at a row boundary of a file with this framing."""
+    """The rows of a stream that starts at a row boundary of a file with this framing, up to
+    `end_offset` (on line `end_line`, if known) or the end of the file."""
     lines = byte_lines(chunks, framing.terminator, framing.unit, run_bytes=RUN_BYTES)
     return RowReader(
         lines,
@@ -457,5 +592,6 @@ def open_rows(
         start_offset=start_offset,
         start_line=start_line,
         end_offset=end_offset,
+        end_line=end_line,
         framing=framing,
     )

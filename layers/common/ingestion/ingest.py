@@ -18,7 +18,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import partial
-from itertools import islice
 from typing import cast
 
 from ingestion.clock import Clock, iso, system_clock
@@ -27,6 +26,7 @@ from ingestion.csvstream import (
     Framing,
     NotCsvError,
     RawRow,
+    RowBatch,
     RowReader,
     first_line,
     open_rows,
@@ -127,6 +127,16 @@ def read_file_start(
     if directive and header is not None:
         header = next(rows, None)  # the header is the line after the directive
     return framing, delimiter, reader, header
+
+
+def _end_line(job: Job, index: int) -> int | None:
+    """The line a shard's range ends on: the next shard's first line (None: the shard runs to the
+    end of the file, or its job was split before shards recorded their first lines)."""
+    shard = job.shards[index]
+    if shard.end is None or index + 1 >= len(job.shards):
+        return None
+    following = job.shards[index + 1]
+    return following.first_line if following.start == shard.end and following.first_line > 1 else None
 
 
 def missing_file_message(job: Job) -> str:
@@ -387,7 +397,7 @@ def ending_detail(job: Job) -> dict[str, object]:
 class _Prepared:
     """A batch checked and written (or being written), not yet counted."""
 
-    batch: list[RawRow]
+    batch: RowBatch
     checked: CheckedBatch
     expected: int  # the cursor offset the batch starts at
     end: tuple[int, int]  # the cursor after it: offset, line
@@ -439,6 +449,7 @@ class _Segment:
                 start_offset=shard.offset,
                 start_line=shard.line,
                 end_offset=shard.end,
+                end_line=_end_line(job, self.message.shard),
             )
             return reader, layout
         # First segment: how the file is framed, and its header row, decide how every segment reads it.
@@ -460,7 +471,7 @@ class _Segment:
         self.header = HeaderInfo(tuple(header_row.cells), delimiter, layout.name, framing)
         self.split = self._plan_split(framing, header_row)
         if self.split:
-            reader.stop_at(self.split[0].offset)
+            reader.stop_at(self.split[0].offset, self.split[0].line)
         return reader, layout
 
     def _plan_split(self, framing: Framing, header: RawRow) -> list[Boundary]:
@@ -522,10 +533,8 @@ class _Segment:
     def _run(self) -> SegmentReport:
         svc, settings = self.svc, self.svc.settings
         reader, layout = self._open()
-        rows = iter(reader)
         expected = self.job.shards[self.message.shard].offset
         first_batch = True  # every segment makes progress, however little time it was given
-        upcoming = next(rows, None)  # one row of look-ahead: the last batch knows it is the last
         pending: _Prepared | None = None  # a batch being written, counted after the next is checked
         while True:
             if not first_batch and segment_should_stop(self.remaining_ms(), settings.segment_safety_ms):
@@ -533,19 +542,14 @@ class _Segment:
                     return self.report
                 self._continue_later(0)
                 return self.report
-            batch = (
-                []
-                if upcoming is None
-                else [upcoming, *islice(rows, self.job.running_throttle.batch_size - 1)]
-            )
-            upcoming = next(rows, None)
-            final = upcoming is None
+            batch = reader.take(self.job.running_throttle.batch_size)  # (it reads one row ahead:)
+            final = reader.exhausted
             if final and not batch and self.job.processed_rows == 0 and self.note is None and layout:
                 # (only the first shard can end empty with nothing processed: a split needs rows)
                 self.note = "The file has a header row but no data rows."
             # The cursor goes to the end of the batch's last row; at the end of the range, to where
             # reading stopped (past any trailing blank lines).
-            end = (reader.offset, reader.line) if final else (batch[-1].end_offset, batch[-1].next_line)
+            end = (batch.end_offset, batch.next_line)
             ahead = not final and self.job.running_throttle.delay_ms == 0
             prepared = self._prepare(batch, layout, expected, end, final, pending, ahead)
             expected = end[0]
@@ -591,7 +595,7 @@ class _Segment:
 
     def _prepare(
         self,
-        batch: list[RawRow],
+        batch: RowBatch,
         layout: Layout | None,
         expected: int,
         end: tuple[int, int],
@@ -616,8 +620,8 @@ class _Segment:
         write: Callable[[], WriteResult] | None = None
         if job.dry_run:
             existing = svc.lookup.existing(map(record_key, records), sites=sites) if records else set()
-            for row in checked.rows:
-                if row.repeats or any(record_key(r) in existing for r in row.records):
+            for row, row_records in checked.row_records():
+                if row in checked.repeats or any(record_key(r) in existing for r in row_records):
                     would_update += 1
                 else:
                     would_insert += 1
@@ -668,7 +672,7 @@ class _Segment:
             end_offset=end[0],
             next_line=end[1],
             processed=len(p.batch),
-            imported=len(checked.rows),
+            imported=checked.imported,
             failed=len(checked.errors),
             readings=len(checked.records) if job.dry_run else written.written,
             new_errors=tuple(x.describe() for x in checked.errors[:room]),
@@ -720,7 +724,7 @@ class _Segment:
     def _counted(self, p: _Prepared) -> None:
         self.report.batches += 1
         self.report.rows += len(p.batch)
-        self.report.imported += len(p.checked.rows)
+        self.report.imported += p.checked.imported
         self.report.failed += len(p.checked.errors)
 
     def _warn_overlaps(self, checked: CheckedBatch) -> None:
@@ -729,9 +733,9 @@ class _Segment:
         overlaps = self.svc.lookup.overlaps(readings)
         if not overlaps:
             return
-        for row in checked.rows:
+        for row, row_records in checked.row_records():
             warned = set()
-            for reading in cast(list[Reading], row.records):
+            for reading in cast(list[Reading], row_records):
                 pair = (reading.meter, reading.local_date)
                 if pair in overlaps and pair not in warned:
                     warned.add(pair)

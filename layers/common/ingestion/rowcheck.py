@@ -9,17 +9,21 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
+from itertools import groupby, islice, repeat
+from operator import floordiv, itemgetter, lshift, ne, sub
+from typing import cast
 
-from ingestion.csvstream import RawRow
+from ingestion.csvstream import RawRow, RowBatch
 from ingestion.formats import Layout as FormatLayout
 from ingestion.formats import Reading, RowError
 from ingestion.formats.errors import describe_problem
 from ingestion.formats.headers import Column
-from ingestion.formats.reading import HALF_HOURLY
+from ingestion.formats.reading import HALF_HOURLY, ReadingColumns
 from ingestion.formats.sites import Site
 
 # More than a meter records in the interval, by a wide margin (a 10 MW site): most likely Wh read as kWh.
@@ -53,53 +57,100 @@ def record_key(record: Record) -> tuple[str, str]:
 
 
 @dataclass
-class CheckedRow:
-    line: int
-    records: list[Record]
-    warned: bool = False
-    repeats: bool = False  # one of its records came earlier in the file (it overwrites that one)
-
-
-@dataclass
 class CheckedBatch:
-    rows: list[CheckedRow] = field(default_factory=list)  # the rows that pass, in file order
+    """The rows of a batch that pass (their records and lines, in file order), and the problems."""
+
+    records: list[Record] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # the line of each row that passes
+    sizes: list[int] | None = None  # how many records each row that passes has (None: one each)
+    warned: set[int] = field(default_factory=set)  # rows (by index in `lines`) with a warning
+    repeats: set[int] = field(default_factory=set)  # rows with a record that came earlier in the file
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
     @property
-    def records(self) -> list[Record]:
-        return [record for row in self.rows for record in row.records]
+    def imported(self) -> int:
+        return len(self.lines)
 
     @property
     def warning_rows(self) -> int:
-        return sum(1 for row in self.rows if row.warned)
+        return len(self.warned)
 
-    def warn(self, row: CheckedRow, column: Column | None, message: str) -> None:
-        row.warned = True
+    def row_records(self) -> Iterator[tuple[int, list[Record]]]:
+        """(index, records) of each row that passes."""
+        if self.sizes is None:
+            for index, record in enumerate(self.records):
+                yield index, [record]
+            return
+        start = 0
+        for index, size in enumerate(self.sizes):
+            yield index, self.records[start : start + size]
+            start += size
+
+    def add_row(self, line: int, records: list[Record]) -> int:
+        """Add a row that passes; its index."""
+        index = len(self.lines)
+        if self.sizes is None and len(records) != 1:
+            self.sizes = [1] * index
+        if self.sizes is not None:
+            self.sizes.append(len(records))
+        self.lines.append(line)
+        self.records.extend(records)
+        return index
+
+    def warn(self, row: int, column: Column | None, message: str) -> None:
+        self.warned.add(row)
         index, name = (None, None) if column is None else (column.index + 1, column.name)
-        self.warnings.append(Problem(row.line, index, name, message))
+        self.warnings.append(Problem(self.lines[row], index, name, message))
 
 
-def check_batch(rows: Iterable[RawRow], layout: Layout | None, seen: SeenKeys, now: datetime) -> CheckedBatch:
-    """Parse and check each row. Keys are remembered in `seen` so a repeat later in the file warns."""
+def check_batch(
+    rows: RowBatch | Iterable[RawRow], layout: Layout | None, seen: SeenKeys, now: datetime
+) -> CheckedBatch:
+    """Parse and check each row. Keys are remembered in `seen` so a repeat later in the file warns.
+
+    A batch read by RowReader.take is first read column by column: when every row is valid and
+    none has anything to warn about (the usual batch), that is the whole check, without Python code
+    run per row. Otherwise, or for rows read one at a time, each row is read and checked in turn."""
+    if isinstance(rows, RowBatch):
+        if layout is not None and rows.cells and not rows.problems:
+            columns = layout.parse_batch(rows.cells)
+            if columns is not None and _plain(columns, seen, now):
+                return CheckedBatch(records=cast(list[Record], columns.readings()), lines=rows.lines)
+        return _check_rows(rows.rows(), layout, seen, now)
+    return _check_rows(((raw.line, raw.cells, raw.problem) for raw in rows), layout, seen, now)
+
+
+def _plain(columns: ReadingColumns, seen: SeenKeys, now: datetime) -> bool:
+    """Whether a batch's readings have nothing to warn about: then their keys are in `seen`. (False
+    changes nothing: the rows are checked one by one, which says what and where.)"""
+    if columns.repeatable is not None:
+        return False  # the hour the clocks go back: is it the first or the second? (remember)
+    values = columns.values
+    if min(values) < 0 or max(values) > MAX_PLAUSIBLE_KWH[columns.kind] or max(columns.starts) > now:
+        return False
+    return seen.add_new(columns)
+
+
+def _check_rows(
+    rows: Iterable[tuple[int, list[str], str | None]], layout: Layout | None, seen: SeenKeys, now: datetime
+) -> CheckedBatch:
     batch = CheckedBatch()
-    for raw in rows:
-        if raw.problem is not None:
-            batch.errors.append(Problem(raw.line, None, None, raw.problem, tuple(raw.cells)))
+    for line, cells, problem in rows:
+        if problem is not None:
+            batch.errors.append(Problem(line, None, None, problem, tuple(cells)))
             continue
         assert layout is not None  # only an empty file has no layout, and it has no rows
         try:
-            records: list[Record] = list(layout.parse_row(raw.cells))
+            records: list[Record] = list(layout.parse_row(cells))
         except RowError as exc:
-            batch.errors.append(Problem(raw.line, exc.column, exc.column_name, exc.message, tuple(raw.cells)))
+            batch.errors.append(Problem(line, exc.column, exc.column_name, exc.message, tuple(cells)))
             continue
-        row = CheckedRow(raw.line, records)
-        batch.rows.append(row)
-        for index, record in enumerate(records):
-            record, new = remember(seen, record)
-            records[index] = record
+        remembered = [remember(seen, record) for record in records]
+        row = batch.add_row(line, [record for record, _ in remembered])
+        for record, new in remembered:
             if not new:
-                row.repeats = True
+                batch.repeats.add(row)
                 batch.warn(row, None, repeat_warning(record))
             if isinstance(record, Reading):
                 for message in reading_warnings(record, now):
@@ -165,7 +216,8 @@ def _describe(record: Record) -> str:
 # ---- which keys a shard has had -------------------------------------------------------------------
 
 _BLOCK_BITS = 4096  # 85 days of half hours, or 11 years of days, per block of 512 bytes
-_EPOCH = date(2000, 1, 1)
+_EPOCH_ORDINAL = date(2000, 1, 1).toordinal()
+_METER_AND_BLOCK, _NUMBER = itemgetter(0, 1), itemgetter(2)
 
 
 class SeenKeys:
@@ -189,6 +241,42 @@ class SeenKeys:
         name, number = _interval(record)
         return _set_bit(self._blocks.setdefault(name, {}), number)
 
+    def add_new(self, columns: ReadingColumns) -> bool:
+        """Remember the keys of a batch of readings when none is here already and none comes twice
+        among them: True. Otherwise change nothing: False."""
+        meters, prefix = columns.meters, "h" if columns.kind == HALF_HOURLY else "d"
+        if columns.kind == HALF_HOURLY:
+            numbers = list(map(_half_hour_number, columns.starts))
+        else:
+            numbers = list(map(sub, map(date.toordinal, columns.days), repeat(_EPOCH_ORDINAL)))
+        if sum(map(ne, meters, islice(meters, 1, None))) * 8 > len(meters):
+            # Meters interleaved (each row another meter): key by key.
+            keys = list(zip(meters, numbers, strict=True))
+            if len(set(keys)) < len(keys) or any(
+                _has_bit(self._blocks.get(prefix + m, {}), n) for m, n in keys
+            ):
+                return False
+            for m, n in keys:
+                _set_bit(self._blocks.setdefault(prefix + m, {}), n)
+            return True
+        # Meter by meter (the usual file): a run of one meter's keys in one block is one mask.
+        blocks: dict[tuple[str, int], int] = {}  # (name, block number) -> the block's bits, with the batch's
+        runs = zip(meters, map(floordiv, numbers, repeat(_BLOCK_BITS)), numbers, strict=True)
+        for (meter, block_no), run in groupby(runs, key=_METER_AND_BLOCK):
+            bits = list(map(sub, map(_NUMBER, run), repeat(block_no * _BLOCK_BITS)))
+            mask = sum(map(lshift, repeat(1), bits))
+            key = (prefix + meter, block_no)
+            held = blocks.get(key)
+            if held is None:
+                block = self._blocks.get(key[0], {}).get(block_no)
+                held = 0 if block is None else int.from_bytes(block, "little")
+            if mask.bit_count() < len(bits) or held & mask:
+                return False  # (a key twice in the run: the sum carried, losing a bit)
+            blocks[key] = held | mask
+        for (name, block_no), held in blocks.items():
+            self._blocks.setdefault(name, {})[block_no] = bytearray(held.to_bytes(_BLOCK_BITS // 8, "little"))
+        return True
+
     def dump(self) -> bytes:
         state = {
             "blocks": {name: _encode(blocks) for name, blocks in self._blocks.items()},
@@ -208,9 +296,8 @@ class SeenKeys:
 
     def mark_warned(self, checked: CheckedBatch) -> None:
         """Remember the lines of the batch's rows that had a warning."""
-        for row in checked.rows:
-            if row.warned:
-                _set_bit(self._warned, row.line)
+        for row in checked.warned:
+            _set_bit(self._warned, checked.lines[row])
 
     # What the merge of a split file's shards needs (merge.py).
 
@@ -255,8 +342,14 @@ class SeenKeys:
 def _interval(record: Reading) -> tuple[str, int]:
     """Where a reading's key is kept: per meter and kind, the number of its half hour or day."""
     if record.kind == HALF_HOURLY:
-        return "h" + record.meter, int(record.start.timestamp()) // 1800
-    return "d" + record.meter, (record.local_date - _EPOCH).days
+        return "h" + record.meter, _half_hour_number(record.start)
+    return "d" + record.meter, record.local_date.toordinal() - _EPOCH_ORDINAL
+
+
+@lru_cache(maxsize=8192)  # (a file gives every meter the same run of half hours)
+def _half_hour_number(start: datetime) -> int:
+    """The half hours from 1970 to a UTC instant on a half hour."""
+    return int(start.timestamp()) // 1800
 
 
 # A sparse bitmap: blocks of _BLOCK_BITS bits by block number, only those with a bit set.

@@ -1,9 +1,11 @@
 """Daily readings: one row per meter and UK local date."""
 
 from ingestion.formats.clock import local_midnight
+from ingestion.formats.errors import InvalidValue
 from ingestion.formats.headers import Column
-from ingestion.formats.reading import DAILY, Reading, new_reading
+from ingestion.formats.reading import DAILY, Reading, ReadingColumns, new_reading
 from ingestion.formats.rows import RowReader, read_date, read_kwh
+from ingestion.formats.values import parse_date
 
 
 class DailyLayout:
@@ -24,6 +26,22 @@ class DailyLayout:
         day = read_date(cells, self._date)
         value = read_kwh(cells, self._value, row.unit_shift(cells))
         return [new_reading(meter, DAILY, local_midnight(day), day, None, value, row.estimated(cells))]
+
+    def parse_batch(self, rows: list[list[str]]) -> ReadingColumns | None:
+        """parse_row of every row at once, column by column, for a batch of valid rows (None: some
+        row is not; read the rows one by one)."""
+        row = self._row
+        if not rows or not row.all_fit(rows):
+            return None
+        columns = list(zip(*rows, strict=True))
+        try:
+            meters, values, estimated = row.read_columns(columns, self._value)
+            days = list(map(parse_date, columns[self._date.index]))
+        except InvalidValue:
+            return None
+        return ReadingColumns(
+            DAILY, meters, list(map(local_midnight, days)), days, None, values, estimated, None
+        )
 
     def value_column(self, reading: Reading) -> Column:
         return self._value

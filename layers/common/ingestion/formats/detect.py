@@ -16,7 +16,7 @@ from ingestion.formats.headers import (
     period_range,
     readable_aliases,
 )
-from ingestion.formats.reading import Reading
+from ingestion.formats.reading import Reading, ReadingColumns
 from ingestion.formats.rows import RowReader
 from ingestion.formats.sites import Site, SiteField, SitesLayout, site_columns
 from ingestion.formats.values import parse_date, parse_datetime, parse_number
@@ -38,6 +38,11 @@ class Layout[Record](Protocol):
 
     def parse_row(self, cells: list[str]) -> list[Record]:
         """The records in one data row; RowError when the row is invalid, never an empty list."""
+        ...
+
+    def parse_batch(self, rows: list[list[str]]) -> ReadingColumns | None:
+        """The readings of rows that are all valid, one a row, column by column; else None (and
+        the rows are read one by one). A layout without a faster way than row by row returns None."""
         ...
 
 

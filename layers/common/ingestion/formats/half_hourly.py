@@ -7,7 +7,7 @@ from functools import lru_cache
 from ingestion.formats.clock import happens_twice, local_date, local_half_hour, period_of, period_starts
 from ingestion.formats.errors import InvalidValue, RowError, quoted
 from ingestion.formats.headers import Column
-from ingestion.formats.reading import HALF_HOURLY, Reading, new_reading
+from ingestion.formats.reading import HALF_HOURLY, Reading, ReadingColumns, new_reading
 from ingestion.formats.rows import RowReader, read_date, read_kwh
 from ingestion.formats.values import parse_datetime, parse_number, parse_time, to_kwh
 
@@ -47,6 +47,22 @@ class LongLayout:
         start, day, period, repeatable = self._when(cells)
         value = read_kwh(cells, self._value, row.unit_shift(cells))
         return [new_reading(meter, HALF_HOURLY, start, day, period, value, row.estimated(cells), repeatable)]
+
+    def parse_batch(self, rows: list[list[str]]) -> ReadingColumns | None:
+        """parse_row of every row at once, column by column, for a batch of valid rows (None: some
+        row is not, or the times are in two columns; read the rows one by one)."""
+        row, column = self._row, self._datetime
+        if column is None or not rows or not row.all_fit(rows):
+            return None
+        columns = list(zip(*rows, strict=True))
+        try:
+            meters, values, estimated = row.read_columns(columns, self._value)
+            whens = list(map(half_hour_at, columns[column.index]))
+        except InvalidValue:
+            return None
+        starts, days, periods, repeatable = zip(*whens, strict=True)
+        twice = repeatable if any(repeatable) else None
+        return ReadingColumns(HALF_HOURLY, meters, starts, days, periods, values, estimated, twice)
 
     def value_column(self, reading: Reading) -> Column:
         return self._value
@@ -143,6 +159,10 @@ class WideLayout:
         if not readings:
             raise RowError("no readings in row")
         return readings
+
+    def parse_batch(self, rows: list[list[str]]) -> None:
+        """None: a wide row holds many readings, each its own cell to check (read row by row)."""
+        return None
 
     def value_column(self, reading: Reading) -> Column:
         assert reading.period is not None

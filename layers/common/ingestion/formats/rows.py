@@ -1,8 +1,12 @@
 """The parts of a row every layout reads the same way: its shape, meter id, date, value, unit and flag."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import partial
+from itertools import repeat
+from operator import is_
+from typing import cast
 
 from ingestion.formats.errors import InvalidValue, RowError
 from ingestion.formats.headers import Column
@@ -31,6 +35,36 @@ class RowReader:
 
     def check_shape(self, cells: Sequence[str]) -> None:
         check_shape(cells, self._width)
+
+    def all_fit(self, rows: list[list[str]]) -> bool:
+        """Whether every row has exactly as many cells as the header (the usual batch)."""
+        return all(map(self._width.__eq__, map(len, rows)))
+
+    def read_columns(
+        self, columns: Sequence[Sequence[str]], value: Column
+    ) -> tuple[list[str], list[Decimal], list[bool] | None]:
+        """The meters, values in kWh and estimated flags (None: no row is) of a batch's rows, from
+        its columns. InvalidValue as soon as one cell is not valid, or a value is missing: the rows
+        are then read one by one, which says which row and why. (Meter ids, units and flags repeat
+        down a file: each distinct cell is read once.)"""
+        meters = _each(parse_meter, columns[self._meter.index])
+        found = list(map(parse_number, columns[value.index]))
+        if any(map(is_, found, repeat(None))):  # (by identity: comparing a Decimal with None is slow)
+            raise InvalidValue("missing reading value")
+        values = cast(list[Decimal], found)
+        if self._unit is not None:
+            default = self._default_unit_shift
+            shifts = _table(partial(parse_unit, default_shift=default), columns[self._unit.index])
+            if any(shifts.values()):
+                values = list(map(to_kwh, values, map(shifts.__getitem__, columns[self._unit.index])))
+        elif self._default_unit_shift:
+            values = list(map(to_kwh, values, repeat(self._default_unit_shift)))
+        estimated = None
+        if self._flag is not None:
+            flags = _table(parse_flag, columns[self._flag.index])
+            if any(flags.values()):
+                estimated = list(map(flags.__getitem__, columns[self._flag.index]))
+        return meters, values, estimated
 
     def meter(self, cells: Sequence[str]) -> str:
         try:
@@ -93,3 +127,13 @@ def check_shape(cells: Sequence[str], width: int) -> None:
         return
     few = "too few" if count < width else "too many"
     raise RowError(f"{few} cells: the header has {width} columns, this row has {count}")
+
+
+def _table[T](parse: Callable[[str], T], cells: Sequence[str]) -> dict[str, T]:
+    """Each distinct cell, parsed."""
+    return {cell: parse(cell) for cell in set(cells)}
+
+
+def _each[T](parse: Callable[[str], T], cells: Sequence[str]) -> list[T]:
+    """Every cell, parsed (each distinct cell once)."""
+    return list(map(_table(parse, cells).__getitem__, cells))

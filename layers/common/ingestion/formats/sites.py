@@ -151,6 +151,10 @@ class SitesLayout:
             raise _unpaired(longitude, SiteField.LATITUDE)
         return cls(header.width, columns)
 
+    def parse_batch(self, rows: list[list[str]]) -> None:
+        """None: sites are few, and read row by row."""
+        return None
+
     def parse_row(self, cells: list[str]) -> list[Site]:
         """The one site in a data row; RowError naming the column when a cell is invalid."""
         check_shape(cells, self._width)
