@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from ingestion.collector import tune_for_batches
 from ingestion.ingest import IngestServices, give_up, run_delete, run_segment
 from ingestion.models import IngestMessage
 from ingestion.redrive import redrive
@@ -22,6 +23,7 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 services = IngestServices()
 DEFAULT_REDRIVE_LIMIT = 10
+tune_for_batches()  # (last: what was imported above is frozen, never collected)
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> str:

@@ -1,8 +1,11 @@
 """The ingest function: sample files, file-level failures, throttling, guards."""
 
+import gc
+
 import boto3
 import pytest
 
+from ingestion.collector import YOUNG_OBJECTS
 from ingestion.models import IngestMessage
 from tests.integration.helpers import get_job, import_csv, post_csv
 from tests.support import (
@@ -184,3 +187,9 @@ def test_a_message_for_a_finished_job_does_nothing(stack):
     call("ingest", sqs_event([stale], "arn:aws:sqs:eu-west-2:123456789012:csv-import-ingest"), FakeContext())
 
     assert get_job(job["job_id"])["json"] == job | {"rows_per_sec": job["rows_per_sec"]}
+
+
+def test_the_ingest_worker_freezes_what_it_imported_and_collects_young_objects_in_batches(stack):
+    handler_module("ingest")
+    # (set once, when the module is loaded: frozen objects stay frozen; the threshold stays set)
+    assert gc.get_threshold()[0] == YOUNG_OBJECTS and gc.get_freeze_count() > 0

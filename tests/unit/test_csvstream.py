@@ -327,7 +327,9 @@ def take_all(data: bytes, framing: Framing, size: int, *, end=None, use_line=Tru
     st.sampled_from([1, 16, 64 * 1024]),
     st.integers(0, 12),
 )
-def test_rows_taken_in_batches_are_the_rows_read_one_at_a_time(table, framed, extra, at, size, run_bytes, cut):
+def test_rows_taken_in_batches_are_the_rows_read_one_at_a_time(
+    table, framed, extra, at, size, run_bytes, cut
+):
     # Given any table, in any framing, with perhaps a stray byte, a line too long or broken quoting
     framing, codec = framed
     buffer = io.StringIO(newline="")
@@ -337,8 +339,11 @@ def test_rows_taken_in_batches_are_the_rows_read_one_at_a_time(table, framed, ex
     at = min(at, len(data))
     data = data[:at] + extra + data[at:]
     reader = RowReader(
-        byte_lines(iter([data]), framing.terminator, framing.unit, 16), delimiter=",", start_offset=0,
-        start_line=1, framing=framing,
+        byte_lines(iter([data]), framing.terminator, framing.unit, 16),
+        delimiter=",",
+        start_offset=0,
+        start_line=1,
+        framing=framing,
     )
     one = [(r.line, r.cells, r.problem, r.end_offset, r.next_line) for r in reader]
     # A range ending at a row's end (its offset, and the line there), or the whole file

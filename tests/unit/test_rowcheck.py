@@ -170,7 +170,7 @@ def test_a_batch_read_column_by_column_is_checked_exactly_as_row_by_row(header, 
 
 
 def test_a_plain_batch_is_read_column_by_column():
-    layout = detect_layout("MPAN,ReadDateTime,Value".split(","), "auto")
+    layout = detect_layout(["MPAN", "ReadDateTime", "Value"], "auto")
     cells = [["1", "2025-11-01 00:00", "1"], ["1", "2025-11-01 00:30", "2"]]
     columns = layout.parse_batch(cells)
     assert columns is not None and columns.readings() == [layout.parse_row(c)[0] for c in cells]

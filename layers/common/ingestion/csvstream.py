@@ -449,12 +449,9 @@ class RowReader:
         end_line, goal = self._end_line, len(cells) + wanted
         add_cells, add_line = cells.append, lines.append
         while len(cells) < goal and not self.exhausted:
-            before = reader.line_num
-            asked = goal - len(cells)
-            read = 0
+            before = started = reader.line_num
             try:
-                for row in islice(reader, asked):
-                    read += 1
+                for row in islice(reader, goal - len(cells)):
                     taken = reader.line_num
                     if line_problems and (problem := self._line_problem(before, taken)) is not None:
                         problems[len(cells)] = problem
@@ -472,8 +469,8 @@ class RowReader:
                 add_cells([])
                 add_line(first + before)
             else:
-                if read < asked:
-                    self.exhausted = True  # the end of the file
+                if reader.line_num == started:
+                    self.exhausted = True  # nothing more to read: the end of the file
             if end_line is not None and first + reader.line_num > end_line:
                 # Lines past the range's end were read (a row starting before the end ends at it, so
                 # they belong to the next range): drop their rows.

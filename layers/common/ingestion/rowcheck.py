@@ -11,11 +11,10 @@ import json
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from functools import lru_cache
-from itertools import groupby, islice, repeat
-from operator import floordiv, itemgetter, lshift, ne, sub
+from itertools import compress, islice, pairwise, repeat
+from operator import lshift, ne, sub
 from typing import cast
 
 from ingestion.csvstream import RawRow, RowBatch
@@ -23,7 +22,7 @@ from ingestion.formats import Layout as FormatLayout
 from ingestion.formats import Reading, RowError
 from ingestion.formats.errors import describe_problem
 from ingestion.formats.headers import Column
-from ingestion.formats.reading import HALF_HOURLY, ReadingColumns
+from ingestion.formats.reading import HALF_HOURLY, ReadingColumns, interval_number
 from ingestion.formats.sites import Site
 
 # More than a meter records in the interval, by a wide margin (a 10 MW site): most likely Wh read as kWh.
@@ -216,8 +215,7 @@ def _describe(record: Record) -> str:
 # ---- which keys a shard has had -------------------------------------------------------------------
 
 _BLOCK_BITS = 4096  # 85 days of half hours, or 11 years of days, per block of 512 bytes
-_EPOCH_ORDINAL = date(2000, 1, 1).toordinal()
-_METER_AND_BLOCK, _NUMBER = itemgetter(0, 1), itemgetter(2)
+_BLOCK_MASK = (1 << _BLOCK_BITS) - 1
 
 
 class SeenKeys:
@@ -244,37 +242,45 @@ class SeenKeys:
     def add_new(self, columns: ReadingColumns) -> bool:
         """Remember the keys of a batch of readings when none is here already and none comes twice
         among them: True. Otherwise change nothing: False."""
-        meters, prefix = columns.meters, "h" if columns.kind == HALF_HOURLY else "d"
-        if columns.kind == HALF_HOURLY:
-            numbers = list(map(_half_hour_number, columns.starts))
-        else:
-            numbers = list(map(sub, map(date.toordinal, columns.days), repeat(_EPOCH_ORDINAL)))
-        if sum(map(ne, meters, islice(meters, 1, None))) * 8 > len(meters):
+        meters, numbers = columns.meters, columns.numbers
+        prefix, count = "h" if columns.kind == HALF_HOURLY else "d", len(meters)
+        starts = [0, *compress(range(1, count), map(ne, meters, islice(meters, 1, None))), count]
+        if len(starts) * 8 > count:
             # Meters interleaved (each row another meter): key by key.
             keys = list(zip(meters, numbers, strict=True))
-            if len(set(keys)) < len(keys) or any(
-                _has_bit(self._blocks.get(prefix + m, {}), n) for m, n in keys
-            ):
+            if len(set(keys)) < count or any(_has_bit(self._blocks.get(prefix + m, {}), n) for m, n in keys):
                 return False
             for m, n in keys:
                 _set_bit(self._blocks.setdefault(prefix + m, {}), n)
             return True
-        # Meter by meter (the usual file): a run of one meter's keys in one block is one mask.
-        blocks: dict[tuple[str, int], int] = {}  # (name, block number) -> the block's bits, with the batch's
-        runs = zip(meters, map(floordiv, numbers, repeat(_BLOCK_BITS)), numbers, strict=True)
-        for (meter, block_no), run in groupby(runs, key=_METER_AND_BLOCK):
-            bits = list(map(sub, map(_NUMBER, run), repeat(block_no * _BLOCK_BITS)))
-            mask = sum(map(lshift, repeat(1), bits))
-            key = (prefix + meter, block_no)
-            held = blocks.get(key)
-            if held is None:
-                block = self._blocks.get(key[0], {}).get(block_no)
-                held = 0 if block is None else int.from_bytes(block, "little")
-            if mask.bit_count() < len(bits) or held & mask:
-                return False  # (a key twice in the run: the sum carried, losing a bit)
-            blocks[key] = held | mask
-        for (name, block_no), held in blocks.items():
-            self._blocks.setdefault(name, {})[block_no] = bytearray(held.to_bytes(_BLOCK_BITS // 8, "little"))
+        # Meter by meter (the usual file): each run of one meter's rows is one mask over its blocks.
+        changed: dict[tuple[str, int], int] = {}  # (name, block number) -> the block's bits, and the batch's
+        for first, end in pairwise(starts):
+            name, run = prefix + meters[first], numbers[first:end]
+            low, high = min(run), max(run)
+            base = low - low % _BLOCK_BITS
+            if high - low == len(run) - 1 and len(set(run)) == len(run):
+                mask = ((1 << len(run)) - 1) << (low - base)  # a run of consecutive intervals
+            else:
+                mask = sum(map(lshift, repeat(1), map(sub, run, repeat(base))))
+                if mask.bit_count() < len(run):
+                    return False  # an interval twice (the sum carried, losing a bit)
+            for block_no in range(base // _BLOCK_BITS, high // _BLOCK_BITS + 1):
+                part = mask & _BLOCK_MASK
+                mask >>= _BLOCK_BITS
+                key = (name, block_no)
+                held = changed.get(key)
+                if held is None:
+                    block = self._blocks.get(name, {}).get(block_no)
+                    held = 0 if block is None else int.from_bytes(block, "little")
+                if held & part:
+                    return False
+                changed[key] = held | part
+        for (name, block_no), held in changed.items():
+            if held:
+                self._blocks.setdefault(name, {})[block_no] = bytearray(
+                    held.to_bytes(_BLOCK_BITS // 8, "little")
+                )
         return True
 
     def dump(self) -> bytes:
@@ -341,15 +347,7 @@ class SeenKeys:
 
 def _interval(record: Reading) -> tuple[str, int]:
     """Where a reading's key is kept: per meter and kind, the number of its half hour or day."""
-    if record.kind == HALF_HOURLY:
-        return "h" + record.meter, _half_hour_number(record.start)
-    return "d" + record.meter, record.local_date.toordinal() - _EPOCH_ORDINAL
-
-
-@lru_cache(maxsize=8192)  # (a file gives every meter the same run of half hours)
-def _half_hour_number(start: datetime) -> int:
-    """The half hours from 1970 to a UTC instant on a half hour."""
-    return int(start.timestamp()) // 1800
+    return ("h" if record.kind == HALF_HOURLY else "d") + record.meter, interval_number(record)
 
 
 # A sparse bitmap: blocks of _BLOCK_BITS bits by block number, only those with a bit set.

@@ -3,7 +3,7 @@
 from ingestion.formats.clock import local_midnight
 from ingestion.formats.errors import InvalidValue
 from ingestion.formats.headers import Column
-from ingestion.formats.reading import DAILY, Reading, ReadingColumns, new_reading
+from ingestion.formats.reading import DAILY, Reading, ReadingColumns, day_number, new_reading
 from ingestion.formats.rows import RowReader, read_date, read_kwh
 from ingestion.formats.values import parse_date
 
@@ -39,9 +39,9 @@ class DailyLayout:
             days = list(map(parse_date, columns[self._date.index]))
         except InvalidValue:
             return None
-        return ReadingColumns(
-            DAILY, meters, list(map(local_midnight, days)), days, None, values, estimated, None
-        )
+        starts = list(map(local_midnight, days))
+        numbers = list(map(day_number, days))
+        return ReadingColumns(DAILY, meters, starts, days, numbers, None, values, estimated, None)
 
     def value_column(self, reading: Reading) -> Column:
         return self._value

@@ -7,7 +7,7 @@ from functools import lru_cache
 from ingestion.formats.clock import happens_twice, local_date, local_half_hour, period_of, period_starts
 from ingestion.formats.errors import InvalidValue, RowError, quoted
 from ingestion.formats.headers import Column
-from ingestion.formats.reading import HALF_HOURLY, Reading, ReadingColumns, new_reading
+from ingestion.formats.reading import HALF_HOURLY, Reading, ReadingColumns, half_hour_number, new_reading
 from ingestion.formats.rows import RowReader, read_date, read_kwh
 from ingestion.formats.values import parse_datetime, parse_number, parse_time, to_kwh
 
@@ -57,12 +57,12 @@ class LongLayout:
         columns = list(zip(*rows, strict=True))
         try:
             meters, values, estimated = row.read_columns(columns, self._value)
-            whens = list(map(half_hour_at, columns[column.index]))
+            whens = list(map(_numbered_half_hour_at, columns[column.index]))
         except InvalidValue:
             return None
-        starts, days, periods, repeatable = zip(*whens, strict=True)
+        starts, days, periods, repeatable, numbers = zip(*whens, strict=True)
         twice = repeatable if any(repeatable) else None
-        return ReadingColumns(HALF_HOURLY, meters, starts, days, periods, values, estimated, twice)
+        return ReadingColumns(HALF_HOURLY, meters, starts, days, numbers, periods, values, estimated, twice)
 
     def value_column(self, reading: Reading) -> Column:
         return self._value
@@ -90,6 +90,13 @@ def half_hour_at(text: str) -> HalfHour:
     """The half hour a date-and-time cell names; InvalidValue when it names none."""
     day, clock, offset = parse_datetime(text)
     return _half_hour(text, day, clock, offset)
+
+
+@lru_cache(maxsize=8192)
+def _numbered_half_hour_at(text: str) -> tuple[datetime, date, int, bool, int]:
+    """half_hour_at, and the half hour's number (half_hour_number)."""
+    found = half_hour_at(text)
+    return (*found, half_hour_number(found[0]))
 
 
 def _half_hour(text: str, day: date, clock: time, offset: timezone | None) -> HalfHour:

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from itertools import repeat
 from typing import Final, NamedTuple
 
@@ -48,6 +49,24 @@ class Reading(NamedTuple):
 
 
 _new = tuple.__new__
+_FIRST_DAY = date(2000, 1, 1).toordinal()
+
+
+def interval_number(reading: Reading) -> int:
+    """A reading's interval as a number, unique for its meter and kind: for a half-hourly reading,
+    half hours since 1970 (half_hour_number); for a daily one, days since 2000 (day_number)."""
+    if reading.kind == HALF_HOURLY:
+        return half_hour_number(reading.start)
+    return day_number(reading.local_date)
+
+
+@lru_cache(maxsize=8192)  # (a file gives every meter the same run of half hours)
+def half_hour_number(start: datetime) -> int:
+    return int(start.timestamp()) // 1800
+
+
+def day_number(day: date) -> int:
+    return day.toordinal() - _FIRST_DAY
 
 
 def new_reading(
@@ -73,6 +92,7 @@ class ReadingColumns:
     meters: Sequence[str]
     starts: Sequence[datetime]
     days: Sequence[date]
+    numbers: Sequence[int]  # each reading's interval as a number (interval_number)
     periods: Sequence[int] | None  # None: daily readings
     values: Sequence[Decimal]  # kWh
     estimated: Sequence[bool] | None  # None: none is
