@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
@@ -61,7 +62,8 @@ _MARKUP = {
     b"<html": "an HTML page",
     b"<table": "an HTML table",
 }
-_TEXT_CONTROLS = frozenset("\t\n\r\f\x1a")  # control characters a text file may hold
+# Control characters a text file does not hold: all but tab, LF, CR, form feed and Ctrl-Z (\x1a).
+_BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
 _MAX_CONTROL_SHARE = 0.01
 
 
@@ -102,7 +104,7 @@ def sniff(head: bytes, *, complete: bool) -> Framing:
     encoding = _encoding(head, complete)
     codec, bom = ENCODINGS[encoding]
     text = head.removeprefix(bom).decode(codec, errors="replace")
-    controls = sum(1 for ch in text if ch < " " and ch not in _TEXT_CONTROLS)
+    controls = len(_BINARY_CONTROLS.findall(text))
     if text and controls / len(text) > _MAX_CONTROL_SHARE:
         raise NotCsvError(
             f"it contains binary data ({controls} control characters in its first {len(head)} bytes)"
