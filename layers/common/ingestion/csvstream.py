@@ -386,10 +386,10 @@ class RowReader:
 
     def _generate(self) -> Iterator[RawRow]:
         reader, problems, first_line = self._reader, self._problems, self._start_line
-        offset = self._run_start
-        while not self.exhausted and (self._end is None or offset < self._end):
+        # (where reading has got to is read afresh each time: take() may have read rows since)
+        while not self.exhausted and (self._end is None or self.offset < self._end):
             problem = None
-            before = reader.line_num  # (read afresh: take() may have read rows since)
+            before = reader.line_num
             try:
                 cells = next(reader)
             except StopIteration:
