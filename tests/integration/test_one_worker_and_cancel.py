@@ -116,6 +116,22 @@ def test_a_batch_written_while_the_job_was_cancelled_is_still_counted(stack, mon
     assert driver.invocations == 1  # no continuation after a cancel
 
 
+def test_a_cancel_found_while_counting_the_last_batch_of_a_segment_ends_it_without_a_continuation(
+    stack, monkeypatch
+):
+    """Out of time after writing ahead: the batch in hand is counted, against the cancelled job,
+    and the segment ends there (no continuation for a cancelled job)."""
+    monkeypatch.setattr(handler_module("ingest").services, "readings", CancellingWriter())
+    job_id = post_csv(hh_long_csv(2500), throttle="small")["json"]["job_id"]
+    # (the lease takes 35 s of the budget; before the second batch, 15 s is under the 20 s margin)
+    driver = QueueDriver(stack.queue_url, context_factory=lambda: FakeContext(ticking_budget(55_000, 20_000)))
+    driver.drain()
+
+    job = get_job(job_id)["json"]
+    assert (job["status"], job["processed_rows"], job["readings_written"]) == ("cancelled", 1000, 1000)
+    assert driver.invocations == 1
+
+
 def test_cancel_is_refused_for_an_ended_job_and_hidden_from_others(stack):
     job_id = post_csv(hh_long_csv(10))["json"]["job_id"]
     QueueDriver(stack.queue_url).drain()

@@ -540,6 +540,8 @@ class _Segment:
             if not first_batch and segment_should_stop(self.remaining_ms(), settings.segment_safety_ms):
                 if pending is not None and not self._count(pending):
                     return self.report
+                if self.report.outcome is Outcome.CANCELLED:
+                    return self.report  # (`pending` was counted against the cancelled job)
                 self._continue_later(0)
                 return self.report
             batch = reader.take(self.job.running_throttle.batch_size)  # (it reads one row ahead:)
