@@ -113,13 +113,14 @@ HH_WHEN = [
     "2025-11-01T01:00:00Z",
     "2025-11-01 01:30+00:00",
     "2025-06-01 00:00",  # another bitmap block
+    "2020-01-01 00:00",  # years before: too far for one mask
     "2025-10-26 01:00",  # the hour the clocks go back, without an offset
     "2027-01-01 00:00",  # in the future
     "2025-11-01 00:15",  # not on a half hour
     "2025-03-30 01:30",  # skipped when the clocks go forward
     "soon",
 ]
-DAY_WHEN = ["2025-11-01", "02/11/2025", "2025-06-01", "2027-01-01", "2025-02-30", "yesterday"]
+DAY_WHEN = ["2025-11-01", "02/11/2025", "2025-06-01", "1950-01-01", "2027-01-01", "2025-02-30", "yesterday"]
 METERS = ["1", "2", " 2 ", "3", "", "1E+05"]
 VALUES = ["1", "0", "2.50", "-1", "6000", "300000", "", "x"]
 UNITS = ["kWh", "Wh", "", "MWh", "lbs"]
@@ -141,7 +142,7 @@ def data_rows(when):
 def plain_rows(when):
     """Rows that are mostly valid (the fast path's usual case), meter by meter or interleaved."""
     good = st.tuples(
-        st.sampled_from(["1", "2", "3"]), st.sampled_from(when[:5]), st.sampled_from(["1", "2.50"])
+        st.sampled_from(["1", "2", "3"]), st.sampled_from(when[:6]), st.sampled_from(["1", "2.50"])
     )
     return st.lists(good.map(lambda r: [r[0], r[1], r[2], "kWh", "A"]), min_size=1, max_size=40)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -216,6 +216,7 @@ def _describe(record: Record) -> str:
 
 _BLOCK_BITS = 4096  # 85 days of half hours, or 11 years of days, per block of 512 bytes
 _BLOCK_MASK = (1 << _BLOCK_BITS) - 1
+_MASK_BLOCKS = 4  # the widest run of one meter's keys in a batch that add_new sets as one mask
 
 
 class SeenKeys:
@@ -246,18 +247,14 @@ class SeenKeys:
         prefix, count = "h" if columns.kind == HALF_HOURLY else "d", len(meters)
         starts = [0, *compress(range(1, count), map(ne, meters, islice(meters, 1, None))), count]
         if len(starts) * 8 > count:
-            # Meters interleaved (each row another meter): key by key.
-            keys = list(zip(meters, numbers, strict=True))
-            if len(set(keys)) < count or any(_has_bit(self._blocks.get(prefix + m, {}), n) for m, n in keys):
-                return False
-            for m, n in keys:
-                _set_bit(self._blocks.setdefault(prefix + m, {}), n)
-            return True
+            return self._add_new_one_by_one(prefix, meters, numbers)  # meters interleaved
         # Meter by meter (the usual file): each run of one meter's rows is one mask over its blocks.
         changed: dict[tuple[str, int], int] = {}  # (name, block number) -> the block's bits, and the batch's
         for first, end in pairwise(starts):
             name, run = prefix + meters[first], numbers[first:end]
             low, high = min(run), max(run)
+            if high - low >= _MASK_BLOCKS * _BLOCK_BITS:
+                return self._add_new_one_by_one(prefix, meters, numbers)  # (years apart: a mask too wide)
             base = low - low % _BLOCK_BITS
             if high - low == len(run) - 1 and len(set(run)) == len(run):
                 mask = ((1 << len(run)) - 1) << (low - base)  # a run of consecutive intervals
@@ -281,6 +278,15 @@ class SeenKeys:
                 self._blocks.setdefault(name, {})[block_no] = bytearray(
                     held.to_bytes(_BLOCK_BITS // 8, "little")
                 )
+        return True
+
+    def _add_new_one_by_one(self, prefix: str, meters: Sequence[str], numbers: Sequence[int]) -> bool:
+        """add_new, key by key."""
+        keys = list(zip(meters, numbers, strict=True))
+        if len(set(keys)) < len(keys) or any(_has_bit(self._blocks.get(prefix + m, {}), n) for m, n in keys):
+            return False
+        for m, n in keys:
+            _set_bit(self._blocks.setdefault(prefix + m, {}), n)
         return True
 
     def dump(self) -> bytes:
