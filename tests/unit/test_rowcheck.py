@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ingestion.csvstream import RawRow, RowBatch
-from ingestion.formats import detect_layout
+from ingestion.formats import detect_layout, half_hourly
 from ingestion.rowcheck import SeenKeys, check_batch
 from ingestion.store.reports import escape_cell, escape_for_reimport
 
@@ -176,3 +176,14 @@ def test_a_plain_batch_is_read_column_by_column():
     columns = layout.parse_batch(cells)
     assert columns is not None and columns.readings() == [layout.parse_row(c)[0] for c in cells]
     assert layout.parse_batch([*cells, ["1", "2025-11-01 00:15", "1"]]) is None
+
+
+def test_a_layout_keeps_the_date_times_it_read_up_to_its_limit_and_reads_the_rest_anyway(monkeypatch):
+    monkeypatch.setattr(half_hourly, "KNOWN_HALF_HOURS", 2)
+    layout = detect_layout(["MPAN", "ReadDateTime", "Value"], "auto")
+    cells = [["1", f"2025-11-01 0{hour}:00", "1"] for hour in range(4)]
+
+    for _ in range(2):  # (the second time, two are known)
+        columns = layout.parse_batch(cells)
+        assert columns is not None and columns.readings() == [layout.parse_row(c)[0] for c in cells]
+    assert len(layout._half_hours) == 2

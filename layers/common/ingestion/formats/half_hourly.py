@@ -3,6 +3,9 @@
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timezone
 from functools import lru_cache
+from itertools import repeat
+from operator import is_
+from typing import cast
 
 from ingestion.formats.clock import happens_twice, local_date, local_half_hour, period_of, period_starts
 from ingestion.formats.errors import InvalidValue, RowError, quoted
@@ -15,13 +18,16 @@ _USUAL_PERIODS = 48
 # Where a long row's reading falls: its UTC start, UK local date and period, and whether its local time
 # happens twice (the hour the clocks go back).
 type HalfHour = tuple[datetime, date, int, bool]
+type NumberedHalfHour = tuple[datetime, date, int, bool, int]  # and its number (half_hour_number)
+# The most date-time cells a layout keeps (about 370 bytes each, 13 MB): two years of half hours.
+KNOWN_HALF_HOURS = 35_040
 _NOT_ON_HALF_HOUR = "half-hourly readings must start at :00 or :30, with zero seconds"
 
 
 class LongLayout:
     """meter, when (a date-and-time column, or a date and a time column), value; optionally unit and flag."""
 
-    __slots__ = ("_date", "_datetime", "_row", "_time", "_value")
+    __slots__ = ("_date", "_datetime", "_half_hours", "_row", "_time", "_value")
     name = "hh-long"
 
     def __init__(
@@ -39,6 +45,9 @@ class LongLayout:
         self._datetime = datetime_column
         self._date = date_column
         self._time = time_column
+        # The date-time cells this layout has read in batches, with their half hours (see
+        # _half_hours_of): filled up to KNOWN_HALF_HOURS, never emptied, gone with the layout.
+        self._half_hours: dict[str, NumberedHalfHour] = {}
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
         row = self._row
@@ -57,7 +66,7 @@ class LongLayout:
         columns = list(zip(*rows, strict=True))
         try:
             meters, values, estimated = row.read_columns(columns, self._value)
-            whens = list(map(_numbered_half_hour_at, columns[column.index]))
+            whens = self._half_hours_of(columns[column.index])
         except InvalidValue:
             return None
         starts, days, periods, repeatable, numbers = zip(*whens, strict=True)
@@ -66,6 +75,26 @@ class LongLayout:
 
     def value_column(self, reading: Reading) -> Column:
         return self._value
+
+    def _half_hours_of(self, cells: Sequence[str]) -> list[NumberedHalfHour]:
+        """The half hour of each date-time cell, with its number; InvalidValue for a cell naming none.
+
+        A file repeats the same run of times meter after meter, a year's run is 17,520 of them, and
+        an lru cache smaller than the run misses every time. So a layout (one a segment) keeps the
+        first KNOWN_HALF_HOURS cells it reads: a longer run still finds those."""
+        known = self._half_hours
+        found = list(map(known.get, cells))
+        if any(map(is_, found, repeat(None))):
+            room = KNOWN_HALF_HOURS - len(known)
+            for index, when in enumerate(found):
+                if when is None:
+                    text = cells[index]
+                    start, day, period, repeatable = _find_half_hour(text)
+                    found[index] = when = (start, day, period, repeatable, half_hour_number(start))
+                    if room > 0:
+                        known[text] = when
+                        room -= 1
+        return cast(list[NumberedHalfHour], found)
 
     def _when(self, cells: Sequence[str]) -> HalfHour:
         if self._datetime is not None:
@@ -84,19 +113,14 @@ class LongLayout:
             raise column.error(str(exc)) from None
 
 
-# A long file gives every meter the same run of times: one of these per distinct cell, at most.
-@lru_cache(maxsize=8192)
-def half_hour_at(text: str) -> HalfHour:
+def _find_half_hour(text: str) -> HalfHour:
     """The half hour a date-and-time cell names; InvalidValue when it names none."""
     day, clock, offset = parse_datetime(text)
     return _half_hour(text, day, clock, offset)
 
 
-@lru_cache(maxsize=8192)
-def _numbered_half_hour_at(text: str) -> tuple[datetime, date, int, bool, int]:
-    """half_hour_at, and the half hour's number (half_hour_number)."""
-    found = half_hour_at(text)
-    return (*found, half_hour_number(found[0]))
+# A long file gives every meter the same run of times: one of these per distinct cell, at most.
+half_hour_at = lru_cache(maxsize=8192)(_find_half_hour)
 
 
 def _half_hour(text: str, day: date, clock: time, offset: timezone | None) -> HalfHour:

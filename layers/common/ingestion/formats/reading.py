@@ -98,9 +98,6 @@ class ReadingColumns:
     estimated: Sequence[bool] | None  # None: none is
     repeatable: Sequence[bool] | None  # None: none is
 
-    def __len__(self) -> int:
-        return len(self.meters)
-
     def readings(self) -> list[Reading]:
         """The Reading of each row (parse_row's, the same objects)."""
         fields = zip(
