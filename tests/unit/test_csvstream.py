@@ -232,6 +232,17 @@ def read_all(
     return rows, (reader.offset, reader.line, reader.exhausted)
 
 
+def framed_file(table, framed, extra: bytes, at: int) -> tuple[Framing, bytes]:
+    """The table written as CSV in a framing, with `extra` bytes put in at `at`."""
+    framing, codec = framed
+    buffer = io.StringIO(newline="")
+    newline = {"LF": "\n", "CRLF": "\r\n", "CR": "\r"}[framing.line_ending]
+    csv.writer(buffer, lineterminator=newline).writerows(table)
+    data = framing.bom + buffer.getvalue().encode(codec, errors="replace")
+    at = min(at, len(data))
+    return framing, data[:at] + extra + data[at:]
+
+
 FRAMED = [
     (Framing("UTF-8", "CRLF"), "utf-8"),
     (Framing("UTF-8 with BOM", "LF"), "utf-8"),
@@ -254,13 +265,7 @@ def test_lines_read_in_runs_give_what_lines_read_one_by_one_give(
     table, framed, extra, at, chunk, run_bytes, max_line
 ):
     # Given any table, in any framing, with perhaps a stray byte, a line too long or broken quoting
-    framing, codec = framed
-    buffer = io.StringIO(newline="")
-    newline = {"LF": "\n", "CRLF": "\r\n", "CR": "\r"}[framing.line_ending]
-    csv.writer(buffer, lineterminator=newline).writerows(table)
-    data = framing.bom + buffer.getvalue().encode(codec, errors="replace")
-    at = min(at, len(data))
-    data = data[:at] + extra + data[at:]
+    framing, data = framed_file(table, framed, extra, at)
     # When it is read in runs of lines, from its start and from every row end
     one_by_one, end = read_all(data, framing, chunk=chunk, run_bytes=0, max_line=max_line)
     in_runs = read_all(data, framing, chunk=chunk, run_bytes=run_bytes, max_line=max_line)
@@ -331,13 +336,7 @@ def test_rows_taken_in_batches_are_the_rows_read_one_at_a_time(
     table, framed, extra, at, size, run_bytes, cut
 ):
     # Given any table, in any framing, with perhaps a stray byte, a line too long or broken quoting
-    framing, codec = framed
-    buffer = io.StringIO(newline="")
-    newline = {"LF": "\n", "CRLF": "\r\n", "CR": "\r"}[framing.line_ending]
-    csv.writer(buffer, lineterminator=newline).writerows(table)
-    data = framing.bom + buffer.getvalue().encode(codec, errors="replace")
-    at = min(at, len(data))
-    data = data[:at] + extra + data[at:]
+    framing, data = framed_file(table, framed, extra, at)
     reader = RowReader(
         byte_lines(iter([data]), framing.terminator, framing.unit, 16),
         delimiter=",",

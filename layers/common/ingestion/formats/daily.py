@@ -31,9 +31,9 @@ class DailyLayout:
         """parse_row of every row at once, column by column, for a batch of valid rows (None: some
         row is not; read the rows one by one)."""
         row = self._row
-        if not rows or not row.all_fit(rows):
+        columns = row.columns(rows)
+        if columns is None:
             return None
-        columns = list(zip(*rows, strict=True))
         try:
             meters, values, estimated = row.read_columns(columns, self._value)
             days = list(map(parse_date, columns[self._date.index]))

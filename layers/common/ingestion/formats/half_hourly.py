@@ -61,9 +61,8 @@ class LongLayout:
         """parse_row of every row at once, column by column, for a batch of valid rows (None: some
         row is not, or the times are in two columns; read the rows one by one)."""
         row, column = self._row, self._datetime
-        if column is None or not rows or not row.all_fit(rows):
+        if column is None or (columns := row.columns(rows)) is None:
             return None
-        columns = list(zip(*rows, strict=True))
         try:
             meters, values, estimated = row.read_columns(columns, self._value)
             whens = self._half_hours_of(columns[column.index])

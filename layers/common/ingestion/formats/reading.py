@@ -17,7 +17,8 @@ class Reading(NamedTuple):
     """One meter reading, with its interval resolved to a UTC instant and a UK local date.
 
     A named tuple, not a dataclass: millions are built, and a batch of them is built in one call
-    (`tuple.__new__` over zipped columns, see rowcheck) without running Python code per reading."""
+    (`tuple.__new__` over zipped columns, ReadingColumns.readings) without running Python code per
+    reading."""
 
     meter: str  # stripped meter id (MPAN / serial / MPRN)
     kind: str  # HALF_HOURLY or DAILY

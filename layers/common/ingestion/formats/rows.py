@@ -36,9 +36,12 @@ class RowReader:
     def check_shape(self, cells: Sequence[str]) -> None:
         check_shape(cells, self._width)
 
-    def all_fit(self, rows: list[list[str]]) -> bool:
-        """Whether every row has exactly as many cells as the header (the usual batch)."""
-        return all(map(self._width.__eq__, map(len, rows)))
+    def columns(self, rows: list[list[str]]) -> list[tuple[str, ...]] | None:
+        """A batch's columns, when it has rows and each has exactly as many cells as the header
+        (the usual batch); None otherwise (its rows are read one by one)."""
+        if not rows or not all(map(self._width.__eq__, map(len, rows))):
+            return None
+        return list(zip(*rows, strict=True))
 
     def read_columns(
         self, columns: Sequence[Sequence[str]], value: Column
