@@ -58,7 +58,14 @@ from ingestion.store.queue import IngestQueue
 from ingestion.store.readings import ReadingCleaner, ReadingWriter, WriteResult
 from ingestion.store.reports import ReportStore
 from ingestion.store.sites import SITES_JOB_INDEX, SiteWriter
-from ingestion.throttle import MAX_DELAY_SECONDS, Adaptation, adapt, plan_pause, segment_should_stop
+from ingestion.throttle import (
+    MAX_DELAY_SECONDS,
+    UNTHROTTLED_BATCH_SIZE,
+    Adaptation,
+    adapt,
+    plan_pause,
+    segment_should_stop,
+)
 
 logger = logging.getLogger(__name__)
 # Excel writes "sep=;" as a first line to name the delimiter; the header row follows it.
@@ -111,7 +118,7 @@ class IngestServices:
 
 
 def read_file_start(
-    chunks: Iterable[bytes], *, end_offset: int | None = None
+    chunks: Iterable[bytes], *, end_offset: int | None = None, end_line: int | None = None
 ) -> tuple[Framing, str, RowReader, RawRow | None]:
     """A file read from its first byte: its framing, its delimiter (Excel's "sep=;" first line
     honoured), its rows, and its header row, already read from them (None: the file is empty).
@@ -121,7 +128,7 @@ def read_file_start(
     text = first_line(head, framing)
     directive = EXCEL_SEPARATOR.fullmatch(text.strip())
     delimiter = directive[1] if directive else detect_delimiter(text)
-    reader = open_rows(chunks, framing, delimiter=delimiter, end_offset=end_offset)
+    reader = open_rows(chunks, framing, delimiter=delimiter, end_offset=end_offset, end_line=end_line)
     rows = iter(reader)
     header = next(rows, None)
     if directive and header is not None:
@@ -290,7 +297,8 @@ def shard_keys(job: Job, index: int, layout: Layout, svc: IngestServices) -> See
         return seen
     chunks = svc.objects.read_from(job.s3_key, start)
     if start == 0:
-        _, _, reader, _ = read_file_start(chunks, end_offset=shard.offset)  # past the header row
+        # (past the header row)
+        _, _, reader, _ = read_file_start(chunks, end_offset=shard.offset, end_line=shard.line)
     else:
         assert job.delimiter is not None
         reader = open_rows(
@@ -300,8 +308,11 @@ def shard_keys(job: Job, index: int, layout: Layout, svc: IngestServices) -> See
             start_offset=start,
             start_line=line,
             end_offset=shard.offset,
+            end_line=shard.line,
         )
-    seen.mark_warned(check_batch(reader, layout, seen, utc_now(svc.clock())))
+    now = utc_now(svc.clock())
+    while not reader.exhausted:  # (a batch at a time, as the segments read them)
+        seen.mark_warned(check_batch(reader.take(UNTHROTTLED_BATCH_SIZE), layout, seen, now))
     return seen
 
 
