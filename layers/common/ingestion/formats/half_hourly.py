@@ -2,7 +2,6 @@
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timezone
-from functools import lru_cache
 from itertools import repeat
 from operator import is_
 from typing import cast
@@ -45,8 +44,8 @@ class LongLayout:
         self._datetime = datetime_column
         self._date = date_column
         self._time = time_column
-        # The date-time cells this layout has read in batches, with their half hours (see
-        # _half_hours_of): filled up to KNOWN_HALF_HOURS, never emptied, gone with the layout.
+        # The date-time cells this layout has read, with their half hours (see _half_hour_of):
+        # filled up to KNOWN_HALF_HOURS, never emptied, gone with the layout.
         self._half_hours: dict[str, NumberedHalfHour] = {}
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
@@ -76,30 +75,33 @@ class LongLayout:
         return self._value
 
     def _half_hours_of(self, cells: Sequence[str]) -> list[NumberedHalfHour]:
-        """The half hour of each date-time cell, with its number; InvalidValue for a cell naming none.
+        """_half_hour_of each cell (the usual batch: all in the table already)."""
+        found = list(map(self._half_hours.get, cells))
+        if any(map(is_, found, repeat(None))):
+            found = [when or self._half_hour_of(text) for when, text in zip(found, cells, strict=True)]
+        return cast(list[NumberedHalfHour], found)
+
+    def _half_hour_of(self, text: str) -> NumberedHalfHour:
+        """The half hour a date-and-time cell names, and its number; InvalidValue when it names none.
 
         A file repeats the same run of times meter after meter, a year's run is 17,520 of them, and
         an lru cache smaller than the run misses every time. So a layout (one a segment) keeps the
         first KNOWN_HALF_HOURS cells it reads: a longer run still finds those."""
-        known = self._half_hours
-        found = list(map(known.get, cells))
-        if any(map(is_, found, repeat(None))):
-            room = KNOWN_HALF_HOURS - len(known)
-            for index, when in enumerate(found):
-                if when is None:
-                    text = cells[index]
-                    start, day, period, repeatable = _find_half_hour(text)
-                    found[index] = when = (start, day, period, repeatable, half_hour_number(start))
-                    if room > 0:
-                        known[text] = when
-                        room -= 1
-        return cast(list[NumberedHalfHour], found)
+        when = self._half_hours.get(text)
+        if when is None:
+            day, clock, offset = parse_datetime(text)
+            start, day, period, repeatable = _half_hour(text, day, clock, offset)
+            when = (start, day, period, repeatable, half_hour_number(start))
+            if len(self._half_hours) < KNOWN_HALF_HOURS:
+                self._half_hours[text] = when
+        return when
 
     def _when(self, cells: Sequence[str]) -> HalfHour:
         if self._datetime is not None:
             column = self._datetime
             try:
-                return half_hour_at(cells[column.index])
+                start, day, period, repeatable, _ = self._half_hour_of(cells[column.index])
+                return start, day, period, repeatable
             except InvalidValue as exc:
                 raise column.error(str(exc)) from None
         assert self._date is not None and self._time is not None
@@ -110,16 +112,6 @@ class LongLayout:
             return _half_hour(text, day, parse_time(text), None)
         except InvalidValue as exc:
             raise column.error(str(exc)) from None
-
-
-def _find_half_hour(text: str) -> HalfHour:
-    """The half hour a date-and-time cell names; InvalidValue when it names none."""
-    day, clock, offset = parse_datetime(text)
-    return _half_hour(text, day, clock, offset)
-
-
-# A long file gives every meter the same run of times: one of these per distinct cell, at most.
-half_hour_at = lru_cache(maxsize=8192)(_find_half_hour)
 
 
 def _half_hour(text: str, day: date, clock: time, offset: timezone | None) -> HalfHour:
