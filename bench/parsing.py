@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ingestion.collector import tune_for_batches
-from ingestion.csvstream import SNIFF_BYTES, first_line, open_rows, peek, sniff
-from ingestion.formats import detect_delimiter, detect_layout
-from ingestion.rowcheck import SeenKeys, check_batch, utc_now
+from ingestion.domain.csvstream import SNIFF_BYTES, first_line, open_rows, peek, sniff
+from ingestion.domain.formats import detect_delimiter, detect_layout
+from ingestion.domain.rowcheck import SeenKeys, check_batch, utc_now
+from ingestion.domain.throttle import PRESETS
+from ingestion.services.collector import tune_for_batches
 from ingestion.store.objects import CHUNK_BYTES
-from ingestion.throttle import PRESETS
 
 BATCH_SIZE = PRESETS["small"].batch_size  # the pipeline's batches, throttling off
 
@@ -75,7 +75,7 @@ def time_parsing(data: bytes, rows: int, repeat: int = 3) -> ParseTimes:
 
 @contextmanager
 def collector_as_in_the_worker() -> Iterator[None]:
-    """The ingest worker's garbage collector settings (ingestion.collector), for a while."""
+    """The ingest worker's garbage collector settings (ingestion.services.collector), for a while."""
     threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
     tune_for_batches()
     try:

@@ -1,7 +1,7 @@
 """The ingest function's segment loop in a fresh process, against the stack's moto server: for the
 peak resident memory of a worker (and, with --profile, where its time goes).
 
-It creates a queued job for a file already in the bucket and runs `ingestion.ingest.run_segment`
+It creates a queued job for a file already in the bucket and runs `ingestion.services.ingest.segment.run_segment`
 with the real services, segment after segment, each with the Lambda timeout's time budget, as one
 warm execution environment would. Continuations are handed back to this loop instead of SQS (so the
 local stack's own ingest workers never see the job). With --fake-writer the readings go to a
@@ -76,12 +76,13 @@ class CountingDynamoDB:
 
 def run(key: str, rows: int, size: int, fake_writer: bool, profile: Path | None) -> dict[str, Any]:
     # Imported here, after the environment is set: the models read the table names on import.
-    from ingestion.clock import iso
-    from ingestion.ingest import IngestServices, Outcome, run_segment
-    from ingestion.models import IngestMessage, Job, JobStatus, Shard
+    from ingestion.domain.clock import iso
+    from ingestion.domain.job import Job, JobStatus, Shard
+    from ingestion.domain.messages import IngestMessage
+    from ingestion.domain.throttle import PRESETS
+    from ingestion.services.ingest.segment import IngestServices, Outcome, run_segment
     from ingestion.store.queue import IngestQueue
     from ingestion.store.readings import ReadingWriter
-    from ingestion.throttle import PRESETS
 
     fake = CountingDynamoDB() if fake_writer else None
     inbox = QueueInbox()

@@ -38,7 +38,7 @@ def _app(function: str) -> Any:
 
 
 def _direct_upload_parameters() -> list[dict[str, Any]]:
-    from ingestion.models import DirectImportParams
+    from ingestion.http.requests import DirectImportParams
 
     schema = DirectImportParams.model_json_schema()
     required = set(schema.get("required", []))
@@ -56,7 +56,7 @@ def _direct_upload_parameters() -> list[dict[str, Any]]:
 
 def _drop_powertools_422(operation: dict[str, Any]) -> None:
     """Powertools documents a 422 for parameter validation; this API answers those with a 400
-    (ingestion.api), so the entry would promise a response that never comes."""
+    (ingestion.http.errors), so the entry would promise a response that never comes."""
     schema = operation.get("responses", {}).get("422", {}).get("content", {}).get("application/json", {})
     if schema.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
         del operation["responses"]["422"]
@@ -75,7 +75,7 @@ def _json_body(merged: dict[str, Any], model: type[Any]) -> dict[str, Any]:
 def build_document() -> dict[str, Any]:
     for key, value in PLACEHOLDER_ENV.items():
         os.environ.setdefault(key, value)
-    from ingestion.models import CreateImportRequest, ThrottleSettingsRequest, UpdateImportRequest
+    from ingestion.http.requests import CreateImportRequest, ThrottleSettingsRequest, UpdateImportRequest
 
     documents = [
         json.loads(_app(name).get_openapi_json_schema(title=TITLE, version=VERSION))

@@ -26,3 +26,10 @@ os.environ.update(
 )
 for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
     os.environ.pop(name, None)
+
+# Property tests check behaviour, not speed: no per-example deadline (a loaded 2-core machine makes
+# one example take seconds now and then, and timing belongs in `make bench`).
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("csvimport", deadline=None)
+settings.load_profile("csvimport")

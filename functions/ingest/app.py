@@ -12,10 +12,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from ingestion.collector import tune_for_batches
-from ingestion.ingest import IngestServices, give_up, run_delete, run_segment
-from ingestion.models import IngestMessage
-from ingestion.redrive import redrive
+from ingestion.domain.messages import IngestMessage
+from ingestion.services.collector import tune_for_batches
+from ingestion.services.ingest.segment import IngestServices, give_up, run_delete, run_segment
+from ingestion.services.redrive import redrive
 
 logger = Logger()
 tracer = Tracer()

@@ -11,14 +11,17 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ingestion.api import caller_of, register_error_handlers
-from ingestion.models import JobStatus
-from ingestion.schemas import ErrorReportLinks, JobPage, JobView, ThrottleSettingsView, error_responses
-from ingestion.status import MAX_PAGE, error_report_links, get_job, list_jobs
+from ingestion.domain.clock import system_clock
+from ingestion.domain.job import JOB_ID_MAX_LENGTH, Job, JobStatus
+from ingestion.http.auth import caller_of
+from ingestion.http.errors import register_error_handlers
+from ingestion.http.responses import ErrorReportLinks, JobPage, JobView, ThrottleSettingsView, error_responses
+from ingestion.services.admin_settings import read_throttle_settings
+from ingestion.services.status import MAX_PAGE, error_report_links, get_job, list_jobs
+from ingestion.settings import get_settings
 from ingestion.store.jobs import JobRepository
 from ingestion.store.reports import ReportStore
 from ingestion.store.throttle_settings import ThrottleSettingsRepository
-from ingestion.throttle_admin import read_throttle_settings
 
 logger = Logger()
 tracer = Tracer()
@@ -27,6 +30,12 @@ register_error_handlers(app)
 jobs = JobRepository()
 reports = ReportStore()
 throttle_settings = ThrottleSettingsRepository()
+settings = get_settings()
+JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
+
+
+def _view(job: Job) -> JobView:
+    return JobView.of(job, system_clock(), stall_after_s=settings.stall_after_seconds)
 
 
 @app.get(
@@ -44,8 +53,8 @@ def list_imports(
         str | None, Query(alias="next", max_length=1024, description="from the previous page")
     ] = None,
 ) -> JobPage:
-    page = list_jobs(caller_of(app), jobs, status=status, limit=limit, next_token=next_token)
-    return JobPage.model_validate(page)
+    page, token = list_jobs(caller_of(app), jobs, status=status, limit=limit, next_token=next_token)
+    return JobPage(items=[_view(job) for job in page], next=token)
 
 
 @app.get(
@@ -56,8 +65,8 @@ def list_imports(
         **error_responses(400, 401, 404),
     },
 )
-def get_import(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobView:
-    return JobView.model_validate(get_job(job_id, caller_of(app), jobs))
+def get_import(job_id: JobId) -> JobView:
+    return _view(get_job(job_id, caller_of(app), jobs))
 
 
 @app.get(
@@ -68,8 +77,9 @@ def get_import(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> Jo
         **error_responses(400, 401, 404, 409, 410),
     },
 )
-def get_error_report(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> ErrorReportLinks:
-    return ErrorReportLinks.model_validate(error_report_links(job_id, caller_of(app), jobs, reports))
+def get_error_report(job_id: JobId) -> ErrorReportLinks:
+    links = error_report_links(job_id, caller_of(app), jobs, reports, expires_in=settings.report_link_seconds)
+    return ErrorReportLinks.model_validate(links, from_attributes=True)
 
 
 @app.get(
@@ -88,7 +98,7 @@ def get_error_report(job_id: Annotated[str, Path(min_length=1, max_length=128)])
     },
 )
 def get_throttle_settings() -> ThrottleSettingsView:
-    return ThrottleSettingsView.model_validate(read_throttle_settings(caller_of(app), throttle_settings))
+    return ThrottleSettingsView.of(read_throttle_settings(caller_of(app), throttle_settings))
 
 
 @app.get("/openapi.json", include_in_schema=False)

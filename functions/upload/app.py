@@ -13,9 +13,26 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ingestion.api import caller_of, json_body, register_error_handlers
-from ingestion.errors import InvalidRequestError
-from ingestion.imports import (
+from ingestion.domain.errors import InvalidRequestError
+from ingestion.domain.job import JOB_ID_MAX_LENGTH, Job
+from ingestion.http.auth import caller_of
+from ingestion.http.errors import register_error_handlers
+from ingestion.http.requests import (
+    CreateImportRequest,
+    DirectImportParams,
+    ThrottleSettingsRequest,
+    UpdateImportRequest,
+    json_body,
+)
+from ingestion.http.responses import (
+    AcceptedImport,
+    CreatedImport,
+    JobView,
+    ThrottleSettingsView,
+    error_responses,
+)
+from ingestion.services.admin_settings import require_admin, save_throttle_settings
+from ingestion.services.imports import (
     DirectImport,
     ImportServices,
     cancel_import,
@@ -25,24 +42,7 @@ from ingestion.imports import (
     delete_import,
     on_object_created,
 )
-from ingestion.ingest import IngestServices
-from ingestion.models import (
-    CreateImportRequest,
-    DirectImportParams,
-    Job,
-    ThrottleSettingsRequest,
-    UpdateImportRequest,
-    as_throttle,
-)
-from ingestion.schemas import (
-    AcceptedImport,
-    CreatedImport,
-    JobView,
-    ThrottleSettingsView,
-    error_responses,
-)
-from ingestion.throttle_admin import require_admin, save_throttle_settings
-from ingestion.views import job_view, status_url
+from ingestion.services.ingest.segment import IngestServices
 
 logger = Logger()
 tracer = Tracer()
@@ -51,6 +51,7 @@ app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
 services = ImportServices()
 CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
+JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
 
 
 def _body_bytes() -> bytes:
@@ -60,9 +61,9 @@ def _body_bytes() -> bytes:
     return base64.b64decode(event.body) if event.is_base64_encoded else event.body.encode("utf-8")
 
 
-def _view(job: Job) -> dict[str, Any]:
+def _view(job: Job) -> JobView:
     """The job as the API shows it, now."""
-    return job_view(job, services.clock(), stall_after_s=services.settings.stall_after_seconds)
+    return JobView.of(job, services.clock(), stall_after_s=services.settings.stall_after_seconds)
 
 
 @app.post(
@@ -96,31 +97,20 @@ def create_import() -> Response[dict[str, Any]]:
                 "query options go with a text/csv body; with a JSON body put them in the body"
             )
         request = CreateImportRequest.model_validate_json(_body_bytes() or b"null")
-        job, upload = create_presigned_import(request, caller.user_id, services)
-        body = {"job_id": job.job_id, "status": job.status.value, "status_url": status_url(job.job_id)}
-        return Response(201, content_types.APPLICATION_JSON, {**body, "upload": upload})
+        job, upload = create_presigned_import(request.options(), caller.user_id, services)
+        created = CreatedImport.model_validate({**AcceptedImport.of(job).model_dump(), "upload": upload})
+        return Response(201, content_types.APPLICATION_JSON, created.model_dump(mode="json"))
     if content_type in CSV_TYPES:
         params = DirectImportParams.model_validate(app.current_event.query_string_parameters or {})
-        upload = DirectImport(
-            body=_body_bytes(),
-            filename=params.filename,
-            format=params.format,
-            dry_run=params.dry_run,
-            throttle=as_throttle(params.throttle),
-            sync=params.mode == "sync",
-        )
+        body = _body_bytes()
+        upload = DirectImport(body=body, options=params.options(len(body)), sync=params.mode == "sync")
         context = app.lambda_context
         job, finished = create_direct_import(
             upload, caller.user_id, services, IngestServices(), context.get_remaining_time_in_millis
         )
         if finished:
-            return Response(
-                200,
-                content_types.APPLICATION_JSON,
-                _view(job),
-            )
-        body = {"job_id": job.job_id, "status": job.status.value, "status_url": status_url(job.job_id)}
-        return Response(202, content_types.APPLICATION_JSON, body)
+            return Response(200, content_types.APPLICATION_JSON, _view(job).model_dump(mode="json"))
+        return Response(202, content_types.APPLICATION_JSON, AcceptedImport.of(job).model_dump(mode="json"))
     raise InvalidRequestError(
         "send either a JSON body (application/json) to get a presigned upload, "
         "or the CSV itself (text/csv) with ?filename=..."
@@ -136,9 +126,8 @@ def create_import() -> Response[dict[str, Any]]:
         **error_responses(400, 401, 404, 409),
     },
 )
-def cancel(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobView:
-    job = cancel_import(job_id, caller_of(app).user_id, services)
-    return JobView.model_validate(_view(job))
+def cancel(job_id: JobId) -> JobView:
+    return _view(cancel_import(job_id, caller_of(app).user_id, services))
 
 
 @app.patch(
@@ -154,10 +143,10 @@ def cancel(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobVie
         **error_responses(400, 401, 404, 409),
     },
 )
-def update(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> JobView:
+def update(job_id: JobId) -> JobView:
     caller = caller_of(app)
-    job = change_throttle(job_id, caller, json_body(app, UpdateImportRequest), services)
-    return JobView.model_validate(_view(job))
+    request = json_body(app, UpdateImportRequest)
+    return _view(change_throttle(job_id, caller, request.requested_throttle(), services))
 
 
 @app.put(
@@ -179,8 +168,10 @@ def put_throttle_settings() -> ThrottleSettingsView:
     caller = caller_of(app)
     require_admin(caller)  # before the body: whatever it holds, a non-administrator gets 403
     request = json_body(app, ThrottleSettingsRequest)
-    saved = save_throttle_settings(caller, request, services.throttle_settings, services.clock)
-    return ThrottleSettingsView.model_validate(saved)
+    saved = save_throttle_settings(
+        caller, request.config(), request.version, services.throttle_settings, services.clock
+    )
+    return ThrottleSettingsView.of(saved)
 
 
 @app.delete(
@@ -196,10 +187,9 @@ def put_throttle_settings() -> ThrottleSettingsView:
     },
     status_code=202,
 )
-def delete(job_id: Annotated[str, Path(min_length=1, max_length=128)]) -> Response[dict[str, Any]]:
+def delete(job_id: JobId) -> Response[dict[str, Any]]:
     job = delete_import(job_id, caller_of(app).user_id, services)
-    body = {"job_id": job.job_id, "status": job.status.value, "status_url": status_url(job.job_id)}
-    return Response(202, content_types.APPLICATION_JSON, body)
+    return Response(202, content_types.APPLICATION_JSON, AcceptedImport.of(job).model_dump(mode="json"))
 
 
 def _on_s3_event(event: dict[str, Any]) -> dict[str, Any]:

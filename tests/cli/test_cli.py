@@ -35,7 +35,7 @@ from cli.formatting import (
     render_table,
 )
 from cli.multipart import MultipartFileBody
-from ingestion.formats.detect import FORMATS as API_FORMATS
+from ingestion.domain.formats.detect import FORMATS as API_FORMATS
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = b"MPAN,Date,Value\n1200000000001,2024-05-01,12.5\n1200000000001,2024-05-02,13.0\n"

@@ -10,7 +10,7 @@ import boto3
 from moto import mock_aws
 
 from devstack.provision import StackResources, provision
-from ingestion.aws import reset_clients
+from ingestion.store.clients import reset_clients
 from ingestion.store.tables import reset_connections
 from tests.support import FakeContext, QueueDriver, call, http_event
 

@@ -5,8 +5,8 @@ import gc
 import boto3
 import pytest
 
-from ingestion.collector import YOUNG_OBJECTS
-from ingestion.models import IngestMessage
+from ingestion.domain.messages import IngestMessage
+from ingestion.services.collector import YOUNG_OBJECTS
 from tests.integration.helpers import get_job, import_csv, post_csv
 from tests.support import (
     SAMPLES,

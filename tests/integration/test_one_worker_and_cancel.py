@@ -6,7 +6,8 @@ import time
 import boto3
 import pytest
 
-from ingestion.store.jobs import JobRepository, Lease
+from ingestion.domain.job import Lease
+from ingestion.store.jobs import JobRepository
 from ingestion.store.readings import ReadingWriter
 from tests.integration.helpers import call_route, get_job, post_csv
 from tests.support import (

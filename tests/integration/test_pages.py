@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from ingestion.formats.detect import FORMATS
+from ingestion.domain.formats.detect import FORMATS
 from tests.integration.helpers import post_json
 from tests.support import ROOT, call, http_event
 

@@ -7,9 +7,10 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from ingestion.models import IngestMessage
+from ingestion.domain.errors import WriteThrottledError
+from ingestion.domain.messages import IngestMessage
 from ingestion.store.queue import IngestQueue
-from ingestion.store.readings import ReadingWriter, WriteThrottledError
+from ingestion.store.readings import ReadingWriter
 from tests.integration.helpers import get_job, post_csv
 from tests.support import QueueDriver, call, handler_module, hh_long_csv, sqs_event
 

@@ -11,9 +11,9 @@ from typing import Any
 import boto3
 import pytest
 
+from ingestion.domain.throttle import UNTHROTTLED_BATCH_SIZE
 from ingestion.store.jobs import JobRepository
 from ingestion.store.readings import ReadingWriter, WriteResult
-from ingestion.throttle import UNTHROTTLED_BATCH_SIZE
 from tests.integration.helpers import get_job, import_csv, post_csv, post_json
 from tests.support import QueueDriver, call, handler_module, hh_long_csv, http_event, readings_of
 

@@ -5,9 +5,9 @@ import datetime as dt
 from bench.baselines import reading_item
 from bench.datafile import MAX_ROWS_PER_METER, hh_long_bytes, hh_long_lines, meters_for
 from bench.parsing import csv_reader_pass, parse_validate_pass, time_parsing
-from ingestion.csvstream import Framing, open_rows
-from ingestion.formats import detect_layout
-from ingestion.rowcheck import SeenKeys, check_batch, utc_now
+from ingestion.domain.csvstream import Framing, open_rows
+from ingestion.domain.formats import detect_layout
+from ingestion.domain.rowcheck import SeenKeys, check_batch, utc_now
 from ingestion.store.readings import ReadingWriter
 
 CLOCKS_GO_FORWARD = dt.datetime(2026, 3, 29, 1, 0)

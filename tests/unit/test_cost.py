@@ -24,8 +24,8 @@ from bench.cost import (
     throughput,
     write_units,
 )
-from ingestion.clock import iso
-from ingestion.formats import Reading
+from ingestion.domain.clock import iso
+from ingestion.domain.formats import Reading
 from ingestion.store.readings import JOB_PARTS, _item
 
 # DynamoDB's on-demand unit prices, per unit (US East, after the November 2024 cut).

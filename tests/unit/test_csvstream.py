@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingestion.csvstream import (
+from ingestion.domain.csvstream import (
     MAX_LINE_BYTES,
     Framing,
     NotCsvError,

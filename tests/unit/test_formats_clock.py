@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from ingestion.formats.clock import local_half_hour, local_midnight, periods_in_day
+from ingestion.domain.formats.uk_time import local_half_hour, local_midnight, periods_in_day
 
 
 def test_an_ordinary_day_has_48_periods():

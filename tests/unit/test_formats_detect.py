@@ -2,7 +2,7 @@
 
 import pytest
 
-from ingestion.formats import FORMATS, FileFormatError, detect_delimiter, detect_layout
+from ingestion.domain.formats import FORMATS, FileFormatError, detect_delimiter, detect_layout
 
 HH_COLUMNS = [f"HH{period:02d}" for period in range(1, 49)]
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from ingestion.formats import RowError, detect_layout
-from ingestion.formats.clock import LONDON
+from ingestion.domain.formats import RowError, detect_layout
+from ingestion.domain.formats.uk_time import LONDON
 
 HH_COLUMNS = [f"HH{period:02d}" for period in range(1, 51)]
 LONG_DATETIME = detect_layout(["MPAN", "ReadDateTime", "ReadValue", "Unit", "ReadingType"], "hh")

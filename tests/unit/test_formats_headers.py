@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from ingestion.formats import detect_layout, normalise_header
-from ingestion.formats.headers import ALIASES
+from ingestion.domain.formats import detect_layout, normalise_header
+from ingestion.domain.formats.headers import ALIASES
 
 METER_ALIASES = [
     "mpan",

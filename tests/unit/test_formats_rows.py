@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from ingestion.formats import Reading, RowError, detect_layout
-from ingestion.formats.reading import new_reading
+from ingestion.domain.formats import Reading, RowError, detect_layout
+from ingestion.domain.formats.reading import new_reading
 
 DAILY = detect_layout(["MPAN", "Date", "Reading"], "daily")
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from ingestion.formats import Reading, detect_delimiter, detect_layout
+from ingestion.domain.formats import Reading, detect_delimiter, detect_layout
 
 # The shared folder sits beside the repository clone (/work/shared beside /work/main).
 SAMPLES = Path(__file__).resolve().parents[3] / "shared/samples/original"

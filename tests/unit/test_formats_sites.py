@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.formats import FileFormatError, RowError, Site, SitesLayout, detect_delimiter, detect_layout
+from ingestion.domain.formats import (
+    FileFormatError,
+    RowError,
+    Site,
+    SitesLayout,
+    detect_delimiter,
+    detect_layout,
+)
 
 # The shared folder sits beside the repository clone (/work/shared beside /work/main).
 SAMPLES = Path(__file__).resolve().parents[3] / "shared/samples/original"

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingestion.formats import RowError, detect_layout
-from ingestion.formats.errors import InvalidValue
-from ingestion.formats.values import _checked_number, parse_flag, parse_number, parse_unit
+from ingestion.domain.formats import RowError, detect_layout
+from ingestion.domain.formats.row_errors import InvalidValue
+from ingestion.domain.formats.values import _checked_number, parse_flag, parse_number, parse_unit
 
 DAILY = detect_layout(["MPAN", "Date", "Reading", "Unit", "Type"], "daily")
 

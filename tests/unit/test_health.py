@@ -1,7 +1,7 @@
-from ingestion.clock import iso
-from ingestion.health import diagnose
-from ingestion.models import Job, JobStatus, Shard
-from ingestion.throttle import PRESETS
+from ingestion.domain.clock import iso
+from ingestion.domain.health import diagnose
+from ingestion.domain.job import Job, JobStatus, Shard
+from ingestion.domain.throttle import PRESETS
 
 NOW = 1_800_000_000.0
 
@@ -60,11 +60,11 @@ def test_finished_jobs_are_never_stalled():
 
 
 def test_a_shard_runs_while_its_lease_lasts_and_not_after_its_worker_died():
-    from ingestion.views import job_view
+    from ingestion.http.responses import JobView
 
     def running(lease_expires: float) -> bool:
         cancelled = job(status=JobStatus.CANCELLED, lease_expires=lease_expires)
-        return job_view(cancelled, NOW, stall_after_s=900)["shards"][0]["running"]
+        return JobView.of(cancelled, NOW, stall_after_s=900).shards[0].running
 
     assert running(NOW + 60)  # the batch in hand when it was cancelled is still to be counted
     assert not running(NOW - 1)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from ingestion.csvstream import RawRow
-from ingestion.formats import detect_layout
-from ingestion.merge import contested, plan_merge
-from ingestion.rowcheck import CheckedBatch, SeenKeys, check_batch
+from ingestion.domain.csvstream import RawRow
+from ingestion.domain.formats import detect_layout
+from ingestion.domain.merge import contested, plan_merge
+from ingestion.domain.rowcheck import CheckedBatch, SeenKeys, check_batch
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 HEADER = "MPAN,Date,Time,Value"

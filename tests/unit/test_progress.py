@@ -1,4 +1,4 @@
-from ingestion.progress import (
+from ingestion.domain.progress import (
     RATE_WINDOW_S,
     Sample,
     add_sample,
@@ -66,7 +66,7 @@ def test_average_rate_of_a_finished_job():
 
 
 def test_the_rate_of_a_split_job_is_the_sum_of_its_moving_shards():
-    from ingestion.progress import Sample, combined_rates
+    from ingestion.domain.progress import Sample, combined_rates
 
     fast = [Sample(100.0, 0, 0), Sample(110.0, 1000, 50_000)]
     slow = [Sample(100.0, 0, 0), Sample(110.0, 500, 25_000)]

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from ingestion.formats import Reading
-from ingestion.store.readings import JOB_PARTS, MAX_ATTEMPTS, ReadingWriter, WriteThrottledError, job_part
+from ingestion.domain.errors import WriteThrottledError
+from ingestion.domain.formats import Reading
+from ingestion.store.readings import JOB_PARTS, MAX_ATTEMPTS, ReadingWriter, job_part
 
 
 def reading(meter: str, minute: int, value: str = "1.5") -> Reading:

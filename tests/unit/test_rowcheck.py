@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingestion.csvstream import RawRow, RowBatch
-from ingestion.formats import detect_layout, half_hourly
-from ingestion.rowcheck import SeenKeys, check_batch
+from ingestion.domain.csvstream import RawRow, RowBatch
+from ingestion.domain.formats import detect_layout, half_hourly
+from ingestion.domain.rowcheck import SeenKeys, check_batch
 from ingestion.store.reports import escape_cell, escape_for_reimport
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingestion.csvstream import Framing, open_rows
-from ingestion.sharding import plan_shards
+from ingestion.domain.csvstream import Framing, open_rows
+from ingestion.domain.sharding import plan_shards
 
 
 def chunked(data: bytes, size: int) -> list[bytes]:

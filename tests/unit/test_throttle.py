@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from ingestion.throttle import (
+from ingestion.domain.throttle import (
     OFF,
     PRESETS,
     Pause,
@@ -54,7 +54,7 @@ def test_a_segment_stops_when_the_next_batch_might_not_fit():
 
 
 def test_throttled_writes_halve_the_batch_and_double_the_pause_within_bounds():
-    from ingestion.throttle import MAX_ADAPTIVE_DELAY_MS, MIN_ADAPTIVE_BATCH, adapt
+    from ingestion.domain.throttle import MAX_ADAPTIVE_DELAY_MS, MIN_ADAPTIVE_BATCH, adapt
 
     own = PRESETS["medium"]
     first = adapt(own, own, resends=7)
@@ -67,7 +67,7 @@ def test_throttled_writes_halve_the_batch_and_double_the_pause_within_bounds():
 
 
 def test_clean_batches_speed_back_up_to_the_jobs_own_throttle_and_clear_the_flag():
-    from ingestion.throttle import adapt
+    from ingestion.domain.throttle import adapt
 
     own = OFF  # throttling off: no pause at all once recovered
     current = adapt(own, own, resends=3).throttle
@@ -90,7 +90,7 @@ def operator_settings(default="auto", **changes):
 
 
 def test_operator_settings_move_the_size_bands_and_the_presets_values():
-    from ingestion.throttle import ThrottleConfig
+    from ingestion.domain.throttle import ThrottleConfig
 
     config = ThrottleConfig.model_validate(
         operator_settings(small={"max_bytes": 1_000}, medium={"batch_size": 300, "delay_ms": 20})
@@ -102,7 +102,7 @@ def test_operator_settings_move_the_size_bands_and_the_presets_values():
 
 
 def test_off_runs_the_unthrottled_presets_batches_without_any_pause():
-    from ingestion.throttle import ThrottleConfig
+    from ingestion.domain.throttle import ThrottleConfig
 
     config = ThrottleConfig.model_validate(
         operator_settings("off", small={"batch_size": 400, "delay_ms": 50})
@@ -124,7 +124,7 @@ def test_off_runs_the_unthrottled_presets_batches_without_any_pause():
 def test_operator_settings_that_make_no_sense_are_refused_with_the_reason(changes, words):
     from pydantic import ValidationError
 
-    from ingestion.throttle import ThrottleConfig
+    from ingestion.domain.throttle import ThrottleConfig
 
     with pytest.raises(ValidationError, match=re.escape(words)):
         ThrottleConfig.model_validate(operator_settings(**changes))
@@ -133,7 +133,7 @@ def test_operator_settings_that_make_no_sense_are_refused_with_the_reason(change
 def test_every_preset_must_be_set():
     from pydantic import ValidationError
 
-    from ingestion.throttle import ThrottleConfig
+    from ingestion.domain.throttle import ThrottleConfig
 
     document = operator_settings()
     del document["presets"]["large"]

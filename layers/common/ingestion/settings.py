@@ -8,7 +8,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ingestion.throttle import DEFAULT_CHOICES as THROTTLE_CHOICES
+from ingestion.domain.throttle import DEFAULT_CHOICES as THROTTLE_CHOICES
 
 
 class ConfigurationError(RuntimeError):

@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from ingestion.aws import client
+from ingestion.store.clients import client
 
 logger = logging.getLogger(__name__)
 SOURCE = "csv-import"

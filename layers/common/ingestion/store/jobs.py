@@ -7,88 +7,27 @@ import binascii
 import json
 from collections.abc import Iterable
 from contextlib import suppress
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from ingestion.csvstream import Framing
-from ingestion.errors import InvalidRequestError, JobNotFoundError
-from ingestion.models import Job, JobStatus, Shard
-from ingestion.progress import Sample
+from ingestion.domain.errors import InvalidRequestError, JobNotFoundError, StaleWriteError
+from ingestion.domain.job import (
+    ACTIVE,
+    JOB_ID_MAX_LENGTH,
+    NOT_ENDED,
+    BatchCommit,
+    Job,
+    JobStatus,
+    Lease,
+    MergeCounts,
+    Shard,
+)
+from ingestion.domain.progress import Sample
+from ingestion.domain.throttle import Throttle
 from ingestion.store.tables import JobModel, SampleAttribute, ShardCursor, ThrottleAttribute
-from ingestion.throttle import Adaptation, Throttle
-
-ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
-
-
-class StaleWriteError(Exception):
-    """A conditional write found the job already moved on: the work was done by someone else."""
-
-
-@dataclass(frozen=True)
-class Lease:
-    """Who works on a job now, and until when (epoch seconds) unless renewed."""
-
-    holder: str
-    now: float
-    seconds: float
-
-    @property
-    def expires(self) -> float:
-        return self.now + self.seconds
-
-
-@dataclass(frozen=True)
-class BatchCommit:
-    """The effect of one processed batch on one shard's cursor and the job's counters."""
-
-    shard: int
-    expected_offset: int
-    end_offset: int
-    next_line: int
-    processed: int
-    imported: int
-    failed: int
-    readings: int
-    new_errors: tuple[str, ...]
-    final: bool
-    now_iso: str
-    samples: tuple[Sample, ...]
-    lease: Lease
-    header: HeaderInfo | None = None  # set by the first commit of a job
-    note: str | None = None
-    # A batch written while the job was being cancelled is still counted, against the cancelled job.
-    job_status: JobStatus = JobStatus.PROCESSING
-    adaptation: Adaptation | None = None  # the throttle the next batch runs with, and why
-    # With final, in a job of one shard: this commit completes the job as well.
-    complete: bool = False
-    split: tuple[Shard, ...] = ()  # the first batch of a large file: every shard, this one moved on
-    warned: int = 0  # rows kept with a warning
-    new_warnings: tuple[str, ...] = ()
-    would_insert: int = 0
-    would_update: int = 0
-
-
-@dataclass(frozen=True)
-class MergeCounts:
-    """What merging a split job's shards adds to its counters when it completes (merge.py)."""
-
-    warned: int = 0
-    new_warnings: tuple[str, ...] = ()
-    inserts_to_updates: int = 0  # dry run: rows that move from would-insert to would-update
-
-
-@dataclass(frozen=True)
-class HeaderInfo:
-    """What the first segment learnt from the header row; later segments parse with it."""
-
-    cells: tuple[str, ...]
-    delimiter: str
-    layout: str
-    framing: Framing = field(default_factory=Framing)
 
 
 def _is_conditional_failure(exc: Exception) -> bool:
@@ -211,6 +150,9 @@ class JobRepository:
             raise
 
     def get(self, job_id: str) -> Job | None:
+        """The job, or None (also for an id that cannot be one: no lookup is made)."""
+        if not 0 < len(job_id) <= JOB_ID_MAX_LENGTH:
+            return None
         try:
             return _to_job(JobModel.get(job_id, consistent_read=True))
         except JobModel.DoesNotExist:
@@ -219,7 +161,7 @@ class JobRepository:
     def get_owned(self, job_id: str, owner: str) -> Job:
         """The owner's job. Someone else's job is reported exactly like a missing one (not found,
         never forbidden), so job ids reveal nothing."""
-        job = self.get(job_id) if 0 < len(job_id) <= 64 else None
+        job = self.get(job_id)
         if job is None or job.owner != owner:
             raise JobNotFoundError(f"no import job {job_id!r}")
         return job
@@ -436,7 +378,9 @@ class JobRepository:
             ]
         return self._update(job_id, actions, condition)
 
-    def complete(self, job_id: str, *, shards: int, now_iso: str, merged: MergeCounts = MergeCounts()) -> Job:
+    def complete(
+        self, job_id: str, *, shards: int, now_iso: str, merged: MergeCounts | None = None
+    ) -> Job:
         """Complete a job whose shards are all done (the last shard to finish, or a redelivery of
         its final message, does this), with what merging its shards found. StaleWriteError: not
         all done, or already completed."""
@@ -450,6 +394,7 @@ class JobRepository:
             JobModel.total_rows.set(JobModel.processed_rows),
             JobModel.total_rows_exact.set(True),
         ]
+        merged = merged or MergeCounts()
         if merged.warned:
             actions.append(JobModel.warning_rows.add(merged.warned))
         if merged.new_warnings:
@@ -486,7 +431,7 @@ class JobRepository:
             ],
             (JobModel.owner == owner)
             & (JobModel.deleting == False)  # noqa: E712
-            & JobModel.status.is_in(JobStatus.AWAITING_UPLOAD.value, *[s.value for s in ACTIVE]),
+            & JobModel.status.is_in(*[s.value for s in NOT_ENDED]),
         )
 
     def change_throttle(self, job_id: str, *, throttle: Throttle, owner: str | None) -> Job:
@@ -495,8 +440,7 @@ class JobRepository:
         A running segment takes it from its next batch: every commit returns the job as stored.
         The service's own slow-down under write throttling starts again from the new throttle.
         updated_at is left alone: it tells progress (stall detection), and this is none."""
-        not_ended = (JobStatus.AWAITING_UPLOAD.value, *[s.value for s in ACTIVE])
-        condition = JobModel.status.is_in(*not_ended) & (JobModel.deleting == False)  # noqa: E712
+        condition = JobModel.status.is_in(*[s.value for s in NOT_ENDED]) & (JobModel.deleting == False)  # noqa: E712
         if owner is not None:
             condition &= JobModel.owner == owner
         return self._update(

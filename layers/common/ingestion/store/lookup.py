@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ingestion.aws import client
-from ingestion.formats import Reading
-from ingestion.formats.clock import local_date, local_midnight
-from ingestion.formats.reading import HALF_HOURLY
+from ingestion.domain.formats import Reading
+from ingestion.domain.formats.reading import HALF_HOURLY
+from ingestion.domain.formats.uk_time import local_date, local_midnight
 from ingestion.settings import get_settings
+from ingestion.store.clients import client
 
 MAX_KEYS_PER_GET = 100
 MAX_ATTEMPTS = 10

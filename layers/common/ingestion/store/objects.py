@@ -7,9 +7,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ingestion.aws import client
-from ingestion.errors import ObjectMissingError
+from ingestion.domain.errors import ObjectMissingError
 from ingestion.settings import get_settings
+from ingestion.store.clients import client
 
 CHUNK_BYTES = 1 << 20
 _MISSING = {"NoSuchKey", "404", "NotFound"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingestion.aws import client
-from ingestion.models import IngestMessage
+from ingestion.domain.messages import IngestMessage
 from ingestion.settings import get_settings
+from ingestion.store.clients import client
 
 
 class IngestQueue:

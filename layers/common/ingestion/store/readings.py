@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ingestion.aws import client
-from ingestion.formats import Reading
+from ingestion.domain.errors import WriteThrottledError
+from ingestion.domain.formats import Reading
 from ingestion.settings import get_settings
+from ingestion.store.clients import client
 
 MAX_ITEMS_PER_CALL = 25
 BACKOFF_BASE_S = 0.05
@@ -38,10 +39,6 @@ def _pool() -> ThreadPoolExecutor:
 class WriteResult:
     written: int  # distinct readings written
     resends: int  # items DynamoDB left unprocessed that were sent again (a sign of throttling)
-
-
-class WriteThrottledError(Exception):
-    """DynamoDB kept some items unprocessed after every retry (transient: retry the batch later)."""
 
 
 # The readings table's job-part-index finds the readings a job wrote, to delete them with the job.

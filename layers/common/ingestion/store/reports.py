@@ -16,7 +16,7 @@ from typing import IO
 
 from botocore.exceptions import ClientError
 
-from ingestion.rowcheck import Problem
+from ingestion.domain.rowcheck import Problem
 from ingestion.store.objects import ObjectStore, is_missing
 
 REPORT_COLUMNS = ("line", "column", "column_name", "message")

@@ -3,34 +3,20 @@ concurrency (a version number that each save expects and moves on by one)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from ingestion.aws import client
+from ingestion.domain.errors import StaleSettingsError
+from ingestion.domain.throttle import SavedThrottleSettings, ThrottleConfig
 from ingestion.settings import get_settings
-from ingestion.throttle import ThrottleConfig
+from ingestion.store.clients import client
 
 SETTING_NAME = "import-throttle"
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
-
-
-class StaleSettingsError(Exception):
-    """The stored settings are not at the version the save expected: someone else saved first."""
-
-
-@dataclass(frozen=True)
-class SavedThrottleSettings:
-    """Throttle settings and their version (0, no author: the built-in values, never saved)."""
-
-    config: ThrottleConfig
-    version: int
-    updated_by: str | None = None
-    updated_at: str | None = None
 
 
 class ThrottleSettingsRepository:

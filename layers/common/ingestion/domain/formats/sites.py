@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from ingestion.formats.errors import FileFormatError, InvalidValue, quoted
-from ingestion.formats.headers import Column, Header, join_readably, normalise_header
-from ingestion.formats.rows import check_shape
-from ingestion.formats.values import FIRST_YEAR, LAST_YEAR, parse_number
+from ingestion.domain.formats.headers import Column, Header, join_readably, normalise_header
+from ingestion.domain.formats.row_errors import FileFormatError, InvalidValue, quoted
+from ingestion.domain.formats.rows import check_shape
+from ingestion.domain.formats.values import FIRST_YEAR, LAST_YEAR, parse_number
 
 MAX_TEXT_CHARS = 200
 SITE_TYPES = ("office", "warehouse", "retail", "industrial", "residential", "other")

@@ -8,9 +8,16 @@ from itertools import repeat
 from operator import is_
 from typing import cast
 
-from ingestion.formats.errors import InvalidValue, RowError
-from ingestion.formats.headers import Column
-from ingestion.formats.values import parse_date, parse_flag, parse_meter, parse_number, parse_unit, to_kwh
+from ingestion.domain.formats.headers import Column
+from ingestion.domain.formats.row_errors import InvalidValue, RowError
+from ingestion.domain.formats.values import (
+    parse_date,
+    parse_flag,
+    parse_meter,
+    parse_number,
+    parse_unit,
+    to_kwh,
+)
 
 
 class RowReader:

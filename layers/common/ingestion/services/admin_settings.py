@@ -3,19 +3,12 @@ from them (the stored settings, or the built-in presets and the stack's DefaultT
 
 from __future__ import annotations
 
-from typing import Any
-
-from ingestion.api import Caller
-from ingestion.clock import Clock, iso, system_clock
-from ingestion.errors import ForbiddenError, SettingsConflictError
-from ingestion.models import ThrottleSettingsRequest
+from ingestion.domain.caller import Caller
+from ingestion.domain.clock import Clock, iso, system_clock
+from ingestion.domain.errors import ForbiddenError, SettingsConflictError, StaleSettingsError
+from ingestion.domain.throttle import SavedThrottleSettings, ThrottleConfig, built_in_config
 from ingestion.settings import get_settings
-from ingestion.store.throttle_settings import (
-    SavedThrottleSettings,
-    StaleSettingsError,
-    ThrottleSettingsRepository,
-)
-from ingestion.throttle import ThrottleConfig, built_in_config
+from ingestion.store.throttle_settings import ThrottleSettingsRepository
 
 
 def current_throttle_settings(
@@ -34,39 +27,27 @@ def require_admin(caller: Caller) -> None:
         raise ForbiddenError("only administrators can see or change the import throttle settings")
 
 
-def settings_view(saved: SavedThrottleSettings) -> dict[str, Any]:
-    return {
-        **saved.config.model_dump(mode="json"),
-        "version": saved.version,
-        "updated_by": saved.updated_by,
-        "updated_at": saved.updated_at,
-    }
-
-
-def read_throttle_settings(caller: Caller, repo: ThrottleSettingsRepository) -> dict[str, Any]:
+def read_throttle_settings(caller: Caller, repo: ThrottleSettingsRepository) -> SavedThrottleSettings:
     """The settings new jobs take their throttle from (administrators only)."""
     require_admin(caller)
-    return settings_view(current_throttle_settings(repo))
+    return current_throttle_settings(repo)
 
 
 def save_throttle_settings(
     caller: Caller,
-    request: ThrottleSettingsRequest,
+    config: ThrottleConfig,
+    version: int,
     repo: ThrottleSettingsRepository,
     clock: Clock = system_clock,
-) -> dict[str, Any]:
+) -> SavedThrottleSettings:
     """Replace the settings (administrators only), if they are still at the version the caller saw."""
     require_admin(caller)
-    config = ThrottleConfig(default=request.default, presets=request.presets)
     try:
-        saved = repo.save(
-            config, expected_version=request.version, updated_by=caller.user_id, updated_at=iso(clock())
-        )
+        return repo.save(config, expected_version=version, updated_by=caller.user_id, updated_at=iso(clock()))
     except StaleSettingsError:
         now = current_throttle_settings(repo)
         raise SettingsConflictError(
-            f"the throttle settings were changed by someone else (version {request.version} was sent; "
+            f"the throttle settings were changed by someone else (version {version} was sent; "
             f"they are at version {now.version}, saved by {now.updated_by or 'nobody'}): reload them "
             "and make the change again"
         ) from None
-    return settings_view(saved)

@@ -4,15 +4,16 @@ Pure Python, no AWS: detect the delimiter from the first line, the layout from t
 parse each data row into Readings or Sites (or a RowError that names the cell and what was expected).
 """
 
-from ingestion.formats.detect import FORMATS, Layout, detect_delimiter, detect_layout
-from ingestion.formats.errors import FileFormatError, RowError
-from ingestion.formats.headers import normalise_header
-from ingestion.formats.reading import Reading
-from ingestion.formats.sites import Site, SitesLayout
+from ingestion.domain.formats.detect import FORMATS, ImportFormat, Layout, detect_delimiter, detect_layout
+from ingestion.domain.formats.headers import normalise_header
+from ingestion.domain.formats.reading import Reading
+from ingestion.domain.formats.row_errors import FileFormatError, RowError
+from ingestion.domain.formats.sites import Site, SitesLayout
 
 __all__ = [
     "FORMATS",
     "FileFormatError",
+    "ImportFormat",
     "Layout",
     "Reading",
     "RowError",

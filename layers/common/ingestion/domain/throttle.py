@@ -22,9 +22,11 @@ class Throttle(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    batch_size: int = Field(ge=1, le=MAX_BATCH_SIZE)
-    delay_ms: int = Field(ge=0, le=MAX_DELAY_SECONDS * 1000)
-    preset: str | None = None
+    batch_size: int = Field(ge=1, le=MAX_BATCH_SIZE, description="rows per batch")
+    delay_ms: int = Field(
+        ge=0, le=MAX_DELAY_SECONDS * 1000, description="pause after each batch, in milliseconds"
+    )
+    preset: str | None = Field(default=None, description="the preset it came from, if any")
 
 
 PresetName = Literal["small", "medium", "large", "very_large"]
@@ -216,3 +218,13 @@ def adapt(configured: Throttle, current: Throttle, resends: int) -> Adaptation:
     return Adaptation(
         faster, True, f"recovering from DynamoDB throttling: {faster.batch_size} rows per batch for now"
     )
+
+
+@dataclass(frozen=True)
+class SavedThrottleSettings:
+    """Throttle settings and their version (0, no author: the built-in values, never saved)."""
+
+    config: ThrottleConfig
+    version: int
+    updated_by: str | None = None
+    updated_at: str | None = None

@@ -20,8 +20,8 @@ from enum import StrEnum
 from functools import partial
 from typing import cast
 
-from ingestion.clock import Clock, iso, system_clock
-from ingestion.csvstream import (
+from ingestion.domain.clock import Clock, iso, system_clock
+from ingestion.domain.csvstream import (
     SNIFF_BYTES,
     Framing,
     NotCsvError,
@@ -33,14 +33,24 @@ from ingestion.csvstream import (
     peek,
     sniff,
 )
-from ingestion.errors import ObjectMissingError
-from ingestion.formats import FileFormatError, Layout, Reading, detect_delimiter, detect_layout
-from ingestion.formats.sites import Site
-from ingestion.merge import contested, plan_merge
-from ingestion.models import MAX_ERROR_SAMPLES, IngestMessage, Job, JobStatus, Shard
-from ingestion.progress import Sample, add_sample
-from ingestion.retry import TRANSIENT_ERRORS, describe, is_throttling, retry_delay
-from ingestion.rowcheck import (
+from ingestion.domain.errors import ObjectMissingError, StaleWriteError
+from ingestion.domain.formats import FileFormatError, Layout, Reading, detect_delimiter, detect_layout
+from ingestion.domain.formats.sites import Site
+from ingestion.domain.job import (
+    MAX_ERROR_SAMPLES,
+    BatchCommit,
+    HeaderInfo,
+    Job,
+    JobStatus,
+    Lease,
+    MergeCounts,
+    Shard,
+)
+from ingestion.domain.merge import contested, plan_merge
+from ingestion.domain.messages import IngestMessage
+from ingestion.domain.progress import Sample, add_sample
+from ingestion.domain.retry import retry_delay
+from ingestion.domain.rowcheck import (
     CheckedBatch,
     SeenKeys,
     check_batch,
@@ -48,17 +58,8 @@ from ingestion.rowcheck import (
     record_key,
     utc_now,
 )
-from ingestion.settings import Settings, get_settings
-from ingestion.sharding import Boundary, plan_shards
-from ingestion.store.events import COMPLETED, FAILED, EventPublisher
-from ingestion.store.jobs import BatchCommit, HeaderInfo, JobRepository, Lease, MergeCounts, StaleWriteError
-from ingestion.store.lookup import Lookup
-from ingestion.store.objects import ObjectStore
-from ingestion.store.queue import IngestQueue
-from ingestion.store.readings import ReadingCleaner, ReadingWriter, WriteResult
-from ingestion.store.reports import ReportStore
-from ingestion.store.sites import SITES_JOB_INDEX, SiteWriter
-from ingestion.throttle import (
+from ingestion.domain.sharding import Boundary, plan_shards
+from ingestion.domain.throttle import (
     MAX_DELAY_SECONDS,
     UNTHROTTLED_BATCH_SIZE,
     Adaptation,
@@ -66,6 +67,16 @@ from ingestion.throttle import (
     plan_pause,
     segment_should_stop,
 )
+from ingestion.settings import Settings, get_settings
+from ingestion.store.events import COMPLETED, FAILED, EventPublisher
+from ingestion.store.failures import TRANSIENT_ERRORS, describe, is_throttling
+from ingestion.store.jobs import JobRepository
+from ingestion.store.lookup import Lookup
+from ingestion.store.objects import ObjectStore
+from ingestion.store.queue import IngestQueue
+from ingestion.store.readings import ReadingCleaner, ReadingWriter, WriteResult
+from ingestion.store.reports import ReportStore
+from ingestion.store.sites import SITES_JOB_INDEX, SiteWriter
 
 logger = logging.getLogger(__name__)
 # Excel writes "sep=;" as a first line to name the delimiter; the header row follows it.

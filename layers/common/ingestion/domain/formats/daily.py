@@ -1,11 +1,11 @@
 """Daily readings: one row per meter and UK local date."""
 
-from ingestion.formats.clock import local_midnight
-from ingestion.formats.errors import InvalidValue
-from ingestion.formats.headers import Column
-from ingestion.formats.reading import DAILY, Reading, ReadingColumns, day_number, new_reading
-from ingestion.formats.rows import RowReader, read_date, read_kwh
-from ingestion.formats.values import parse_date
+from ingestion.domain.formats.headers import Column
+from ingestion.domain.formats.reading import DAILY, Reading, ReadingColumns, day_number, new_reading
+from ingestion.domain.formats.row_errors import InvalidValue
+from ingestion.domain.formats.rows import RowReader, read_date, read_kwh
+from ingestion.domain.formats.uk_time import local_midnight
+from ingestion.domain.formats.values import parse_date
 
 
 class DailyLayout:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from ingestion.clock import iso
-from ingestion.imports import ImportServices, on_object_created
-from ingestion.ingest import IngestServices
-from ingestion.models import IngestMessage, Job, JobStatus
-from ingestion.store.jobs import StaleWriteError
+from ingestion.domain.clock import iso
+from ingestion.domain.errors import StaleWriteError
+from ingestion.domain.job import Job, JobStatus
+from ingestion.domain.messages import IngestMessage
+from ingestion.services.imports import ImportServices, on_object_created
+from ingestion.services.ingest.segment import IngestServices
 
 logger = logging.getLogger(__name__)
 

@@ -6,12 +6,24 @@ from itertools import repeat
 from operator import is_
 from typing import cast
 
-from ingestion.formats.clock import happens_twice, local_date, local_half_hour, period_of, period_starts
-from ingestion.formats.errors import InvalidValue, RowError, quoted
-from ingestion.formats.headers import Column
-from ingestion.formats.reading import HALF_HOURLY, Reading, ReadingColumns, half_hour_number, new_reading
-from ingestion.formats.rows import RowReader, read_date, read_kwh
-from ingestion.formats.values import parse_datetime, parse_number, parse_time, to_kwh
+from ingestion.domain.formats.headers import Column
+from ingestion.domain.formats.reading import (
+    HALF_HOURLY,
+    Reading,
+    ReadingColumns,
+    half_hour_number,
+    new_reading,
+)
+from ingestion.domain.formats.row_errors import InvalidValue, RowError, quoted
+from ingestion.domain.formats.rows import RowReader, read_date, read_kwh
+from ingestion.domain.formats.uk_time import (
+    happens_twice,
+    local_date,
+    local_half_hour,
+    period_of,
+    period_starts,
+)
+from ingestion.domain.formats.values import parse_datetime, parse_number, parse_time, to_kwh
 
 _USUAL_PERIODS = 48
 # Where a long row's reading falls: its UTC start, UK local date and period, and whether its local time

@@ -1,16 +1,21 @@
-"""Domain objects, API bodies and queue messages."""
+"""The import job: its states, its shards' cursors, and what a batch's commit changes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from ingestion.csvstream import Framing
-from ingestion.progress import Sample
-from ingestion.throttle import PRESETS, PresetName, Throttle, ThrottleConfig
+from ingestion.domain.csvstream import Framing
+from ingestion.domain.formats import ImportFormat
+from ingestion.domain.progress import Sample
+from ingestion.domain.throttle import Adaptation, Throttle
+
+# A job id is a UUID the service chooses; the routes and the queue message accept up to this many
+# characters, and anything longer is no job of ours.
+JOB_ID_MAX_LENGTH = 64
 
 
 class JobStatus(StrEnum):
@@ -26,8 +31,9 @@ class JobStatus(StrEnum):
         return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
+ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
+NOT_ENDED = (JobStatus.AWAITING_UPLOAD, *ACTIVE)
 MAX_ERROR_SAMPLES = 50
-ImportFormat = Literal["hh", "daily", "sites", "auto"]
 # A display name only (never a storage key): printable, not blank, at most 255 characters.
 Filename = Annotated[
     str,
@@ -38,6 +44,17 @@ Filename = Annotated[
         description="the file's name, for people (the storage key is chosen by the service)",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What a client asks of a new import: the file's name, how to read it, and how fast."""
+
+    filename: str
+    format: ImportFormat = "auto"
+    dry_run: bool = False
+    throttle: str | Throttle | None = None  # a preset's name, its own, or None: the default
+    size: int | None = None  # bytes, if known
 
 
 @dataclass(frozen=True)
@@ -125,78 +142,64 @@ class Job:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-# ---- API bodies ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Lease:
+    """Who works on a job now, and until when (epoch seconds) unless renewed."""
+
+    holder: str
+    now: float
+    seconds: float
+
+    @property
+    def expires(self) -> float:
+        return self.now + self.seconds
 
 
-class ThrottleBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    batch_size: int = Field(ge=1, le=10_000)
-    delay_ms: int = Field(ge=0, le=900_000)
+@dataclass(frozen=True)
+class BatchCommit:
+    """The effect of one processed batch on one shard's cursor and the job's counters."""
+
+    shard: int
+    expected_offset: int
+    end_offset: int
+    next_line: int
+    processed: int
+    imported: int
+    failed: int
+    readings: int
+    new_errors: tuple[str, ...]
+    final: bool
+    now_iso: str
+    samples: tuple[Sample, ...]
+    lease: Lease
+    header: HeaderInfo | None = None  # set by the first commit of a job
+    note: str | None = None
+    # A batch written while the job was being cancelled is still counted, against the cancelled job.
+    job_status: JobStatus = JobStatus.PROCESSING
+    adaptation: Adaptation | None = None  # the throttle the next batch runs with, and why
+    # With final, in a job of one shard: this commit completes the job as well.
+    complete: bool = False
+    split: tuple[Shard, ...] = ()  # the first batch of a large file: every shard, this one moved on
+    warned: int = 0  # rows kept with a warning
+    new_warnings: tuple[str, ...] = ()
+    would_insert: int = 0
+    would_update: int = 0
 
 
-class CreateImportRequest(BaseModel):
-    """POST /imports with a JSON body: create a job and get a presigned upload."""
+@dataclass(frozen=True)
+class MergeCounts:
+    """What merging a split job's shards adds to its counters when it completes (merge.py)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    filename: Filename
-    format: ImportFormat = "auto"
-    dry_run: bool = False
-    throttle: PresetName | ThrottleBody | None = None
-    size: Annotated[int, Field(ge=0, description="the file's size in bytes, if known")] | None = None
-
-    def requested_throttle(self) -> str | Throttle | None:
-        return as_throttle(self.throttle)
+    warned: int = 0
+    new_warnings: tuple[str, ...] = ()
+    inserts_to_updates: int = 0  # dry run: rows that move from would-insert to would-update
 
 
-class UpdateImportRequest(BaseModel):
-    """PATCH /imports/{job_id}: a new throttle for a job that has not ended (from its next batch)."""
+@dataclass(frozen=True)
+class HeaderInfo:
+    """What the first segment learnt from the header row; later segments parse with it."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    throttle: PresetName | ThrottleBody = Field(
-        description="a preset (its values as the throttle settings hold them now) or your own"
-    )
-
-    def requested_throttle(self) -> str | Throttle:
-        throttle = as_throttle(self.throttle)
-        assert throttle is not None
-        return throttle
-
-
-class ThrottleSettingsRequest(ThrottleConfig):
-    """PUT /settings/import-throttle: the whole settings document, from the version it was read at."""
-
-    version: int = Field(ge=0, description="the version you read (0 while nothing was saved)")
-
-
-def as_throttle(value: str | ThrottleBody | None) -> str | Throttle | None:
-    if isinstance(value, ThrottleBody):
-        return Throttle(batch_size=value.batch_size, delay_ms=value.delay_ms)
-    if value is not None and value not in PRESETS:
-        raise ValueError(f"unknown throttle preset {value!r}")
-    return value
-
-
-class IngestMessage(BaseModel):
-    """Body of an ingest queue message: work on one shard of one job, as segment N of its chain;
-    or, with action "delete", remove a deleted job's readings, file and record."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    job_id: Annotated[str, Field(min_length=1, max_length=64)]
-    shard: Annotated[int, Field(ge=0)] = 0
-    segment: Annotated[int, Field(ge=1)] = 1
-    action: Literal["ingest", "delete"] = "ingest"
-
-
-class DirectImportParams(BaseModel):
-    """Query string of POST /imports with a text/csv body."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    filename: Filename
-    format: ImportFormat = "auto"
-    dry_run: bool = False
-    throttle: PresetName | None = None
-    mode: Literal["async", "sync"] = "async"
+    cells: tuple[str, ...]
+    delimiter: str
+    layout: str
+    framing: Framing = field(default_factory=Framing)

@@ -1,20 +1,22 @@
 """The API's response bodies as pydantic models: the routes declare them, so Powertools validates
-what goes out and the OpenAPI document describes exactly that."""
+what goes out and the OpenAPI document describes exactly that. Each is derived from its domain
+type (JobView.of a Job, ThrottleSettingsView.of saved settings), never written out by hand."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, Field
 
-from ingestion.models import JobStatus
-from ingestion.throttle import ThrottleConfig
+from ingestion.domain.clock import iso, parse_iso
+from ingestion.domain.health import diagnose
+from ingestion.domain.job import Job, JobStatus, Shard
+from ingestion.domain.progress import average_rate, compute_progress
+from ingestion.domain.throttle import SavedThrottleSettings, Throttle, ThrottleConfig
 
 
-class ThrottleView(BaseModel):
-    batch_size: int = Field(description="rows per batch")
-    delay_ms: int = Field(description="pause after each batch, in milliseconds")
-    preset: str | None = Field(description="the preset it came from, if any")
+def status_url(job_id: str) -> str:
+    return f"/imports/{job_id}"
 
 
 class JobView(BaseModel):
@@ -47,7 +49,7 @@ class JobView(BaseModel):
     )
     eta_seconds: int | None
     success_rate: float | None = Field(description="imported_rows / processed_rows")
-    throttle: ThrottleView
+    throttle: Throttle
     segments: int = Field(description="ingest invocations so far")
     created_at: str
     started_at: str | None
@@ -75,6 +77,52 @@ class JobView(BaseModel):
     status_url: str
     errors_url: str | None = Field(description="once the job has ended: where to get its error report links")
 
+    @classmethod
+    def of(cls, job: Job, now: float, *, stall_after_s: float) -> Self:
+        """The job as the API shows it at `now`: its own fields as they are, with the progress
+        (percent, rate, ETA, success rate, health) computed at read time."""
+        computed = _progress_fields(job, now) | {
+            "would_insert_rows": job.would_insert_rows if job.dry_run else None,
+            "would_update_rows": job.would_update_rows if job.dry_run else None,
+            "next_retry_at": iso(job.next_retry_at) if job.next_retry_at is not None else None,
+            "shards": [ShardView.of(shard, now) for shard in job.shards],
+            "status_url": status_url(job.job_id),
+            "errors_url": f"{status_url(job.job_id)}/errors" if job.status.finished else None,
+        }
+        health = diagnose(job, now, stall_after_s=stall_after_s)
+        computed |= {"stalled": health.stalled, "stall_reason": health.reason}
+        # Every other field is the job's attribute of the same name.
+        own = {name: getattr(job, name) for name in cls.model_fields if name not in computed}
+        return cls.model_validate(own | computed)
+
+
+def _progress_fields(job: Job, now: float) -> dict[str, Any]:
+    completed = job.status is JobStatus.COMPLETED
+    progress = compute_progress(
+        processed_rows=job.processed_rows,
+        imported_rows=job.imported_rows,
+        bytes_processed=job.bytes_processed,
+        bytes_total=job.bytes_total,
+        finished=completed,
+        samples=[list(shard.samples) for shard in job.shards],
+        now=now,
+    )
+    rows_per_sec, eta_seconds, percent = progress.rows_per_sec, progress.eta_seconds, progress.percent
+    if job.status.finished:
+        started = parse_iso(job.started_at) if job.started_at else None
+        ended = parse_iso(job.completed_at) if job.completed_at else None
+        rows_per_sec = average_rate(job.processed_rows, started, ended)
+        eta_seconds = 0 if completed else None
+        if not completed:  # failed or cancelled: how far it got
+            percent = round(100.0 * job.bytes_processed / job.bytes_total, 2) if job.bytes_total else 0.0
+    return {
+        "total_rows": job.total_rows if job.total_rows_exact else progress.total_rows,
+        "percent": percent,
+        "rows_per_sec": rows_per_sec,
+        "eta_seconds": eta_seconds,
+        "success_rate": progress.success_rate,
+    }
+
 
 class ShardView(BaseModel):
     """One byte range of the file: a large file is split into several that import in parallel."""
@@ -87,6 +135,18 @@ class ShardView(BaseModel):
     running: bool = Field(
         description="an invocation is working on it now (after a cancel: its batch in hand is yet to count)"
     )
+
+    @classmethod
+    def of(cls, shard: Shard, now: float) -> Self:
+        return cls(
+            start=shard.start,
+            end=shard.end,
+            offset=shard.offset,
+            segments=shard.segment,
+            done=shard.done,
+            # (a lease that ran out is an invocation that died: nobody is working on it)
+            running=shard.holder is not None and not shard.done and (shard.lease_expires or 0) > now,
+        )
 
 
 class ErrorReportLinks(BaseModel):
@@ -118,6 +178,10 @@ class AcceptedImport(BaseModel):
     status: JobStatus
     status_url: str
 
+    @classmethod
+    def of(cls, job: Job) -> Self:
+        return cls(job_id=job.job_id, status=job.status, status_url=status_url(job.job_id))
+
 
 class CreatedImport(AcceptedImport):
     upload: UploadForm
@@ -129,6 +193,17 @@ class ThrottleSettingsView(ThrottleConfig):
     version: int = Field(description="send it back with PUT; 0 while nothing was saved (built-in values)")
     updated_by: str | None = Field(description="who saved this version (null: built-in values)")
     updated_at: str | None = Field(description="when this version was saved")
+
+    @classmethod
+    def of(cls, saved: SavedThrottleSettings) -> Self:
+        return cls.model_validate(
+            {
+                **saved.config.model_dump(),
+                "version": saved.version,
+                "updated_by": saved.updated_by,
+                "updated_at": saved.updated_at,
+            }
+        )
 
 
 class ErrorBody(BaseModel):

@@ -17,13 +17,13 @@ from itertools import compress, islice, pairwise, repeat
 from operator import lshift, ne, sub
 from typing import cast
 
-from ingestion.csvstream import RawRow, RowBatch
-from ingestion.formats import Layout as FormatLayout
-from ingestion.formats import Reading, RowError
-from ingestion.formats.errors import describe_problem
-from ingestion.formats.headers import Column
-from ingestion.formats.reading import HALF_HOURLY, ReadingColumns, interval_number
-from ingestion.formats.sites import Site
+from ingestion.domain.csvstream import RawRow, RowBatch
+from ingestion.domain.formats import Layout as FormatLayout
+from ingestion.domain.formats import Reading, RowError
+from ingestion.domain.formats.headers import Column
+from ingestion.domain.formats.reading import HALF_HOURLY, ReadingColumns, interval_number
+from ingestion.domain.formats.row_errors import describe_problem
+from ingestion.domain.formats.sites import Site
 
 # More than a meter records in the interval, by a wide margin (a 10 MW site): most likely Wh read as kWh.
 MAX_PLAUSIBLE_KWH = {"hh": Decimal(5_000), "day": Decimal(240_000)}

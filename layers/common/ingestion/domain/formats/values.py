@@ -12,7 +12,7 @@ from datetime import UTC, date, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from ingestion.formats.errors import InvalidValue, quoted
+from ingestion.domain.formats.row_errors import InvalidValue, quoted
 
 DATE_FORMATS = "YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY or YYYY/MM/DD"
 # Readings older than this, or this far ahead, are typing mistakes; the bounds also keep every date

@@ -1,12 +1,11 @@
 """Choosing how to read a file from its header: the delimiter, and the layout for the requested format."""
 
 from contextlib import suppress
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
-from ingestion.formats.daily import DailyLayout
-from ingestion.formats.errors import FileFormatError, InvalidValue, quoted
-from ingestion.formats.half_hourly import LongLayout, WideLayout
-from ingestion.formats.headers import (
+from ingestion.domain.formats.daily import DailyLayout
+from ingestion.domain.formats.half_hourly import LongLayout, WideLayout
+from ingestion.domain.formats.headers import (
     Column,
     Field,
     Header,
@@ -16,12 +15,15 @@ from ingestion.formats.headers import (
     period_range,
     readable_aliases,
 )
-from ingestion.formats.reading import Reading, ReadingColumns
-from ingestion.formats.rows import RowReader
-from ingestion.formats.sites import Site, SiteField, SitesLayout, site_columns
-from ingestion.formats.values import parse_date, parse_datetime, parse_number
+from ingestion.domain.formats.reading import Reading, ReadingColumns
+from ingestion.domain.formats.row_errors import FileFormatError, InvalidValue, quoted
+from ingestion.domain.formats.rows import RowReader
+from ingestion.domain.formats.sites import Site, SiteField, SitesLayout, site_columns
+from ingestion.domain.formats.values import parse_date, parse_datetime, parse_number
 
-FORMATS = ("hh", "daily", "sites", "auto")  # the formats a client may request
+# The formats a client may request: the one list (the API's schema and the CLI's choices come from it).
+ImportFormat = Literal["hh", "daily", "sites", "auto"]
+FORMATS: tuple[str, ...] = get_args(ImportFormat)
 
 # Ties go to the earlier delimiter.
 _DELIMITERS = (",", "\t", ";", "|")

@@ -1,4 +1,5 @@
-"""Domain errors. The HTTP layer maps each type to one status code (see api.py)."""
+"""Domain errors. The ServiceError family is what a caller is told: the HTTP layer maps each type to
+one status code (http/errors.py). The others are raised by the store and handled by the services."""
 
 
 class ServiceError(Exception):
@@ -43,3 +44,15 @@ class UnprocessableFileError(ServiceError):
 
 class ObjectMissingError(Exception):
     """The job's file is not in the bucket."""
+
+
+class StaleWriteError(Exception):
+    """A conditional write found the job already moved on: the work was done by someone else."""
+
+
+class StaleSettingsError(Exception):
+    """The stored settings are not at the version the save expected: someone else saved first."""
+
+
+class WriteThrottledError(Exception):
+    """DynamoDB kept some items unprocessed after every retry (transient: retry the batch later)."""

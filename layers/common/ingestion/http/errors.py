@@ -1,18 +1,16 @@
-"""HTTP glue shared by the API functions: who is calling, and one mapping of errors to answers."""
+"""The one mapping of domain errors to HTTP answers, by type. No answer carries a stack trace."""
 
 from __future__ import annotations
 
-import base64
-import logging
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from ingestion.errors import (
+from ingestion.domain.errors import (
     ForbiddenError,
     GoneError,
     InvalidRequestError,
@@ -25,7 +23,7 @@ from ingestion.errors import (
     UnprocessableFileError,
 )
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 
 _STATUS_BY_ERROR: dict[type[ServiceError], HTTPStatus] = {
     InvalidRequestError: HTTPStatus.BAD_REQUEST,
@@ -38,46 +36,6 @@ _STATUS_BY_ERROR: dict[type[ServiceError], HTTPStatus] = {
     PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     UnprocessableFileError: HTTPStatus.UNPROCESSABLE_ENTITY,
 }
-ADMIN_GROUP = "admin"
-
-
-@dataclass(frozen=True)
-class Caller:
-    user_id: str
-    is_admin: bool = False
-
-
-def _groups(claims: dict[str, Any]) -> set[str]:
-    """Group claims arrive from the HTTP API JWT authorizer as text like "[admin ops]"."""
-    found: set[str] = set()
-    for name in ("cognito:groups", "groups"):
-        value = claims.get(name)
-        if isinstance(value, list):
-            found.update(str(v) for v in value)
-        elif isinstance(value, str):
-            found.update(value.strip("[]").replace(",", " ").split())
-    return found
-
-
-def caller_of(app: APIGatewayHttpResolver) -> Caller:
-    """The signed-in caller, from the claims the JWT authorizer verified."""
-    claims = app.current_event.request_context.authorizer.jwt_claim or {}
-    subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject.strip():
-        raise UnauthenticatedError("sign in: the request carries no valid token")
-    return Caller(user_id=subject, is_admin=ADMIN_GROUP in _groups(claims))
-
-
-def json_body[M: BaseModel](app: APIGatewayHttpResolver, model: type[M]) -> M:
-    """The request's JSON body as a model; a ValidationError (400 naming each wrong field) if it is
-    not one. Parsed here rather than by Powertools, which answers 500 for other content types and
-    for bytes that are not UTF-8."""
-    event = app.current_event
-    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise InvalidRequestError("send the body as JSON, with Content-Type: application/json")
-    raw = base64.b64decode(event.body) if event.body and event.is_base64_encoded else (event.body or "")
-    return model.model_validate_json(raw or "null")
 
 
 def error_response(status: HTTPStatus, message: str, **extra: Any) -> Response[dict[str, Any]]:

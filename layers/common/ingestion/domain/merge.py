@@ -20,9 +20,9 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ingestion.csvstream import RawRow
-from ingestion.formats import RowError
-from ingestion.rowcheck import Layout, Problem, Record, SeenKeys, record_key, remember, repeat_warning
+from ingestion.domain.csvstream import RawRow
+from ingestion.domain.formats import RowError
+from ingestion.domain.rowcheck import Layout, Problem, Record, SeenKeys, record_key, remember, repeat_warning
 
 
 @dataclass

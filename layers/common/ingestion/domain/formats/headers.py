@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ingestion.formats.errors import FileFormatError, RowError
+from ingestion.domain.formats.row_errors import FileFormatError, RowError
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _PERIOD_NAME = re.compile(r"hh(\d{1,2})")

@@ -9,37 +9,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingestion.api import Caller
-from ingestion.clock import Clock, iso, system_clock
-from ingestion.csvstream import SNIFF_BYTES, NotCsvError, sniff
-from ingestion.errors import (
+from ingestion.domain.caller import Caller
+from ingestion.domain.clock import Clock, iso, system_clock
+from ingestion.domain.csvstream import SNIFF_BYTES, NotCsvError, sniff
+from ingestion.domain.errors import (
     InvalidRequestError,
     JobConflictError,
     JobNotFoundError,
     PayloadTooLargeError,
+    StaleWriteError,
     UnprocessableFileError,
 )
-from ingestion.ingest import IngestServices, Outcome, read_file_start, run_segment
-from ingestion.models import (
-    CreateImportRequest,
-    IngestMessage,
-    Job,
-    JobStatus,
-    Shard,
-    UpdateImportRequest,
-)
+from ingestion.domain.job import ImportOptions, Job, JobStatus, Shard
+from ingestion.domain.messages import IngestMessage
+from ingestion.domain.throttle import OFF, Throttle, resolve_throttle
+from ingestion.services.admin_settings import current_throttle_settings
+from ingestion.services.ingest.segment import IngestServices, Outcome, read_file_start, run_segment
 from ingestion.settings import Settings, get_settings
-from ingestion.store.jobs import JobRepository, StaleWriteError
+from ingestion.store.jobs import JobRepository
 from ingestion.store.objects import ObjectStore, job_id_from_key, upload_key
 from ingestion.store.queue import IngestQueue
 from ingestion.store.throttle_settings import ThrottleSettingsRepository
-from ingestion.throttle import OFF, Throttle, resolve_throttle
-from ingestion.throttle_admin import current_throttle_settings
 
 logger = logging.getLogger(__name__)
 
 
-# What binary files we are sent instead of CSV start with.
 @dataclass
 class ImportServices:
     jobs: JobRepository = field(default_factory=JobRepository)
@@ -56,10 +50,7 @@ class DirectImport:
     """A CSV sent in the request body, with its query-string options."""
 
     body: bytes
-    filename: str
-    format: str
-    dry_run: bool
-    throttle: str | Throttle | None
+    options: ImportOptions
     sync: bool
 
 
@@ -72,15 +63,7 @@ def _throttle_for(svc: ImportServices, requested: str | Throttle | None, size_by
 
 
 def _new_job(
-    svc: ImportServices,
-    *,
-    owner: str,
-    filename: str,
-    format: str,
-    dry_run: bool,
-    throttle: Throttle,
-    status: JobStatus,
-    bytes_total: int | None,
+    svc: ImportServices, options: ImportOptions, *, owner: str, throttle: Throttle, status: JobStatus
 ) -> Job:
     now = svc.clock()
     job_id = svc.new_id()
@@ -88,40 +71,31 @@ def _new_job(
     return Job(
         job_id=job_id,
         owner=owner,
-        filename=filename,
-        format=format,
-        dry_run=dry_run,
+        filename=options.filename,
+        format=options.format,
+        dry_run=options.dry_run,
         status=status,
         s3_key=upload_key(job_id),
         throttle=throttle,
         created_at=iso(now),
         updated_at=iso(now),
-        bytes_total=bytes_total,
+        bytes_total=options.size,
         shards=(Shard(start=0, end=None, offset=0, line=1),) if queued else (),
         upload_expires_at=None if queued else iso(now + svc.settings.upload_url_expires_seconds),
     )
 
 
 def create_presigned_import(
-    request: CreateImportRequest, owner: str, svc: ImportServices
+    options: ImportOptions, owner: str, svc: ImportServices
 ) -> tuple[Job, dict[str, Any]]:
     """A job awaiting its file, and the presigned POST the client sends the file with."""
     settings = svc.settings
-    if request.size is not None and request.size > settings.max_upload_bytes:
+    if options.size is not None and options.size > settings.max_upload_bytes:
         raise PayloadTooLargeError(
-            f"the file is {request.size} bytes; the largest accepted is {settings.max_upload_bytes} bytes"
+            f"the file is {options.size} bytes; the largest accepted is {settings.max_upload_bytes} bytes"
         )
-    throttle = _throttle_for(svc, request.requested_throttle(), request.size)
-    job = _new_job(
-        svc,
-        owner=owner,
-        filename=request.filename,
-        format=request.format,
-        dry_run=request.dry_run,
-        throttle=throttle,
-        status=JobStatus.AWAITING_UPLOAD,
-        bytes_total=request.size,
-    )
+    throttle = _throttle_for(svc, options.throttle, options.size)
+    job = _new_job(svc, options, owner=owner, throttle=throttle, status=JobStatus.AWAITING_UPLOAD)
     svc.jobs.create(job)
     upload = svc.objects.presigned_post(
         job.s3_key, max_bytes=settings.max_upload_bytes, expires_in=settings.upload_url_expires_seconds
@@ -176,17 +150,8 @@ def create_direct_import(
                 f"{settings.sync_max_rows} rows. Use mode=async and follow the job's status_url."
             )
     # A synchronous import never sleeps between batches: it would only make the request longer.
-    throttle = OFF if upload.sync else _throttle_for(svc, upload.throttle, len(upload.body))
-    job = _new_job(
-        svc,
-        owner=owner,
-        filename=upload.filename,
-        format=upload.format,
-        dry_run=upload.dry_run,
-        throttle=throttle,
-        status=JobStatus.QUEUED,
-        bytes_total=len(upload.body),
-    )
+    throttle = OFF if upload.sync else _throttle_for(svc, upload.options.throttle, len(upload.body))
+    job = _new_job(svc, upload.options, owner=owner, throttle=throttle, status=JobStatus.QUEUED)
     svc.objects.put(job.s3_key, upload.body)
     svc.jobs.create(job)
     message = IngestMessage(job_id=job.job_id, shard=0, segment=1)
@@ -233,13 +198,13 @@ def cancel_import(job_id: str, owner: str, svc: ImportServices) -> Job:
         raise JobConflictError(f"the job has already ended: it is {job.status.value}") from None
 
 
-def change_throttle(job_id: str, caller: Caller, request: UpdateImportRequest, svc: ImportServices) -> Job:
+def change_throttle(job_id: str, caller: Caller, requested: str | Throttle, svc: ImportServices) -> Job:
     """A new throttle for a job that has not ended: the owner's, or anyone's for an administrator.
     A running import takes it from its next batch (the one after, if it runs without pauses)."""
-    job = svc.jobs.get(job_id) if 0 < len(job_id) <= 64 else None
+    job = svc.jobs.get(job_id)
     if job is None or not (caller.is_admin or job.owner == caller.user_id):
         raise JobNotFoundError(f"no import job {job_id!r}")
-    throttle = _throttle_for(svc, request.requested_throttle(), job.bytes_total)
+    throttle = _throttle_for(svc, requested, job.bytes_total)
     try:
         return svc.jobs.change_throttle(
             job_id, throttle=throttle, owner=None if caller.is_admin else caller.user_id

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingestion.clock import iso, parse_iso
-from ingestion.models import Job, JobStatus
+from ingestion.domain.clock import iso, parse_iso
+from ingestion.domain.job import Job, JobStatus
 
 # A queued job's first message is normally picked up within seconds.
 QUEUED_PATIENCE_S = 120.0
