@@ -56,6 +56,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy -p ingestion
+	cd layers/common && ../../$(BIN)/lint-imports --config ../../pyproject.toml
 
 validate: $(STAMP)
 	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --region eu-west-2
