@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from ingestion.domain.csvstream import SNIFF_BYTES, first_line, open_rows, peek, sniff
 from ingestion.domain.formats import detect_delimiter, detect_layout
-from ingestion.domain.rowcheck import SeenKeys, check_batch, utc_now
+from ingestion.domain.rowcheck import check_batch, utc_now
+from ingestion.domain.seen_keys import SeenKeys
 from ingestion.domain.throttle import PRESETS
 from ingestion.services.collector import tune_for_batches
 from ingestion.store.objects import CHUNK_BYTES

@@ -1,10 +1,10 @@
 """The ingest function's segment loop in a fresh process, against the stack's moto server: for the
 peak resident memory of a worker (and, with --profile, where its time goes).
 
-It creates a queued job for a file already in the bucket and runs `ingestion.services.ingest.segment.run_segment`
-with the real services, segment after segment, each with the Lambda timeout's time budget, as one
-warm execution environment would. Continuations are handed back to this loop instead of SQS (so the
-local stack's own ingest workers never see the job). With --fake-writer the readings go to a
+It creates a queued job for a file already in the bucket and runs
+`ingestion.services.ingest.segment.run_segment` with the real services, segment after segment, each
+with the Lambda timeout's time budget, as one warm execution environment would. Continuations are
+handed back to this loop instead of SQS (so the local stack's own ingest workers never see the job). With --fake-writer the readings go to a
 counting stand-in for DynamoDB (BatchWriteItem only); everything else stays real.
 
     python -m bench.segment --key bench/x.csv --rows 10000 --bytes N [--fake-writer] [--profile OUT]
@@ -80,13 +80,15 @@ def run(key: str, rows: int, size: int, fake_writer: bool, profile: Path | None)
     from ingestion.domain.job import Job, JobStatus, Shard
     from ingestion.domain.messages import IngestMessage
     from ingestion.domain.throttle import PRESETS
-    from ingestion.services.ingest.segment import IngestServices, Outcome, run_segment
+    from ingestion.services.ingest.outcome import Outcome
+    from ingestion.services.ingest.segment import run_segment
+    from ingestion.services.wiring import Services
     from ingestion.store.queue import IngestQueue
     from ingestion.store.readings import ReadingWriter
 
     fake = CountingDynamoDB() if fake_writer else None
     inbox = QueueInbox()
-    services = IngestServices(
+    services = Services(
         queue=IngestQueue(sqs=inbox), readings=ReadingWriter(dynamodb=fake) if fake else ReadingWriter()
     )
     now = iso(time.time())

@@ -14,14 +14,17 @@ from pydantic import ValidationError
 
 from ingestion.domain.messages import IngestMessage
 from ingestion.services.collector import tune_for_batches
-from ingestion.services.ingest.segment import IngestServices, give_up, run_delete, run_segment
+from ingestion.services.ingest.deletion import run_delete
+from ingestion.services.ingest.lifecycle import give_up
+from ingestion.services.ingest.segment import run_segment
 from ingestion.services.redrive import redrive
+from ingestion.services.wiring import Services
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-services = IngestServices()
+services = Services()
 DEFAULT_REDRIVE_LIMIT = 10
 tune_for_batches()  # (last: what was imported above is frozen, never collected)
 

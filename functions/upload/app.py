@@ -34,7 +34,6 @@ from ingestion.http.responses import (
 from ingestion.services.admin_settings import require_admin, save_throttle_settings
 from ingestion.services.imports import (
     DirectImport,
-    ImportServices,
     cancel_import,
     change_throttle,
     create_direct_import,
@@ -42,14 +41,14 @@ from ingestion.services.imports import (
     delete_import,
     on_object_created,
 )
-from ingestion.services.ingest.segment import IngestServices
+from ingestion.services.wiring import Services
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
-services = ImportServices()
+services = Services()
 CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
 
@@ -106,7 +105,7 @@ def create_import() -> Response[dict[str, Any]]:
         upload = DirectImport(body=body, options=params.options(len(body)), sync=params.mode == "sync")
         context = app.lambda_context
         job, finished = create_direct_import(
-            upload, caller.user_id, services, IngestServices(), context.get_remaining_time_in_millis
+            upload, caller.user_id, services, context.get_remaining_time_in_millis
         )
         if finished:
             return Response(200, content_types.APPLICATION_JSON, _view(job).model_dump(mode="json"))

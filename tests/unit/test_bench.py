@@ -7,7 +7,8 @@ from bench.datafile import MAX_ROWS_PER_METER, hh_long_bytes, hh_long_lines, met
 from bench.parsing import csv_reader_pass, parse_validate_pass, time_parsing
 from ingestion.domain.csvstream import Framing, open_rows
 from ingestion.domain.formats import detect_layout
-from ingestion.domain.rowcheck import SeenKeys, check_batch, utc_now
+from ingestion.domain.rowcheck import check_batch, utc_now
+from ingestion.domain.seen_keys import SeenKeys
 from ingestion.store.readings import ReadingWriter
 
 CLOCKS_GO_FORWARD = dt.datetime(2026, 3, 29, 1, 0)

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from ingestion.domain.csvstream import RawRow
 from ingestion.domain.formats import detect_layout
 from ingestion.domain.merge import contested, plan_merge
-from ingestion.domain.rowcheck import CheckedBatch, SeenKeys, check_batch
+from ingestion.domain.records import READINGS
+from ingestion.domain.rowcheck import CheckedBatch, check_batch
+from ingestion.domain.seen_keys import SeenKeys
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 HEADER = "MPAN,Date,Time,Value"
@@ -26,7 +28,9 @@ def shard_keys(rows: list[RawRow], starts: list[int]) -> list[SeenKeys]:
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else float("inf")
         seen = SeenKeys()
-        seen.mark_warned(check_batch([r for r in rows if start < r.end_offset <= end], LAYOUT, seen, NOW))
+        seen.mark_warned(
+            check_batch([r for r in rows if start < r.end_offset <= end], LAYOUT, seen, NOW).warned_lines()
+        )
         kept.append(seen)
     return kept
 
@@ -103,12 +107,12 @@ def test_contested_keys_are_those_of_more_than_one_shard_and_survive_a_save():
     shared = contested(kept)
 
     assert shared.meters() == {"1"}
-    assert shared.has(check_batch(rows[:1], LAYOUT, SeenKeys(), NOW).records[0])
-    assert not shared.has(check_batch(rows[1:2], LAYOUT, SeenKeys(), NOW).records[0])
+    assert READINGS.seen(shared, check_batch(rows[:1], LAYOUT, SeenKeys(), NOW).records[0])
+    assert not READINGS.seen(shared, check_batch(rows[1:2], LAYOUT, SeenKeys(), NOW).records[0])
 
 
 def test_warned_lines_survive_a_save():
     seen = SeenKeys()
-    seen.mark_warned(CheckedBatch(lines=[5, 6, 100_000], warned={0, 2}))
+    seen.mark_warned(CheckedBatch(lines=[5, 6, 100_000], warned={0, 2}).warned_lines())
     again = SeenKeys.load(seen.dump())
     assert again.warned(5) and again.warned(100_000) and not again.warned(6)

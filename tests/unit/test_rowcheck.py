@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from ingestion.domain.csvstream import RawRow, RowBatch
 from ingestion.domain.formats import detect_layout, half_hourly
-from ingestion.domain.rowcheck import SeenKeys, check_batch
+from ingestion.domain.rowcheck import check_batch
+from ingestion.domain.seen_keys import SeenKeys
 from ingestion.store.reports import escape_cell, escape_for_reimport
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -21,8 +21,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ingestion.domain.csvstream import RawRow
-from ingestion.domain.formats import RowError
-from ingestion.domain.rowcheck import Layout, Problem, Record, SeenKeys, record_key, remember, repeat_warning
+from ingestion.domain.formats import AnyLayout, RowError
+from ingestion.domain.records import Record, kind_of_layout
+from ingestion.domain.rowcheck import Problem, repeat_warning
+from ingestion.domain.seen_keys import SeenKeys
 
 
 @dataclass
@@ -51,7 +53,7 @@ def contested(shards: Sequence[SeenKeys]) -> SeenKeys:
 
 def plan_merge(
     rows: Iterable[RawRow],
-    layout: Layout,
+    layout: AnyLayout,
     starts: Sequence[int],
     kept: Sequence[SeenKeys],
     shared: SeenKeys,
@@ -63,7 +65,8 @@ def plan_merge(
     merge = ShardMerge()
     if not shared:
         return merge
-    meters = None if layout.name == "sites" else shared.meters()
+    kind = kind_of_layout(layout.name)
+    in_play = kind.in_play(shared)
     whole, local, current = SeenKeys(), SeenKeys(), 0
     for raw in rows:
         # A row belongs to the shard its last byte is in (shards start on row starts).
@@ -72,8 +75,8 @@ def plan_merge(
             local, current = SeenKeys(), shard
         if raw.problem is not None:
             continue
-        if meters is not None and meters.isdisjoint(cell.strip() for cell in raw.cells):
-            continue  # none of the meters in play (a cell holding the meter id is stripped as parsed)
+        if not in_play(raw.cells):
+            continue  # none of the meters (or sites) in play
         try:
             records: list[Record] = list(layout.parse_row(raw.cells))
         except RowError:
@@ -81,15 +84,16 @@ def plan_merge(
         stored_by_shard, repeats_in_shard, repeats_in_file = [], False, False
         warnings_before = len(merge.warnings)
         for record in records:
-            as_shard, new_to_shard = remember(local, record)
-            final, new_to_file = remember(whole, record)
-            stored_by_shard.append(record_key(as_shard))
+            as_shard, new_to_shard = kind.remember(local, record)
+            final, new_to_file = kind.remember(whole, record)
+            stored_by_shard.append(kind.key(as_shard))
             repeats_in_shard |= not new_to_shard
             repeats_in_file |= not new_to_file
             if new_to_shard and not new_to_file:
-                merge.warnings.append(Problem(raw.line, None, None, repeat_warning(final)))
-            key = record_key(final)
-            if key in merge.rewrites or shared.has(final) or shared.has(as_shard) or final != as_shard:
+                merge.warnings.append(Problem(raw.line, None, None, repeat_warning(kind, final)))
+            key = kind.key(final)
+            in_two = kind.seen(shared, final) or kind.seen(shared, as_shard)
+            if key in merge.rewrites or in_two or final != as_shard:
                 merge.rewrites[key] = final
         if repeats_in_file and not repeats_in_shard:
             merge.new_repeats.append(stored_by_shard)

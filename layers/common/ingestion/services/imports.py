@@ -4,13 +4,12 @@ that starts a presigned one."""
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ingestion.domain.caller import Caller
-from ingestion.domain.clock import Clock, iso, system_clock
+from ingestion.domain.clock import iso
 from ingestion.domain.csvstream import SNIFF_BYTES, NotCsvError, sniff
 from ingestion.domain.errors import (
     InvalidRequestError,
@@ -24,25 +23,13 @@ from ingestion.domain.job import ImportOptions, Job, JobStatus, Shard
 from ingestion.domain.messages import IngestMessage
 from ingestion.domain.throttle import OFF, Throttle, resolve_throttle
 from ingestion.services.admin_settings import current_throttle_settings
-from ingestion.services.ingest.segment import IngestServices, Outcome, read_file_start, run_segment
-from ingestion.settings import Settings, get_settings
-from ingestion.store.jobs import JobRepository
-from ingestion.store.objects import ObjectStore, job_id_from_key, upload_key
-from ingestion.store.queue import IngestQueue
-from ingestion.store.throttle_settings import ThrottleSettingsRepository
+from ingestion.services.ingest.files import read_file_start
+from ingestion.services.ingest.outcome import Outcome
+from ingestion.services.ingest.segment import run_segment
+from ingestion.services.wiring import Services
+from ingestion.store.objects import job_id_from_key, upload_key
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class ImportServices:
-    jobs: JobRepository = field(default_factory=JobRepository)
-    objects: ObjectStore = field(default_factory=ObjectStore)
-    queue: IngestQueue = field(default_factory=IngestQueue)
-    throttle_settings: ThrottleSettingsRepository = field(default_factory=ThrottleSettingsRepository)
-    settings: Settings = field(default_factory=get_settings)
-    clock: Clock = system_clock
-    new_id: Callable[[], str] = lambda: str(uuid.uuid4())
 
 
 @dataclass(frozen=True)
@@ -54,7 +41,7 @@ class DirectImport:
     sync: bool
 
 
-def _throttle_for(svc: ImportServices, requested: str | Throttle | None, size_bytes: int | None) -> Throttle:
+def _throttle_for(svc: Services, requested: str | Throttle | None, size_bytes: int | None) -> Throttle:
     """A new job's throttle: its own, else from the throttle settings as they are now."""
     if isinstance(requested, Throttle):
         return requested
@@ -63,7 +50,7 @@ def _throttle_for(svc: ImportServices, requested: str | Throttle | None, size_by
 
 
 def _new_job(
-    svc: ImportServices, options: ImportOptions, *, owner: str, throttle: Throttle, status: JobStatus
+    svc: Services, options: ImportOptions, *, owner: str, throttle: Throttle, status: JobStatus
 ) -> Job:
     now = svc.clock()
     job_id = svc.new_id()
@@ -85,9 +72,7 @@ def _new_job(
     )
 
 
-def create_presigned_import(
-    options: ImportOptions, owner: str, svc: ImportServices
-) -> tuple[Job, dict[str, Any]]:
+def create_presigned_import(options: ImportOptions, owner: str, svc: Services) -> tuple[Job, dict[str, Any]]:
     """A job awaiting its file, and the presigned POST the client sends the file with."""
     settings = svc.settings
     if options.size is not None and options.size > settings.max_upload_bytes:
@@ -133,8 +118,7 @@ def count_data_rows(body: bytes, stop_at: int) -> int:
 def create_direct_import(
     upload: DirectImport,
     owner: str,
-    svc: ImportServices,
-    ingest: IngestServices | None = None,
+    svc: Services,
     remaining_ms: Callable[[], int] | None = None,
 ) -> tuple[Job, bool]:
     """Store a CSV sent in the request and queue it; with sync, import it here and now.
@@ -158,14 +142,14 @@ def create_direct_import(
     if not upload.sync:
         svc.queue.send(message)
         return job, False
-    assert ingest is not None and remaining_ms is not None
-    report = run_segment(message, remaining_ms, ingest)
+    assert remaining_ms is not None
+    report = run_segment(message, remaining_ms, svc)
     finished = svc.jobs.get(job.job_id)
     assert finished is not None
     return finished, report.outcome in (Outcome.COMPLETED, Outcome.FAILED)
 
 
-def on_object_created(key: str, size: int, svc: ImportServices) -> str:
+def on_object_created(key: str, size: int, svc: Services) -> str:
     """A presigned upload arrived: queue its job (once, however often S3 tells us)."""
     job_id = job_id_from_key(key)
     if job_id is None:
@@ -189,7 +173,7 @@ def on_object_created(key: str, size: int, svc: ImportServices) -> str:
     return "queued"
 
 
-def cancel_import(job_id: str, owner: str, svc: ImportServices) -> Job:
+def cancel_import(job_id: str, owner: str, svc: Services) -> Job:
     """Cancel the caller's job that has not ended (a running one stops within one batch)."""
     try:
         return svc.jobs.cancel(job_id, owner=owner, now_iso=iso(svc.clock()))
@@ -198,7 +182,7 @@ def cancel_import(job_id: str, owner: str, svc: ImportServices) -> Job:
         raise JobConflictError(f"the job has already ended: it is {job.status.value}") from None
 
 
-def change_throttle(job_id: str, caller: Caller, requested: str | Throttle, svc: ImportServices) -> Job:
+def change_throttle(job_id: str, caller: Caller, requested: str | Throttle, svc: Services) -> Job:
     """A new throttle for a job that has not ended: the owner's, or anyone's for an administrator.
     A running import takes it from its next batch (the one after, if it runs without pauses)."""
     job = svc.jobs.get(job_id)
@@ -219,7 +203,7 @@ def change_throttle(job_id: str, caller: Caller, requested: str | Throttle, svc:
         ) from None
 
 
-def delete_import(job_id: str, owner: str, svc: ImportServices) -> Job:
+def delete_import(job_id: str, owner: str, svc: Services) -> Job:
     """Delete the caller's job that is not running: its readings (those it wrote last), its file
     and its record go, in the background. Running jobs must be cancelled first."""
     job = svc.jobs.get_owned(job_id, owner)

@@ -12,8 +12,8 @@ from ingestion.domain.clock import iso
 from ingestion.domain.errors import StaleWriteError
 from ingestion.domain.job import Job, JobStatus
 from ingestion.domain.messages import IngestMessage
-from ingestion.services.imports import ImportServices, on_object_created
-from ingestion.services.ingest.segment import IngestServices
+from ingestion.services.imports import on_object_created
+from ingestion.services.wiring import Services
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class RedriveReport:
         }
 
 
-def redrive(limit: int, svc: IngestServices) -> RedriveReport:
+def redrive(limit: int, svc: Services) -> RedriveReport:
     """Re-drive at most `limit` jobs."""
     now = svc.clock()
     settings = svc.settings
@@ -66,7 +66,7 @@ def redrive(limit: int, svc: IngestServices) -> RedriveReport:
     return report
 
 
-def _resend(job: Job, svc: IngestServices, now: float) -> bool:
+def _resend(job: Job, svc: Services, now: float) -> bool:
     try:
         svc.jobs.note_redrive(job.job_id, expected_updated_at=job.updated_at, now_iso=iso(now))
     except StaleWriteError:
@@ -79,7 +79,7 @@ def _resend(job: Job, svc: IngestServices, now: float) -> bool:
     return True
 
 
-def _settle_uploads(limit: int, svc: IngestServices, now: float, report: RedriveReport) -> None:
+def _settle_uploads(limit: int, svc: Services, now: float, report: RedriveReport) -> None:
     """Jobs whose upload link expired: start them if the file did arrive (its S3 event was lost),
     else end them as failed with a message."""
     waiting = svc.jobs.find_by_status(
@@ -87,13 +87,10 @@ def _settle_uploads(limit: int, svc: IngestServices, now: float, report: Redrive
         updated_before=iso(now - svc.settings.upload_url_expires_seconds - svc.settings.queued_grace_seconds),
         limit=limit,
     )
-    imports = ImportServices(
-        jobs=svc.jobs, objects=svc.objects, queue=svc.queue, settings=svc.settings, clock=svc.clock
-    )
     for job in waiting:
         size = svc.objects.size(job.s3_key)
         if size is not None:
-            if on_object_created(job.s3_key, size, imports) == "queued":
+            if on_object_created(job.s3_key, size, svc) == "queued":
                 report.started.append(job.job_id)
             continue
         try:

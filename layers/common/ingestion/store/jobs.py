@@ -378,9 +378,7 @@ class JobRepository:
             ]
         return self._update(job_id, actions, condition)
 
-    def complete(
-        self, job_id: str, *, shards: int, now_iso: str, merged: MergeCounts | None = None
-    ) -> Job:
+    def complete(self, job_id: str, *, shards: int, now_iso: str, merged: MergeCounts | None = None) -> Job:
         """Complete a job whose shards are all done (the last shard to finish, or a redelivery of
         its final message, does this), with what merging its shards found. StaleWriteError: not
         all done, or already completed."""

@@ -13,13 +13,12 @@ from typing import Any
 from ingestion.domain.formats import Reading
 from ingestion.domain.formats.reading import HALF_HOURLY
 from ingestion.domain.formats.uk_time import local_date, local_midnight
+from ingestion.domain.records import Key, KindName
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
 
 MAX_KEYS_PER_GET = 100
 MAX_ATTEMPTS = 10
-
-Key = tuple[str, str]  # (partition, sort); a site's sort is ""
 
 
 class Lookup:
@@ -40,10 +39,9 @@ class Lookup:
     def _client(self) -> Any:
         return self._dynamodb or client("dynamodb")
 
-    def existing(self, keys: Iterable[Key], *, sites: bool = False) -> set[Key]:
-        """Which of these keys are in the readings (or sites) table."""
-        table = self._sites if sites else self._readings
-        names = ("site_key",) if sites else ("meter", "sk")
+    def existing(self, keys: Iterable[Key], *, kind: KindName = "readings") -> set[Key]:
+        """Which of these keys are in the table of this kind of record."""
+        table, names = (self._sites, ("site_key",)) if kind == "sites" else (self._readings, ("meter", "sk"))
         wanted = sorted(set(keys))
         found: set[Key] = set()
         for i in range(0, len(wanted), MAX_KEYS_PER_GET):
@@ -59,8 +57,8 @@ class Lookup:
             for attempt in range(MAX_ATTEMPTS):
                 response = self._client.batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(table, []):
-                    key = tuple(item[name]["S"] for name in names)
-                    found.add((key[0], key[1] if sites is False else ""))
+                    parts = [item[name]["S"] for name in names]
+                    found.add((parts[0], parts[1] if len(parts) > 1 else ""))
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break

@@ -18,6 +18,7 @@ from typing import Any
 
 from ingestion.domain.errors import WriteThrottledError
 from ingestion.domain.formats import Reading
+from ingestion.domain.records import WriteResult
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
 
@@ -33,12 +34,6 @@ CONCURRENT_CALLS = 4
 @cache
 def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=CONCURRENT_CALLS, thread_name_prefix="batch-write")
-
-
-@dataclass(frozen=True)
-class WriteResult:
-    written: int  # distinct readings written
-    resends: int  # items DynamoDB left unprocessed that were sent again (a sign of throttling)
 
 
 # The readings table's job-part-index finds the readings a job wrote, to delete them with the job.

@@ -4,7 +4,14 @@ Pure Python, no AWS: detect the delimiter from the first line, the layout from t
 parse each data row into Readings or Sites (or a RowError that names the cell and what was expected).
 """
 
-from ingestion.domain.formats.detect import FORMATS, ImportFormat, Layout, detect_delimiter, detect_layout
+from ingestion.domain.formats.detect import (
+    FORMATS,
+    AnyLayout,
+    ImportFormat,
+    Layout,
+    detect_delimiter,
+    detect_layout,
+)
 from ingestion.domain.formats.headers import normalise_header
 from ingestion.domain.formats.reading import Reading
 from ingestion.domain.formats.row_errors import FileFormatError, RowError
@@ -12,6 +19,7 @@ from ingestion.domain.formats.sites import Site, SitesLayout
 
 __all__ = [
     "FORMATS",
+    "AnyLayout",
     "FileFormatError",
     "ImportFormat",
     "Layout",

@@ -1,7 +1,7 @@
 """Choosing how to read a file from its header: the delimiter, and the layout for the requested format."""
 
 from contextlib import suppress
-from typing import Literal, Protocol, get_args
+from typing import Any, Literal, Protocol, get_args
 
 from ingestion.domain.formats.daily import DailyLayout
 from ingestion.domain.formats.half_hourly import LongLayout, WideLayout
@@ -34,9 +34,15 @@ _READINGS_FIELDS = (Field.METER, Field.DATE, Field.TIME, Field.DATETIME, Field.V
 
 
 class Layout[Record](Protocol):
-    """How the data rows of one file are read: into Readings, or into Sites."""
+    """How the data rows of one file are read: into Readings, or into Sites (the kind of record a
+    layout reads is domain/records.py's kind_of_layout(name))."""
 
     name: str  # "hh-long" | "hh-wide" | "daily" | "sites"
+
+    def value_column(self, record: Any) -> Column | None:
+        """The column a record's value was read from (what a warning about the value names), or
+        None when a record has no one value column."""
+        ...
 
     def parse_row(self, cells: list[str]) -> list[Record]:
         """The records in one data row; RowError when the row is invalid, never an empty list."""
@@ -46,6 +52,9 @@ class Layout[Record](Protocol):
         """The readings of rows that are all valid, one a row, column by column; else None (and
         the rows are read one by one). A layout without a faster way than row by row returns None."""
         ...
+
+
+type AnyLayout = Layout[Reading] | Layout[Site]
 
 
 def detect_delimiter(first_line: str) -> str:
@@ -61,7 +70,7 @@ def detect_delimiter(first_line: str) -> str:
     return best
 
 
-def detect_layout(header: list[str], requested: str) -> Layout[Reading] | Layout[Site]:
+def detect_layout(header: list[str], requested: str) -> AnyLayout:
     """The layout for a file with this header row, requested as "hh", "daily", "sites" or "auto".
 
     "auto" picks sites when there is a site name column and no column only a readings file has (meter,
@@ -103,7 +112,7 @@ def looks_like_data(cells: list[str]) -> bool:
     return numbers * 2 >= len(filled)
 
 
-def _detect(header: list[str], requested: str) -> Layout[Reading] | Layout[Site]:
+def _detect(header: list[str], requested: str) -> AnyLayout:
     columns = Header.read(header)
     if requested == "sites" or (requested == "auto" and _is_sites_header(columns)):
         return SitesLayout.from_header(columns)

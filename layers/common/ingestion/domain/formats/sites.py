@@ -155,6 +155,10 @@ class SitesLayout:
         """None: sites are few, and read row by row."""
         return None
 
+    def value_column(self, record: Site) -> None:
+        """None: a site has no one value column."""
+        return None
+
     def parse_row(self, cells: list[str]) -> list[Site]:
         """The one site in a data row; RowError naming the column when a cell is invalid."""
         check_shape(cells, self._width)

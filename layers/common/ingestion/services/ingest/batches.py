@@ -1,0 +1,390 @@
+"""The batch loop of one segment: check a batch, write it, count it (one conditional update), pause
+as the throttle says, and stop in time, handing the rest to a continuation message.
+
+With no pause between batches, the next batch is checked, and the batch before it counted, while a
+batch's writes are in flight (one batch ahead, never more): every batch is still counted only after
+its own writes, in file order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from functools import partial
+
+from ingestion.domain.clock import iso
+from ingestion.domain.csvstream import NotCsvError, RowBatch, RowReader
+from ingestion.domain.errors import StaleWriteError
+from ingestion.domain.formats import AnyLayout, FileFormatError, detect_layout
+from ingestion.domain.job import MAX_ERROR_SAMPLES, BatchCommit, HeaderInfo, Job, JobStatus, Lease
+from ingestion.domain.messages import IngestMessage
+from ingestion.domain.progress import Sample, add_sample
+from ingestion.domain.records import WriteResult, kind_of_layout, overlap_warning
+from ingestion.domain.rowcheck import CheckedBatch, check_batch, utc_now
+from ingestion.domain.seen_keys import SeenKeys
+from ingestion.domain.sharding import Boundary
+from ingestion.domain.throttle import Adaptation, adapt, plan_pause, segment_should_stop
+from ingestion.services.ingest.files import chunks_from_cursor, end_line, read_file_start, rows_in_range
+from ingestion.services.ingest.lifecycle import announce_completed, complete
+from ingestion.services.ingest.outcome import Outcome, SegmentReport, Tally
+from ingestion.services.ingest.shards import plan_split, shard_keys, split_shards
+from ingestion.services.wiring import Services
+
+logger = logging.getLogger(__name__)
+
+
+class Counted(StrEnum):
+    """What counting a batch came to."""
+
+    COUNTED = "counted"
+    CANCELLED = "cancelled"  # counted against the job, which was cancelled meanwhile: stop
+    SUPERSEDED = "superseded"  # another invocation counted it first: stop
+
+
+@dataclass
+class Prepared:
+    """A batch checked and written (or being written), not yet counted."""
+
+    batch: RowBatch
+    checked: CheckedBatch
+    expected: int  # the cursor offset the batch starts at
+    end: tuple[int, int]  # the cursor after it: offset, line
+    final: bool
+    now: float
+    would_insert: int
+    would_update: int
+    writing: Future[WriteResult]
+
+
+class SegmentRun:
+    """One segment's batches, from the shard's cursor, by the invocation holding `lease`."""
+
+    def __init__(
+        self,
+        job: Job,
+        message: IngestMessage,
+        remaining_ms: Callable[[], int],
+        svc: Services,
+        lease: Lease,
+    ) -> None:
+        self.job = job
+        self.message = message
+        self.remaining_ms = remaining_ms
+        self.svc = svc
+        self.holder = lease.holder
+        self.lease_until = lease.expires
+        self.tally = Tally()
+        # What the first commit of a job records, then forgets:
+        self.header: HeaderInfo | None = None
+        self.note: str | None = None
+        self.split: list[Boundary] = []  # where a large file is cut into shards
+        self.seen = SeenKeys()
+        self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-writes")
+
+    def run(self) -> SegmentReport:
+        try:
+            return self._run()
+        finally:
+            self._writes.shutdown(wait=True)  # no write outlives the invocation
+
+    def _run(self) -> SegmentReport:
+        reader, layout = self._open()
+        expected = self.job.shards[self.message.shard].offset
+        first_batch = True  # every segment makes progress, however little time it was given
+        pending: Prepared | None = None  # a batch being written, counted after the next is checked
+        while True:
+            if not first_batch and self._out_of_time():
+                if pending is not None and (counted := self._count(pending)) is not Counted.COUNTED:
+                    return self._stopped(counted)
+                return self._continue_later(0)
+            batch = reader.take(self.job.running_throttle.batch_size)  # (it reads one row ahead:)
+            final = reader.exhausted
+            if final and not batch and self.job.processed_rows == 0 and self.note is None and layout:
+                # (only the first shard can end empty with nothing processed: a split needs rows)
+                self.note = "The file has a header row but no data rows."
+            # The cursor goes to the end of the batch's last row; at the end of the range, to where
+            # reading stopped (past any trailing blank lines).
+            end = (batch.end_offset, batch.next_line)
+            ahead = not final and self.job.running_throttle.delay_ms == 0
+            prepared = self._prepare(batch, layout, expected, end, final, pending, ahead)
+            expected, first_batch = end[0], False
+            if pending is not None:
+                counted = self._count(pending, then=prepared)
+                if counted is not Counted.COUNTED:
+                    return self._stopped(counted)  # (a cancel counted `prepared` with `pending`)
+            if ahead:
+                pending = prepared
+                continue
+            pending = None
+            if (counted := self._count(prepared)) is not Counted.COUNTED:
+                return self._stopped(counted)
+            if final:
+                return self._shard_ended()
+            stop = self._pause()
+            if stop is not None:
+                return stop
+
+    def _out_of_time(self, pending_sleep_ms: int = 0) -> bool:
+        return segment_should_stop(self.remaining_ms(), self.svc.settings.segment_safety_ms, pending_sleep_ms)
+
+    def _stopped(self, counted: Counted) -> SegmentReport:
+        if counted is Counted.CANCELLED:
+            return SegmentReport.of(Outcome.CANCELLED, self.tally, "the job was cancelled")
+        superseded = "another invocation committed this batch first"
+        return SegmentReport.of(Outcome.SUPERSEDED, self.tally, superseded)
+
+    def _shard_ended(self) -> SegmentReport:
+        """The shard's last batch is counted: the job is complete, or waits for its other shards,
+        or (the last shard to finish) is completed here, with its shards merged."""
+        if self.job.status is JobStatus.COMPLETED:
+            announce_completed(self.job, self.svc)
+            return SegmentReport.of(Outcome.COMPLETED, self.tally)
+        if not all(s.done for s in self.job.shards):
+            return SegmentReport.of(Outcome.SHARD_DONE, self.tally)
+        if self._out_of_time():
+            # The last shard to finish, out of time: its next message merges and completes.
+            self.svc.queue.send(self.message.model_copy(update={"segment": self.message.segment + 1}))
+            return SegmentReport.of(Outcome.CONTINUED, self.tally)
+        ended = Outcome.COMPLETED if complete(self.job, self.svc) else Outcome.SHARD_DONE
+        return SegmentReport.of(ended, self.tally)
+
+    def _pause(self) -> SegmentReport | None:
+        """The throttle's pause after a batch: slept here, or (long, or out of time) continued later."""
+        pause = plan_pause(self.job.running_throttle.delay_ms, self.svc.settings.inline_sleep_max_ms)
+        if pause.requeue_delay_s is not None:
+            return self._continue_later(pause.requeue_delay_s)
+        if pause.sleep_ms:
+            if self._out_of_time(pause.sleep_ms):
+                # The hop through the queue takes about as long as a short pause: no delay.
+                return self._continue_later(pause.sleep_ms // 1000)
+            self.svc.sleep(pause.sleep_ms / 1000)
+        return None
+
+    # ---- reading ---------------------------------------------------------------------------------
+
+    def _open(self) -> tuple[RowReader, AnyLayout | None]:
+        job, index = self.job, self.message.shard
+        shard = job.shards[index]
+        chunks = chunks_from_cursor(job, index, self.svc.objects)
+        if job.header is not None:
+            layout = detect_layout(list(job.header), job.format)
+            self.seen = shard_keys(job, index, layout, self.svc)
+            last_line = end_line(job, index)
+            reader = rows_in_range(
+                job, chunks, start=shard.offset, line=shard.line, end=shard.end, end_at_line=last_line
+            )
+            return reader, layout
+        # First segment: how the file is framed, and its header row, decide how every segment reads it.
+        try:
+            framing, delimiter, reader, header_row = read_file_start(chunks, end_offset=shard.end)
+        except NotCsvError as exc:
+            raise FileFormatError(
+                f"This is not a CSV file: {exc}. Save it as CSV (comma-separated values) and upload that."
+            ) from None
+        if header_row is None:
+            self.note = "The file is empty: there was nothing to import."
+            self.header = HeaderInfo((), delimiter, "none", framing)
+            return reader, None
+        if header_row.problem is not None:
+            raise FileFormatError(
+                f"The header row (line {header_row.line}) cannot be read: {header_row.problem}"
+            )
+        layout = detect_layout(header_row.cells, job.format)
+        self.header = HeaderInfo(tuple(header_row.cells), delimiter, layout.name, framing)
+        self.split = plan_split(job, framing, header_row, self.svc)
+        if self.split:
+            reader.stop_at(self.split[0].offset, self.split[0].line)
+        return reader, layout
+
+    # ---- checking and writing --------------------------------------------------------------------
+
+    def _prepare(
+        self,
+        batch: RowBatch,
+        layout: AnyLayout | None,
+        expected: int,
+        end: tuple[int, int],
+        final: bool,
+        in_flight: Prepared | None,
+        ahead: bool,
+    ) -> Prepared:
+        """Check a batch and start writing it once the batch before it (`in_flight`) is written: in
+        the background when `ahead`, so the loop counts the batch before and checks the next one
+        meanwhile."""
+        svc, job = self.svc, self.job
+        now = svc.clock()
+        checked = check_batch(batch, layout, self.seen, utc_now(now))
+        kind = kind_of_layout(layout.name if layout is not None else None)
+        records = checked.records
+        if records and kind.checks_overlaps:
+            # (the batch still being written cannot hide an overlap from the lookup: a file holds
+            # one kind of reading, and an overlap is between kinds)
+            self._warn_overlaps(checked)
+        self.seen.mark_warned(checked.warned_lines())
+        would_insert = would_update = 0
+        write: Callable[[], WriteResult] | None = None
+        if job.dry_run:
+            existing = svc.lookup.existing(map(kind.key, records), kind=kind.name) if records else set()
+            for row, row_records in checked.row_records():
+                if row in checked.repeats or any(kind.key(r) in existing for r in row_records):
+                    would_update += 1
+                else:
+                    would_insert += 1
+        elif records:
+            write = partial(svc.writer(kind).upsert, records, job_id=job.job_id, written_at=iso(now))
+        if in_flight is not None:
+            # One batch's writes at a time: a failure stops the loop before the next batch's start.
+            in_flight.writing.result()
+        writing: Future[WriteResult] = Future()
+        if write is None:
+            writing.set_result(WriteResult(0, 0))
+        elif ahead:
+            writing = self._writes.submit(write)
+        else:
+            writing.set_result(write())
+        return Prepared(batch, checked, expected, end, final, now, would_insert, would_update, writing)
+
+    def _warn_overlaps(self, checked: CheckedBatch) -> None:
+        """A daily reading beside half-hourly ones for the same meter and day (in the table already)."""
+        overlaps = self.svc.lookup.overlaps(checked.records)  # type: ignore[arg-type]  # (readings)
+        if not overlaps:
+            return
+        for row, row_records in checked.row_records():
+            warned = set()
+            for reading in row_records:
+                pair = (reading.meter, reading.local_date)  # type: ignore[union-attr]  # (readings)
+                if pair in overlaps and pair not in warned:
+                    warned.add(pair)
+                    checked.warn(row, None, overlap_warning(reading))  # type: ignore[arg-type]
+
+    # ---- counting --------------------------------------------------------------------------------
+
+    def _batch_commit(self, p: Prepared) -> BatchCommit:
+        """The update that counts a prepared batch, once its writes are done (from the job as the
+        previous commit left it)."""
+        svc, job = self.svc, self.job
+        written = p.writing.result()
+        checked, end, final, now = p.checked, p.end, p.final, p.now
+        if checked.errors:
+            svc.reports.write_part(job.job_id, self.message.shard, p.expected, checked.errors)
+        shard = job.shards[self.message.shard]
+        split = len(job.shards) > 1 or bool(self.split)
+        if final and split:
+            self._save_seen(*end)  # every key this shard had, for the merge (domain/merge.py)
+        completes = final and not split  # a split job completes after merging its shards
+        if completes:
+            header = self.header.cells if self.header is not None else (job.header or ())
+            svc.reports.assemble(job.job_id, header)
+        room = max(0, MAX_ERROR_SAMPLES - job.failed_rows)
+        warning_room = max(0, MAX_ERROR_SAMPLES - len(job.warnings))
+        rows_before = shard.samples[-1].rows if shard.samples else 0
+        samples = tuple(
+            add_sample(list(shard.samples), Sample(now, rows_before + len(p.batch), end[0] - shard.start))
+        )
+        lease = Lease(self.holder, now, self.lease_until - now)
+        return BatchCommit(
+            shard=self.message.shard,
+            expected_offset=p.expected,
+            end_offset=end[0],
+            next_line=end[1],
+            processed=len(p.batch),
+            imported=checked.imported,
+            failed=len(checked.errors),
+            readings=len(checked.records) if job.dry_run else written.written,
+            new_errors=tuple(x.describe() for x in checked.errors[:room]),
+            final=final,
+            now_iso=iso(now),
+            samples=samples,
+            header=self.header,
+            note=self.note,
+            lease=lease,
+            adaptation=self._adaptation(written.resends),
+            complete=completes,
+            split=split_shards(shard, self.split, end, final, samples, lease) if self.split else (),
+            warned=checked.warning_rows,
+            new_warnings=tuple(x.describe() for x in checked.warnings[:warning_room]),
+            would_insert=p.would_insert,
+            would_update=p.would_update,
+        )
+
+    def _count(self, p: Prepared, then: Prepared | None = None) -> Counted:
+        """Count a prepared batch exactly once (one conditional update). SUPERSEDED: another
+        invocation counted it first. CANCELLED: the job was cancelled meanwhile, and the batch is
+        counted against the cancelled job, and so is `then` (the next batch, written already)."""
+        svc, job = self.svc, self.job
+        commit = self._batch_commit(p)
+        counted = Counted.COUNTED
+        try:
+            self.job = svc.jobs.commit_batch(job.job_id, commit)
+        except StaleWriteError:
+            if then is not None:
+                then.writing.exception()  # wait: its writes land whatever happens next
+            if not self._commit_into_cancelled(commit, then):
+                return Counted.SUPERSEDED
+            counted = Counted.CANCELLED
+        if commit.adaptation is not None and self.job.throttle != job.throttle:
+            # The throttle was changed while this batch was in flight: the change wins, and the
+            # service's own slow-down starts again from it (as change_throttle says).
+            with suppress(StaleWriteError):  # changed yet again: that change dropped it already
+                self.job = svc.jobs.drop_slow_down(job.job_id, throttle=self.job.throttle)
+        self._counted(p)
+        self.header = None
+        self.note = None
+        if self.split:
+            self.split = []
+            if self.job.status is JobStatus.PROCESSING:
+                for index in range(1, len(self.job.shards)):
+                    svc.queue.send(IngestMessage(job_id=job.job_id, shard=index, segment=1))
+        return counted
+
+    def _counted(self, p: Prepared) -> None:
+        self.tally.add(len(p.batch), p.checked.imported, len(p.checked.errors))
+
+    def _adaptation(self, resends: int) -> Adaptation | None:
+        """Slow down while DynamoDB throttles writes, speed back up once it stops (None: no change)."""
+        job = self.job
+        if resends == 0 and job.effective_throttle is None:
+            return None
+        return adapt(job.throttle, job.running_throttle, resends)
+
+    def _commit_into_cancelled(self, commit: BatchCommit, then: Prepared | None = None) -> bool:
+        """The job was cancelled while this batch was being written: count the batch anyway (its
+        records are in the table), against the cancelled job, and stop. So too the next batch, if
+        it was written already (`then`). False: the job was not cancelled (someone else counted)."""
+        try:
+            self.job = self.svc.jobs.commit_batch(
+                self.job.job_id, replace(commit, job_status=JobStatus.CANCELLED, final=False)
+            )
+        except StaleWriteError:
+            return False
+        self.header = None
+        self.note = None
+        if then is not None and then.writing.exception() is None:
+            later = self._batch_commit(then)
+            with suppress(StaleWriteError):
+                self.job = self.svc.jobs.commit_batch(
+                    self.job.job_id, replace(later, job_status=JobStatus.CANCELLED, final=False)
+                )
+                self._counted(then)
+        self.svc.jobs.release(self.job.job_id, self.message.shard, commit.lease)
+        self.svc.reports.assemble(self.job.job_id, self.job.header or ())
+        return True
+
+    # ---- handing on ------------------------------------------------------------------------------
+
+    def _save_seen(self, offset: int, line: int) -> None:
+        self.svc.reports.save_state(self.job.job_id, self.message.shard, offset, line, self.seen.dump())
+
+    def _continue_later(self, delay_seconds: int) -> SegmentReport:
+        shard = self.job.shards[self.message.shard]
+        self._save_seen(shard.offset, shard.line)
+        # Give the job back first, so the continuation can claim it as soon as it arrives.
+        self.svc.jobs.release(self.job.job_id, self.message.shard, Lease(self.holder, self.svc.clock(), 0))
+        self.svc.queue.send(
+            IngestMessage(job_id=self.job.job_id, shard=self.message.shard, segment=self.message.segment + 1),
+            delay_seconds=delay_seconds,
+        )
+        return SegmentReport.of(Outcome.CONTINUED, self.tally)

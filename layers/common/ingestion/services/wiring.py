@@ -1,0 +1,62 @@
+"""The services' dependencies, with their production defaults: one object, wired one way for all
+three functions (each handler builds one `Services()` at cold start; tests replace its parts).
+
+The store side of each kind of record (domain/records.py) is chosen here, by the kind's name: a
+third kind of record is one more writer and cleaner in this class."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ingestion.domain.clock import Clock, system_clock
+from ingestion.domain.records import RecordKind, WriteResult
+from ingestion.settings import Settings, get_settings
+from ingestion.store.events import EventPublisher
+from ingestion.store.jobs import JobRepository
+from ingestion.store.lookup import Lookup
+from ingestion.store.objects import ObjectStore
+from ingestion.store.queue import IngestQueue
+from ingestion.store.readings import ReadingCleaner, ReadingWriter
+from ingestion.store.reports import ReportStore
+from ingestion.store.sites import SITES_JOB_INDEX, SiteWriter
+from ingestion.store.throttle_settings import ThrottleSettingsRepository
+
+
+class RecordWriter(Protocol):
+    def upsert(self, records: Iterable[Any], *, job_id: str, written_at: str) -> WriteResult: ...
+
+
+def _site_cleaner() -> ReadingCleaner:
+    return ReadingCleaner(table=get_settings().sites_table, key=("site_key",), index=SITES_JOB_INDEX)
+
+
+@dataclass
+class Services:
+    jobs: JobRepository = field(default_factory=JobRepository)
+    objects: ObjectStore = field(default_factory=ObjectStore)
+    queue: IngestQueue = field(default_factory=IngestQueue)
+    events: EventPublisher = field(default_factory=EventPublisher)
+    reports: ReportStore = field(default_factory=ReportStore)
+    lookup: Lookup = field(default_factory=Lookup)
+    throttle_settings: ThrottleSettingsRepository = field(default_factory=ThrottleSettingsRepository)
+    # Per kind of record: its writer and the cleaner that removes what a job wrote.
+    readings: ReadingWriter = field(default_factory=ReadingWriter)
+    cleaner: ReadingCleaner = field(default_factory=ReadingCleaner)
+    sites: SiteWriter = field(default_factory=SiteWriter)
+    site_cleaner: ReadingCleaner = field(default_factory=_site_cleaner)
+    settings: Settings = field(default_factory=get_settings)
+    clock: Clock = system_clock
+    sleep: Callable[[float], None] = time.sleep
+    new_id: Callable[[], str] = lambda: str(uuid.uuid4())  # a new job's id
+    new_holder: Callable[[], str] = lambda: uuid.uuid4().hex  # an invocation's lease
+
+    def writer(self, kind: RecordKind) -> RecordWriter:
+        writers: dict[str, RecordWriter] = {"readings": self.readings, "sites": self.sites}
+        return writers[kind.name]
+
+    def cleaner_of(self, kind: RecordKind) -> ReadingCleaner:
+        return {"readings": self.cleaner, "sites": self.site_cleaner}[kind.name]
