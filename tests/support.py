@@ -17,7 +17,7 @@ from devstack.handlers import load_handler_module
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = Path(__file__).resolve().parent / "events"
-SAMPLES = ROOT.parent / "shared" / "samples" / "original"
+SAMPLES = ROOT / "samples"
 
 
 def load_event(name: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The corpus manifest: each messy file, the format it is imported as, and the end state a careful
 person demands of it (decided from the file and the rules, then confirmed against the pipeline).
 
-A case's source is a file in this folder, an original sample, or a generator for what is too large
+A case's source is a file in this folder, a sample (samples/), or a generator for what is too large
 to commit (a 1 MB line, a file whose bad byte lies past the first 64 KiB, a real .xlsx). Messages are
 matched as prefixes, in order; every error and warning the job reports must be listed."""
 
@@ -654,6 +654,34 @@ BROKEN_FILES = [
         ),
         readings={(M1, "day#2025-11-03"): "12.5"},
     ),
+    Case(
+        "sample_with_four_bad_rows_among_good_ones",
+        SAMPLES / "hh_long_with_errors.csv",
+        status="completed",
+        processed=12,
+        imported=8,
+        failed=4,
+        layout="hh-long",
+        errors=(
+            "Line 4, column 2 (ReadDateTime): invalid date '2025-02-31' (2025-02 has 28 days)",
+            "Line 5, column 3 (ReadValue): missing reading value",
+            "Line 8, column 3 (ReadValue): invalid reading value 'n/a' (expected a number such as 12.5,",
+            "Line 10: too few cells: the header has 5 columns, this row has 3",
+        ),
+        readings={
+            ("2200042817552", "hh#2025-02-13T00:00Z"): "2.4",
+            ("2200042817552", "hh#2025-02-13T00:30Z"): "2.3",
+            ("2200042817552", "hh#2025-02-13T02:00Z"): "2.2",
+            ("2200042817552", "hh#2025-02-13T02:30Z"): "2.2",
+            ("2200042817552", "hh#2025-02-13T03:30Z"): "2.1",
+            ("2200042817552", "hh#2025-02-13T04:30Z"): "2.2",
+            ("2200042817552", "hh#2025-02-13T05:00Z"): "2.3",
+            ("2200042817552", "hh#2025-02-13T05:30Z"): "2.4",
+        },
+        estimated=frozenset(
+            {("2200042817552", "hh#2025-02-13T02:00Z"), ("2200042817552", "hh#2025-02-13T05:00Z")}
+        ),
+    ),
 ]
 
 AUTUMN_DAY = datetime(2025, 10, 25, 23, 0, tzinfo=UTC)  # local midnight of 2025-10-26 (BST)
@@ -789,8 +817,8 @@ VALUES_AND_WARNINGS = [
 
 SITES = [
     Case(
-        "original_sites_sample",
-        SAMPLES / "Test_Sites_Data.csv",
+        "sites_sample",
+        SAMPLES / "sites.csv",
         status="completed",
         processed=5,
         imported=5,
@@ -799,25 +827,25 @@ SITES = [
         stored=5,
     ),
     Case(
-        "original_sites_sample_with_an_invalid_date",
-        SAMPLES / "Test_Sites_Invalid.csv",
+        "sites_sample_with_an_invalid_date",
+        SAMPLES / "sites_invalid_date.csv",
         status="completed",
         processed=4,
         imported=3,
         failed=1,
         layout="sites",
-        errors=("Line 4, column 11 (created_at): invalid date 'INVALID_DATE'",),
+        errors=("Line 4, column 11 (created_at): invalid date '30/02/2025' (2025-02 has 28 days)",),
         stored=3,
     ),
     Case(
-        "original_sites_sample_with_an_error_on_row_46",
-        SAMPLES / "Test_Sites_Row46_Error.csv",
+        "sites_sample_with_an_error_on_row_46",
+        SAMPLES / "sites_one_bad_row.csv",
         status="completed",
         processed=48,
         imported=47,
         failed=1,
         layout="sites",
-        errors=("Line 47, column 3 (created_at): invalid date 'INVALID-DATE-FORMAT'",),
+        errors=("Line 47, column 3 (created_at): invalid date '15.06.2025' (expected YYYY-MM-DD,",),
         stored=47,
     ),
     Case(

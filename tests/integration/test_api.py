@@ -8,7 +8,7 @@ import pytest
 from tests.integration.helpers import get_job, import_csv, post_csv, post_json, s3_created
 from tests.support import SAMPLES, QueueDriver, call, hh_long_csv, http_event, load_event
 
-DAILY = (SAMPLES / "sample_daily_data.csv").read_bytes()
+DAILY = (SAMPLES / "daily.csv").read_bytes()
 
 
 def list_jobs(user="alice", **query):

@@ -90,7 +90,7 @@ def test_the_cleaner_deletes_a_page_at_most_at_a_time_and_says_0_only_when_every
 
 
 def test_deleting_a_sites_job_removes_the_sites_it_wrote(stack):
-    job, _ = import_csv(stack, (SAMPLES / "Test_Sites_Data.csv").read_bytes(), format="sites")
+    job, _ = import_csv(stack, (SAMPLES / "sites.csv").read_bytes(), format="sites")
     sites = boto3.client("dynamodb").scan(TableName=stack.sites_table)["Items"]
     assert len(sites) == 5
 

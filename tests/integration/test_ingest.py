@@ -23,12 +23,12 @@ from tests.support import (
 @pytest.mark.parametrize(
     ("sample", "layout", "rows", "readings"),
     [
-        ("sample_daily_data.csv", "daily", 10, 10),
-        ("sample_hh_data.csv", "hh-wide", 2, 96),
-        ("sample_hh_data_with_ae_flag.csv", "hh-long", 48, 48),
+        ("daily.csv", "daily", 10, 10),
+        ("hh_wide.csv", "hh-wide", 2, 96),
+        ("hh_long_with_flags.csv", "hh-long", 48, 48),
     ],
 )
-def test_each_original_sample_imports_completely(stack, sample, layout, rows, readings):
+def test_each_readings_sample_imports_completely(stack, sample, layout, rows, readings):
     job, _ = import_csv(stack, (SAMPLES / sample).read_bytes(), filename=sample)
 
     assert (job["status"], job["layout"], job["processed_rows"], job["imported_rows"]) == (
@@ -42,11 +42,11 @@ def test_each_original_sample_imports_completely(stack, sample, layout, rows, re
 
 
 def test_the_long_sample_keeps_its_estimated_flags_and_records_its_job(stack):
-    job, _ = import_csv(stack, (SAMPLES / "sample_hh_data_with_ae_flag.csv").read_bytes())
+    job, _ = import_csv(stack, (SAMPLES / "hh_long_with_flags.csv").read_bytes())
     items = boto3.client("dynamodb").scan(TableName=stack.readings_table)["Items"]
 
     estimated = {i["sk"]["S"] for i in items if i["estimated"]["BOOL"]}
-    assert "hh#2024-11-09T01:30Z" in estimated and "hh#2024-11-09T00:00Z" not in estimated
+    assert "hh#2025-02-12T01:30Z" in estimated and "hh#2025-02-12T00:00Z" not in estimated
     assert {i["job_id"]["S"] for i in items} == {job["job_id"]}
 
 
@@ -63,16 +63,16 @@ def test_a_daily_reading_never_collides_with_half_hour_period_1(stack):
 @pytest.mark.parametrize(
     ("sample", "imported", "errors"),
     [
-        ("Test_Sites_Data.csv", 5, []),
-        ("Test_Sites_Invalid.csv", 3, ["Line 4, column 11 (created_at): invalid date 'INVALID_DATE'"]),
+        ("sites.csv", 5, []),
+        ("sites_invalid_date.csv", 3, ["Line 4, column 11 (created_at): invalid date '30/02/2025'"]),
         (
-            "Test_Sites_Row46_Error.csv",
+            "sites_one_bad_row.csv",
             47,
-            ["Line 47, column 3 (created_at): invalid date 'INVALID-DATE-FORMAT'"],
+            ["Line 47, column 3 (created_at): invalid date '15.06.2025'"],
         ),
     ],
 )
-def test_the_original_sites_samples_import_as_sites_with_the_errors_on_the_right_lines(
+def test_the_sites_samples_import_as_sites_with_the_errors_on_the_right_lines(
     stack, sample, imported, errors
 ):
     job, _ = import_csv(stack, (SAMPLES / sample).read_bytes(), format="sites")
@@ -84,16 +84,16 @@ def test_the_original_sites_samples_import_as_sites_with_the_errors_on_the_right
 
 
 def test_sites_are_upserted_on_their_natural_key_so_a_reimport_adds_none(stack):
-    body = (SAMPLES / "Test_Sites_Data.csv").read_bytes()
+    body = (SAMPLES / "sites.csv").read_bytes()
     import_csv(stack, body, format="sites")
-    changed = body.replace(b"Test Office 1,1,1,", b"TEST  office 1,1,1,").replace(b"500.50", b"510")
+    changed = body.replace(b"Harbour View Office,7,", b"HARBOUR  view office,7,").replace(b"640.25", b"655")
     job, _ = import_csv(stack, changed)  # "auto" finds a sites file by its columns
 
     assert job["layout"] == "sites"
     items = boto3.client("dynamodb").scan(TableName=stack.sites_table)["Items"]
     assert len(items) == 5
-    office = next(i for i in items if i["site_key"]["S"] == "1#test office 1")
-    assert (office["name"]["S"], office["floor_area"]["N"]) == ("TEST  office 1", "510")
+    office = next(i for i in items if i["site_key"]["S"] == "7#harbour view office")
+    assert (office["name"]["S"], office["floor_area"]["N"]) == ("HARBOUR  view office", "655")
 
 
 def test_row_errors_never_stop_the_import_and_the_first_50_are_kept_with_their_line_numbers(stack):

@@ -210,7 +210,7 @@ def test_a_cancelled_job_has_the_report_of_what_it_read(stack):
 def test_a_sites_dry_run_writes_no_sites_and_tells_inserts_from_updates(stack):
     from tests.support import SAMPLES
 
-    body = (SAMPLES / "Test_Sites_Data.csv").read_bytes()
+    body = (SAMPLES / "sites.csv").read_bytes()
     first, _ = import_csv(stack, body, format="sites", dry_run="true")
     assert (first["would_insert_rows"], first["would_update_rows"]) == (5, 0)
     assert boto3.client("dynamodb").scan(TableName=stack.sites_table)["Items"] == []

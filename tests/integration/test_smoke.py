@@ -4,7 +4,7 @@ from tests.support import SAMPLES, QueueDriver, call, http_event
 
 
 def test_direct_upload_of_the_long_sample_completes(stack):
-    body = (SAMPLES / "sample_hh_data_with_ae_flag.csv").read_bytes()
+    body = (SAMPLES / "hh_long_with_flags.csv").read_bytes()
     created = call(
         "upload",
         http_event("POST", "/imports", body=body, content_type="text/csv", query={"filename": "ae.csv"}),

@@ -1,4 +1,4 @@
-"""Sites files: the original samples, the column aliases, each validation rule and the upsert key."""
+"""Sites files: the samples, the column aliases, each validation rule and the upsert key."""
 
 import csv
 from dataclasses import replace
@@ -16,8 +16,8 @@ from ingestion.domain.formats import (
     detect_layout,
 )
 
-# The shared folder sits beside the repository clone (/work/shared beside /work/main).
-SAMPLES = Path(__file__).resolve().parents[3] / "shared/samples/original"
+# The repository's samples/ folder, as tests.support.SAMPLES (not imported: it brings boto3 in).
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 FULL_HEADER = [
     "name",
@@ -75,57 +75,59 @@ def read_sample(name: str) -> tuple[str, list[Site], dict[int, RowError]]:
     return layout.name, sites, errors
 
 
-# The original samples
+# The samples
 
 
 def test_sites_data_sample_is_five_valid_sites():
-    name, sites, errors = read_sample("Test_Sites_Data.csv")
+    name, sites, errors = read_sample("sites.csv")
     assert (name, len(sites), errors) == ("sites", 5, {})
     assert sites[0] == Site(
-        name="Test Office 1",
-        company_id=1,
-        region_id=1,
-        address="123 Business St London",
-        postcode="SW1A 1AA",
+        name="Harbour View Office",
+        company_id=7,
+        region_id=3,
+        address="14 Quayside Walk Bristol",
+        postcode="BS1 4RN",
         site_type="office",
-        floor_area=Decimal("500.50"),
-        latitude=Decimal("51.5074"),
-        longitude=Decimal("-0.1278"),
+        floor_area=Decimal("640.25"),
+        latitude=Decimal("51.4496"),
+        longitude=Decimal("-2.5970"),
         is_active=True,
-        created_at="2025-01-15",
+        created_at="2024-09-02",
     )
     assert [s.key for s in sites] == [
-        "1#test office 1",
-        "1#test warehouse",
-        "2#retail shop",
-        "3#solar farm",
-        "1#head office",
+        "7#harbour view office",
+        "7#northgate distribution centre",
+        "8#market street store",
+        "9#tyneside fabrication works",
+        "7#old mill depot",
     ]
 
 
 def test_sites_invalid_sample_rejects_only_the_row_with_a_bad_date():
-    name, sites, errors = read_sample("Test_Sites_Invalid.csv")
-    assert (name, [s.name for s in sites]) == ("sites", ["Test Site 1", "Test Site 2", "Test Site 4"])
+    name, sites, errors = read_sample("sites_invalid_date.csv")
+    assert (name, [s.name for s in sites]) == (
+        "sites",
+        ["Canal Wharf Offices", "Station Road Shop", "Abbey Court Flats"],
+    )
     assert list(errors) == [4]
     assert located(errors[4]) == (
         11,
         "created_at",
-        "invalid date 'INVALID_DATE' (expected YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, DD/MM/YYYY, DD-MM-YYYY, "
-        "MM/DD/YYYY or YYYY/MM/DD)",
+        "invalid date '30/02/2025' (2025-02 has 28 days)",
     )
 
 
 def test_row46_sample_reports_line_47_column_3():
-    name, sites, errors = read_sample("Test_Sites_Row46_Error.csv")
+    name, sites, errors = read_sample("sites_one_bad_row.csv")
     assert (name, len(sites), list(errors)) == ("sites", 47, [47])
     error = errors[47]
     assert (error.column, error.column_name) == (3, "created_at")
-    assert error.message.startswith("invalid date 'INVALID-DATE-FORMAT' (expected YYYY-MM-DD,")
-    assert "Site 46" not in [s.name for s in sites]
-    assert (sites[-1].name, sites[-1].company_id, sites[-1].created_at) == ("Site 48", 1, "2025-12-14")
+    assert error.message.startswith("invalid date '15.06.2025' (expected YYYY-MM-DD,")
+    assert "Sheffield Branch" not in [s.name for s in sites]
+    assert (sites[-1].name, sites[-1].company_id, sites[-1].created_at) == ("Swansea Branch", 1, "2025-05-10")
     assert (sites[-1].address, sites[-1].postcode, sites[-1].site_type) == (
-        "445 Azalea Ct",
-        "VV8 8VV",
+        "346 High Street Swansea",
+        "SA1 3SN",
         "office",
     )
 
