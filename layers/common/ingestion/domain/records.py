@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 from ingestion.domain.formats.reading import HALF_HOURLY, Reading, interval_number
-from ingestion.domain.formats.sites import Site
+from ingestion.domain.formats.sites_layout import Site
 from ingestion.domain.seen_keys import SeenKeys
 
 # More than a meter records in the interval, by a wide margin (a 10 MW site): most likely Wh read as kWh.

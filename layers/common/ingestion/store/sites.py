@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ingestion.domain.formats.sites import Site
+from ingestion.domain.formats.sites_layout import Site
 from ingestion.settings import get_settings
 from ingestion.store.readings import BatchWriter, JobIndex, WriteResult
 

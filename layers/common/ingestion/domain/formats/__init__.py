@@ -15,7 +15,7 @@ from ingestion.domain.formats.detect import (
 from ingestion.domain.formats.headers import normalise_header
 from ingestion.domain.formats.reading import Reading
 from ingestion.domain.formats.row_errors import FileFormatError, RowError
-from ingestion.domain.formats.sites import Site, SitesLayout
+from ingestion.domain.formats.sites_layout import Site, SitesLayout
 
 __all__ = [
     "FORMATS",

@@ -3,7 +3,7 @@
 from ingestion.domain.formats.headers import Column
 from ingestion.domain.formats.reading import DAILY, Reading, ReadingColumns, day_number, new_reading
 from ingestion.domain.formats.row_errors import InvalidValue
-from ingestion.domain.formats.rows import RowReader, read_date, read_kwh
+from ingestion.domain.formats.rows import CommonColumns, read_date, read_kwh
 from ingestion.domain.formats.uk_time import local_midnight
 from ingestion.domain.formats.values import parse_date
 
@@ -14,7 +14,7 @@ class DailyLayout:
     __slots__ = ("_date", "_row", "_value")
     name = "daily"
 
-    def __init__(self, row: RowReader, date_column: Column, value_column: Column) -> None:
+    def __init__(self, row: CommonColumns, date_column: Column, value_column: Column) -> None:
         self._row = row
         self._date = date_column
         self._value = value_column

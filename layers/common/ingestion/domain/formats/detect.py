@@ -17,8 +17,8 @@ from ingestion.domain.formats.headers import (
 )
 from ingestion.domain.formats.reading import Reading, ReadingColumns
 from ingestion.domain.formats.row_errors import FileFormatError, InvalidValue, quoted
-from ingestion.domain.formats.rows import RowReader
-from ingestion.domain.formats.sites import Site, SiteField, SitesLayout, site_columns
+from ingestion.domain.formats.rows import CommonColumns
+from ingestion.domain.formats.sites_layout import Site, SiteField, SitesLayout, site_columns
 from ingestion.domain.formats.values import parse_date, parse_datetime, parse_number
 
 # The formats a client may request: the one list (the API's schema and the CLI's choices come from it).
@@ -140,7 +140,7 @@ def _wide(columns: Header, meter: Column) -> WideLayout:
     periods = columns.period_columns()
     unit, flag = columns.get(Field.UNIT), columns.get(Field.FLAG)
     columns.reject_duplicates(c for c in (meter, date, unit, flag) if c is not None)
-    row = RowReader(columns.width, meter, [date, *(column for _, column in periods)], unit, flag)
+    row = CommonColumns(columns.width, meter, [date, *(column for _, column in periods)], unit, flag)
     return WideLayout(row, date, periods)
 
 
@@ -150,7 +150,7 @@ def _long(columns: Header, meter: Column, value: Column) -> LongLayout:
     unit, flag = columns.get(Field.UNIT), columns.get(Field.FLAG)
     read = [value, when, date, time]
     columns.reject_duplicates(c for c in (meter, *read, unit, flag) if c is not None)
-    row = RowReader(columns.width, meter, read, unit, flag, _default_unit_shift(value))
+    row = CommonColumns(columns.width, meter, read, unit, flag, _default_unit_shift(value))
     return LongLayout(row, value, when, date, time)
 
 
@@ -165,7 +165,7 @@ def _daily(columns: Header, meter: Column, requested: str) -> DailyLayout:
     value = columns.require(Field.VALUE, value_alternative)
     unit, flag = columns.get(Field.UNIT), columns.get(Field.FLAG)
     columns.reject_duplicates(c for c in (meter, date, value, unit, flag) if c is not None)
-    row = RowReader(columns.width, meter, [date, value], unit, flag, _default_unit_shift(value))
+    row = CommonColumns(columns.width, meter, [date, value], unit, flag, _default_unit_shift(value))
     return DailyLayout(row, date, value)
 
 

@@ -15,7 +15,7 @@ from ingestion.domain.formats.reading import (
     new_reading,
 )
 from ingestion.domain.formats.row_errors import InvalidValue, RowError, quoted
-from ingestion.domain.formats.rows import RowReader, read_date, read_kwh
+from ingestion.domain.formats.rows import CommonColumns, read_date, read_kwh
 from ingestion.domain.formats.uk_time import (
     happens_twice,
     local_date,
@@ -43,7 +43,7 @@ class LongLayout:
 
     def __init__(
         self,
-        row: RowReader,
+        row: CommonColumns,
         value: Column,
         datetime_column: Column | None = None,
         date_column: Column | None = None,
@@ -163,7 +163,9 @@ class WideLayout:
     __slots__ = ("_by_period", "_date", "_periods", "_row")
     name = "hh-wide"
 
-    def __init__(self, row: RowReader, date_column: Column, periods: Sequence[tuple[int, Column]]) -> None:
+    def __init__(
+        self, row: CommonColumns, date_column: Column, periods: Sequence[tuple[int, Column]]
+    ) -> None:
         self._row = row
         self._date = date_column
         self._periods = tuple(periods)

@@ -20,8 +20,9 @@ from ingestion.domain.formats.values import (
 )
 
 
-class RowReader:
-    """Reads the shared columns of a data row, with column positions fixed when the layout is detected."""
+class CommonColumns:
+    """Reads the columns every readings layout shares (meter, unit, flag) and checks a row's shape,
+    with column positions fixed when the layout is detected."""
 
     __slots__ = ("_default_unit_shift", "_flag", "_meter", "_unit", "_width")
 
