@@ -55,8 +55,15 @@ class Services:
     new_holder: Callable[[], str] = lambda: uuid.uuid4().hex  # an invocation's lease
 
     def writer(self, kind: RecordKind) -> RecordWriter:
-        writers: dict[str, RecordWriter] = {"readings": self.readings, "sites": self.sites}
-        return writers[kind.name]
+        return self._stores_of(kind)[0]
 
     def cleaner_of(self, kind: RecordKind) -> ReadingCleaner:
-        return {"readings": self.cleaner, "sites": self.site_cleaner}[kind.name]
+        return self._stores_of(kind)[1]
+
+    def _stores_of(self, kind: RecordKind) -> tuple[RecordWriter, ReadingCleaner]:
+        """The store side of a kind of record: its writer and its cleaner."""
+        stores: dict[str, tuple[RecordWriter, ReadingCleaner]] = {
+            "readings": (self.readings, self.cleaner),
+            "sites": (self.sites, self.site_cleaner),
+        }
+        return stores[kind.name]
