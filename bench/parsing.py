@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ingestion.domain.csvstream import SNIFF_BYTES, first_line, open_rows, peek, sniff
+from ingestion.domain.csvstream import open_rows
 from ingestion.domain.formats import detect_delimiter, detect_layout
+from ingestion.domain.framing import SNIFF_BYTES, first_line, peek, sniff
 from ingestion.domain.rowcheck import check_batch, utc_now
 from ingestion.domain.seen_keys import SeenKeys
 from ingestion.domain.throttle import PRESETS

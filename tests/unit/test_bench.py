@@ -5,8 +5,9 @@ import datetime as dt
 from bench.baselines import reading_item
 from bench.datafile import MAX_ROWS_PER_METER, hh_long_bytes, hh_long_lines, meters_for
 from bench.parsing import csv_reader_pass, parse_validate_pass, time_parsing
-from ingestion.domain.csvstream import Framing, open_rows
+from ingestion.domain.csvstream import open_rows
 from ingestion.domain.formats import detect_layout
+from ingestion.domain.framing import Framing
 from ingestion.domain.rowcheck import check_batch, utc_now
 from ingestion.domain.seen_keys import SeenKeys
 from ingestion.store.readings import ReadingWriter

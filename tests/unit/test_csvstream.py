@@ -8,18 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingestion.domain.csvstream import (
-    MAX_LINE_BYTES,
-    Framing,
-    NotCsvError,
-    RawRow,
-    RowReader,
-    byte_lines,
-    first_line,
-    open_rows,
-    peek,
-    sniff,
-)
+from ingestion.domain.csvstream import MAX_LINE_BYTES, RawRow, RowReader, byte_lines, open_rows
+from ingestion.domain.framing import Framing, NotCsvError, first_line, peek, sniff
 
 
 def rows_of(data: bytes, start: int = 0, line: int = 1, chunk: int = 7, end: int | None = None):

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingestion.domain.csvstream import Framing, open_rows
+from ingestion.domain.csvstream import open_rows
+from ingestion.domain.framing import Framing
 from ingestion.domain.sharding import plan_shards
 
 

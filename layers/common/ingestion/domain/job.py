@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ingestion.domain.csvstream import Framing
 from ingestion.domain.formats import ImportFormat
+from ingestion.domain.framing import Framing
 from ingestion.domain.progress import Sample
 from ingestion.domain.throttle import Adaptation, Throttle
 

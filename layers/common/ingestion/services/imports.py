@@ -10,7 +10,6 @@ from typing import Any
 
 from ingestion.domain.caller import Caller
 from ingestion.domain.clock import iso
-from ingestion.domain.csvstream import SNIFF_BYTES, NotCsvError, sniff
 from ingestion.domain.errors import (
     InvalidRequestError,
     JobConflictError,
@@ -19,6 +18,7 @@ from ingestion.domain.errors import (
     StaleWriteError,
     UnprocessableFileError,
 )
+from ingestion.domain.framing import SNIFF_BYTES, NotCsvError, sniff
 from ingestion.domain.job import ImportOptions, Job, JobStatus, Shard
 from ingestion.domain.messages import IngestMessage
 from ingestion.domain.throttle import OFF, Throttle, resolve_throttle

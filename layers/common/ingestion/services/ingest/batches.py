@@ -16,9 +16,10 @@ from enum import StrEnum
 from functools import partial
 
 from ingestion.domain.clock import iso
-from ingestion.domain.csvstream import NotCsvError, RowBatch, RowReader
+from ingestion.domain.csvstream import RowBatch, RowReader
 from ingestion.domain.errors import StaleWriteError
 from ingestion.domain.formats import AnyLayout, FileFormatError, detect_layout
+from ingestion.domain.framing import NotCsvError
 from ingestion.domain.job import MAX_ERROR_SAMPLES, BatchCommit, HeaderInfo, Job, JobStatus, Lease
 from ingestion.domain.messages import IngestMessage
 from ingestion.domain.progress import Sample, add_sample

@@ -6,17 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from ingestion.domain.csvstream import (
-    SNIFF_BYTES,
-    Framing,
-    RawRow,
-    RowReader,
-    first_line,
-    open_rows,
-    peek,
-    sniff,
-)
+from ingestion.domain.csvstream import RawRow, RowReader, open_rows
 from ingestion.domain.formats import detect_delimiter
+from ingestion.domain.framing import SNIFF_BYTES, Framing, first_line, peek, sniff
 from ingestion.domain.job import Job
 from ingestion.store.objects import ObjectStore
 

@@ -7,8 +7,9 @@ import logging
 from dataclasses import replace
 
 from ingestion.domain.clock import iso
-from ingestion.domain.csvstream import Framing, RawRow
+from ingestion.domain.csvstream import RawRow
 from ingestion.domain.formats import AnyLayout, detect_layout
+from ingestion.domain.framing import Framing
 from ingestion.domain.job import MAX_ERROR_SAMPLES, Job, Lease, MergeCounts, Shard
 from ingestion.domain.merge import contested, plan_merge
 from ingestion.domain.messages import IngestMessage
