@@ -1,11 +1,23 @@
 """Build the OpenAPI document of the whole API from the handlers themselves.
 
-Each function's Powertools resolver describes its own routes (from their signatures and response
-models); this merges the two into one document, adds what a resolver cannot see (the JSON bodies
-the handlers parse themselves; POST /imports takes either one or a CSV body with query options)
-and the JWT security scheme. The result
-is committed as functions/status/openapi.json, which the status function serves at /openapi.json;
-tests/integration/test_openapi.py fails when it is out of date (`make openapi` rewrites it)."""
+Each function's Powertools resolver describes its own routes, from their signatures (path and query
+parameters, the JSON bodies of PATCH /imports/{job_id} and PUT /settings/import-throttle) and their
+response models. This merges the two functions' documents into one, leaving out the 422 Powertools
+lists for invalid requests (this API answers those with a 400, see ingestion.http.errors), and adds
+the info block and the JWT security scheme.
+
+One operation is still completed here, by `_post_imports_takes_json_or_csv`: POST /imports takes
+either a JSON body (a presigned upload) or the CSV itself (text/csv) with its options in the query
+string. Powertools (3.37) gives a route at most one body, of one media type (`Body(media_type=...)`),
+and parses and validates that body on every request before the handler runs, so a route that
+declares its JSON body refuses a CSV one; and it cannot say that query parameters are required only
+with one of the two bodies. The handler therefore reads that route's body itself, and this step
+documents both bodies (the JSON one from CreateImportRequest) and the query options (from
+DirectImportParams).
+
+The result is committed as functions/status/openapi.json, which the status function serves at
+/openapi.json; tests/integration/test_openapi.py fails when it is out of date (`make openapi`
+rewrites it)."""
 
 from __future__ import annotations
 
@@ -37,87 +49,77 @@ def _app(function: str) -> Any:
     return load_handler_module(function).app
 
 
-def _direct_upload_parameters() -> list[dict[str, Any]]:
-    from ingestion.http.requests import DirectImportParams
-
-    schema = DirectImportParams.model_json_schema()
-    required = set(schema.get("required", []))
-    return [
-        {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "description": ("required with a text/csv body" if name in required else "with a text/csv body"),
-            "schema": prop,
-        }
-        for name, prop in schema["properties"].items()
-    ]
-
-
 def _drop_powertools_422(operation: dict[str, Any]) -> None:
-    """Powertools documents a 422 for parameter validation; this API answers those with a 400
+    """Powertools documents a 422 for request validation; this API answers those with a 400
     (ingestion.http.errors), so the entry would promise a response that never comes."""
     schema = operation.get("responses", {}).get("422", {}).get("content", {}).get("application/json", {})
     if schema.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
         del operation["responses"]["422"]
 
 
-def _json_body(merged: dict[str, Any], model: type[Any]) -> dict[str, Any]:
-    """A JSON request body of this pydantic model, its schema added to the components."""
-    schemas = merged["components"]["schemas"]
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in schema.pop("$defs", {}).items():
-        schemas.setdefault(name, definition)
-    schemas[model.__name__] = schema
-    return {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
-
-
-def build_document() -> dict[str, Any]:
-    for key, value in PLACEHOLDER_ENV.items():
-        os.environ.setdefault(key, value)
-    from ingestion.http.requests import CreateImportRequest, ThrottleSettingsRequest, UpdateImportRequest
-
-    documents = [
-        json.loads(_app(name).get_openapi_json_schema(title=TITLE, version=VERSION))
-        for name in ("upload", "status")
-    ]
-    merged: dict[str, Any] = {
-        "openapi": documents[0]["openapi"],
-        "info": {
-            "title": TITLE,
-            "version": VERSION,
-            "description": "Upload energy-meter CSV files and follow their import. Every route needs a "
-            "bearer token (a JWT; locally `dev:<user>`); a caller sees only their own jobs.",
-        },
-        "paths": {},
-        "components": {"schemas": {}},
-    }
+def _merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """The functions' paths and component schemas in one document."""
+    merged: dict[str, Any] = {"openapi": documents[0]["openapi"], "paths": {}, "components": {"schemas": {}}}
     for document in documents:
         for path, operations in document.get("paths", {}).items():
             for operation in operations.values():
                 _drop_powertools_422(operation)
             merged["paths"].setdefault(path, {}).update(operations)
         merged["components"]["schemas"].update(document.get("components", {}).get("schemas", {}))
+    for unused in ("HTTPValidationError", "ValidationError"):
+        merged["components"]["schemas"].pop(unused, None)
+    return merged
 
+
+def _post_imports_takes_json_or_csv(merged: dict[str, Any]) -> None:
+    """POST /imports: the JSON body or the CSV one, and the query options of a CSV one (see the
+    module's docstring for why its resolver cannot declare them)."""
+    from ingestion.http.requests import CreateImportRequest, DirectImportParams
+
+    schemas = merged["components"]["schemas"]
+    json_schema = CreateImportRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in json_schema.pop("$defs", {}).items():
+        schemas.setdefault(name, definition)
+    schemas[CreateImportRequest.__name__] = json_schema
+
+    query = DirectImportParams.model_json_schema()
+    required_with_csv = set(query.get("required", []))
     create = merged["paths"]["/imports"]["post"]
     create["requestBody"] = {
         "required": True,
         "content": {
-            "application/json": _json_body(merged, CreateImportRequest),
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{CreateImportRequest.__name__}"}},
             "text/csv": {"schema": {"type": "string", "format": "binary", "maxLength": 5 * 1024 * 1024}},
         },
     }
-    create["parameters"] = _direct_upload_parameters()
-    for path, method, model in (
-        ("/imports/{job_id}", "patch", UpdateImportRequest),
-        ("/settings/import-throttle", "put", ThrottleSettingsRequest),
-    ):
-        merged["paths"][path][method]["requestBody"] = {
-            "required": True,
-            "content": {"application/json": _json_body(merged, model)},
+    create["parameters"] = [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": f"{'required ' if name in required_with_csv else ''}with a text/csv body",
+            "schema": prop,
         }
-    for unused in ("HTTPValidationError", "ValidationError"):
-        merged["components"]["schemas"].pop(unused, None)
+        for name, prop in query["properties"].items()
+    ]
+
+
+def build_document() -> dict[str, Any]:
+    for key, value in PLACEHOLDER_ENV.items():
+        os.environ.setdefault(key, value)
+    merged = _merge(
+        [
+            json.loads(_app(name).get_openapi_json_schema(title=TITLE, version=VERSION))
+            for name in ("upload", "status")
+        ]
+    )
+    _post_imports_takes_json_or_csv(merged)
+    merged["info"] = {
+        "title": TITLE,
+        "version": VERSION,
+        "description": "Upload energy-meter CSV files and follow their import. Every route needs a "
+        "bearer token (a JWT; locally `dev:<user>`); a caller sees only their own jobs.",
+    }
     merged["components"]["securitySchemes"] = {
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     }

@@ -172,6 +172,20 @@ class Resolver:
         return node
 
 
+def http_routes(template: dict[str, Any]) -> list[Route]:
+    """The HttpApi events of the template's functions, in the template's order."""
+    routes = []
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                p = event.get("Properties", {})
+                authorized = p.get("Auth", {}).get("Authorizer") != "NONE"
+                routes.append(Route(p["Method"].upper(), p["Path"], logical_id, authorized))
+    return routes
+
+
 def read_stack(
     physical: dict[str, str], *, parameters: dict[str, str] | None = None, region: str = "eu-west-2"
 ) -> LocalStack:
@@ -181,7 +195,7 @@ def read_stack(
     root = TEMPLATE.parent
     globals_ = template.get("Globals", {}).get("Function", {})
     resources = template["Resources"]
-    stack = LocalStack({}, [], [], [], [], [], resolver.parameters)
+    stack = LocalStack({}, [], http_routes(template), [], [], [], resolver.parameters)
     for resource in resources.values():
         if resource["Type"] == "AWS::Serverless::LayerVersion":
             stack.layer_dirs.append(root / resource["Properties"]["ContentUri"])
@@ -203,10 +217,7 @@ def read_stack(
         )
         for event in props.get("Events", {}).values():
             kind, p = event["Type"], event.get("Properties", {})
-            if kind == "HttpApi":
-                authorized = p.get("Auth", {}).get("Authorizer") != "NONE"
-                stack.routes.append(Route(p["Method"].upper(), p["Path"], logical_id, authorized))
-            elif kind == "SQS":
+            if kind == "SQS":
                 stack.queues.append(
                     QueueSource(
                         function=logical_id,

@@ -2,8 +2,8 @@
 
 import json
 
-from devstack.openapi import DOCUMENT, render
-from tests.support import call, http_event
+from devstack.openapi import DOCUMENT, TITLE, VERSION, render
+from tests.support import call, handler_module, http_event
 
 
 def test_the_committed_document_is_current():
@@ -29,6 +29,20 @@ def test_the_document_describes_every_api_route_with_its_answers():
     assert set(create["requestBody"]["content"]) == {"application/json", "text/csv"}
     assert {"200", "201", "202", "400", "401", "413", "422"} <= set(create["responses"])
     assert document["security"] == [{"bearer": []}]
+
+
+def test_the_upload_resolver_itself_describes_the_json_bodies_it_validates():
+    document = json.loads(handler_module("upload").app.get_openapi_json_schema(title=TITLE, version=VERSION))
+
+    for path, method, model in (
+        ("/imports/{job_id}", "patch", "UpdateImportRequest"),
+        ("/settings/import-throttle", "put", "ThrottleSettingsRequest"),
+    ):
+        assert document["paths"][path][method]["requestBody"] == {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
+        }
+        assert model in document["components"]["schemas"]
 
 
 def test_the_status_function_serves_it_without_a_token(stack):

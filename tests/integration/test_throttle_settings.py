@@ -131,25 +131,48 @@ def test_settings_that_make_no_sense_get_400_naming_the_field(stack, document, f
     assert words in response["json"]["message"]
 
 
-@pytest.mark.parametrize(
-    ("body", "content_type"),
-    [(b"\xff\xfe\x17\x90", "application/json"), (b"not json", "application/json"), (b"{}", "text/plain")],
-)
-def test_a_body_that_is_not_json_gets_400_not_a_server_error(stack, body, content_type):
-    event = http_event("PUT", SETTINGS, user="admin", body=body, content_type=content_type)
+def both_bodied_routes(body: Any, content_type: str | None, user: str | None = "admin") -> list[dict]:
+    """The answers of PUT /settings/import-throttle (as an administrator) and PATCH /imports/x to
+    this body."""
+    sent = {"user": user, "body": body, "content_type": content_type}
+    put = signed_in(http_event("PUT", SETTINGS, **sent), admin=user is not None)
     patch = http_event(
-        "PATCH", "/imports/x", user="alice", route="PATCH /imports/{job_id}", path_parameters={"job_id": "x"}
+        "PATCH", "/imports/x", route="PATCH /imports/{job_id}", path_parameters={"job_id": "x"}, **sent
     )
-    patch |= {k: event[k] for k in ("body", "isBase64Encoded", "headers")}
+    return [call("upload", put), call("upload", patch)]
 
-    assert call("upload", signed_in(event, admin=True))["statusCode"] == 400
-    assert call("upload", patch)["statusCode"] == 400
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "words"),
+    [
+        (b"\xff\xfe\x17\x90", "application/json", "body: Invalid JSON"),
+        (b"not json", "application/json", "body: Invalid JSON"),
+        (None, "application/json", "body: Field required"),
+        (b"{}", "text/plain", "Content-Type: application/json"),
+        (b'{"throttle": "small"}', None, "Content-Type: application/json"),
+        (b"throttle=small", "application/x-www-form-urlencoded", "Content-Type: application/json"),
+        (b'{"throttle": "small"}', "application/json-patch+json", "Content-Type: application/json"),
+    ],
+    ids=["not-utf8", "not-json", "no-body", "text", "no-content-type", "form", "another-json-type"],
+)
+def test_a_body_that_is_not_json_gets_400_not_a_server_error(stack, body, content_type, words):
+    for response in both_bodied_routes(body, content_type):
+        assert response["statusCode"] == 400
+        assert response["json"]["error"] == "Bad Request"
+        assert words in response["json"]["message"]
+        if "body:" in words:  # a problem with what was sent names the body as the wrong field
+            assert [d["field"] for d in response["json"]["details"]] == ["body"]
 
 
 def test_someone_who_is_not_an_administrator_gets_403_whatever_the_body_holds(stack):
     event = http_event("PUT", SETTINGS, user="alice", body="nonsense", content_type="text/plain")
 
     assert call("upload", event)["statusCode"] == 403
+
+
+def test_someone_not_signed_in_gets_401_whatever_the_body_holds(stack):
+    for response in both_bodied_routes(b"nonsense", "text/plain", user=None):
+        assert response["statusCode"] == 401
 
 
 def test_a_settings_document_without_every_preset_gets_400(stack):
