@@ -1,11 +1,12 @@
 """The ingest function's segment loop in a fresh process, against the stack's moto server: for the
 peak resident memory of a worker (and, with --profile, where its time goes).
 
-It creates a queued job for a file already in the bucket and runs `ingestion.services.ingest.segment.run_segment`
-with the real services, segment after segment, each with the Lambda timeout's time budget, as one
-warm execution environment would. Continuations are handed back to this loop instead of SQS (so the
-local stack's own ingest workers never see the job). With --fake-writer the readings go to a
-counting stand-in for DynamoDB (BatchWriteItem only); everything else stays real.
+It creates a queued job for a file already in the bucket and runs
+`ingestion.services.ingest.segment.run_segment` with the real services, segment after segment, each
+with the Lambda timeout's time budget, as one warm execution environment would. Continuations are
+handed back to this loop instead of SQS (so the local stack's own ingest workers never see the job).
+With --fake-writer the readings go to a counting stand-in for DynamoDB (BatchWriteItem only);
+everything else stays real.
 
     python -m bench.segment --key bench/x.csv --rows 10000 --bytes N [--fake-writer] [--profile OUT]
 

@@ -228,11 +228,12 @@ class JobRepository:
         )
 
     def begin_segment(self, job_id: str, *, shard: int, segment: int, now_iso: str, lease: Lease) -> Job:
-        """Claim the job for one invocation and mark segment N of a shard as started.
+        """Claim a shard of the job for one invocation (the shard's lease) and mark segment N of it
+        as started.
 
-        Fails when another live invocation holds the job's lease, a later segment already started,
-        the shard is done or the job is no longer active. The same segment may start again: that is
-        a redelivery after a crash, and the cursor says where to resume."""
+        Fails when another live invocation holds the shard's lease, a later segment of it already
+        started, the shard is done or the job is no longer active. The same segment may start
+        again: that is a redelivery after a crash, and the cursor says where to resume."""
         cursor = JobModel.shards[shard]
         return self._update(
             job_id,
@@ -268,7 +269,7 @@ class JobRepository:
         counts: bool = True,
     ) -> Job:
         """A segment failed for a transient reason: count it (unless it was throttling, which never
-        uses up a job's retries), say why and when the next try is, and give the job back."""
+        uses up a job's retries), say why and when the next try is, and give the shard back."""
         actions: list[Action] = [
             JobModel.last_error.set(error[:1000]),
             JobModel.next_retry_at.set(retry_at),
@@ -378,9 +379,7 @@ class JobRepository:
             ]
         return self._update(job_id, actions, condition)
 
-    def complete(
-        self, job_id: str, *, shards: int, now_iso: str, merged: MergeCounts | None = None
-    ) -> Job:
+    def complete(self, job_id: str, *, shards: int, now_iso: str, merged: MergeCounts | None = None) -> Job:
         """Complete a job whose shards are all done (the last shard to finish, or a redelivery of
         its final message, does this), with what merging its shards found. StaleWriteError: not
         all done, or already completed."""
