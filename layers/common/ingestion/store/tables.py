@@ -1,4 +1,10 @@
-"""The PynamoDB model of the jobs table. Nothing outside store/ sees these classes."""
+"""The PynamoDB model of the jobs table. Nothing outside store/ sees these classes.
+
+Each model has an attribute for each field of its domain type, by name (JobModel: Job,
+ShardCursor: Shard, ThrottleAttribute: Throttle, SampleAttribute: Sample); store/mapping.py converts
+between them from the domain type's fields, and tests/unit/test_store_mapping.py checks that the
+two agree. The model keeps what the domain type cannot say: attribute kinds, defaults, the key and
+the indexes."""
 
 from __future__ import annotations
 
