@@ -1,6 +1,6 @@
 """csvimport: send meter-reading CSV files to the import service and follow their progress.
 
-    csvimport upload FILE [--format hh|daily|sites|auto] [--throttle PRESET] [--dry-run] [--watch]
+    csvimport upload FILE [--format FORMAT] [--throttle PRESET] [--dry-run] [--watch]
     csvimport status JOB_ID [--watch]
     csvimport list [--status S] [--limit N]
     csvimport errors JOB_ID [--fix] [-o FILE]
@@ -35,7 +35,8 @@ PLAIN_LINE_EVERY_S = 10.0
 # A watch rides out this many failed polls in a row (network blips, 5xx) before giving up.
 WATCH_RETRIES = 5
 
-# The API contract's values (README.md); the CLI is a client of the contract, not of the layer.
+# The API contract's values. The CLI is a client of the contract, not of the layer, so it keeps its
+# own copies: tests/cli/test_api_contract.py checks them against functions/status/openapi.json.
 FORMATS = ("auto", "hh", "daily", "sites")
 THROTTLES = ("small", "medium", "large", "very_large")
 STATUSES = ("awaiting_upload", "queued", "processing", "completed", "failed", "cancelled")
@@ -398,8 +399,8 @@ def build_parser(defaults: Defaults, prog: str = PROG) -> argparse.ArgumentParse
     upload.add_argument(
         "--throttle",
         choices=THROTTLES,
-        help="pace the import: small (no pause), medium (100 rows/100 ms), large (50/200 ms), "
-        "very_large (25/300 ms); default: the service's",
+        help="pace the import with a preset; built in: small (no pause), medium (100 rows/100 ms), "
+        "large (50/200 ms), very_large (25/300 ms), which operators may change; default: the service's",
     )
     upload.add_argument(
         "--dry-run", action="store_true", help="validate every row and report errors, but write nothing"

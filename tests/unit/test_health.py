@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from ingestion.domain.clock import iso
 from ingestion.domain.health import diagnose
 from ingestion.domain.job import Job, JobStatus, Shard
@@ -22,7 +24,7 @@ def job(status=JobStatus.PROCESSING, idle=0.0, **changes) -> Job:
     lease = changes.pop("lease_expires", None)
     if lease is not None:  # a lease is held on a shard
         changes["shards"] = (Shard(start=0, end=None, offset=0, line=1, holder="w", lease_expires=lease),)
-    return base.with_changes(**changes)
+    return replace(base, **changes)
 
 
 def test_a_job_that_commits_regularly_is_not_stalled():

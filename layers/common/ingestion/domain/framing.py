@@ -24,7 +24,6 @@ ENCODINGS: dict[str, tuple[str, bytes]] = {
     "Windows-1252": ("cp1252", b""),
     "ISO-8859-1": ("latin-1", b""),
 }
-LINE_ENDINGS = ("LF", "CRLF", "CR")
 
 # What a file that is not text looks like, by its first bytes.
 _SIGNATURES = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated
 
@@ -109,10 +109,6 @@ class Job:
     throttled: bool = False
     throttled_reason: str | None = None
 
-    @property
-    def running_throttle(self) -> Throttle:
-        return self.effective_throttle or self.throttle
-
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     started_at: str | None = None
@@ -120,6 +116,11 @@ class Job:
     upload_expires_at: str | None = None
     error_message: str | None = None
     note: str | None = None
+
+    @property
+    def running_throttle(self) -> Throttle:
+        """What the batches run with now: the job's throttle, or slower while writes are throttled."""
+        return self.effective_throttle or self.throttle
 
     @property
     def framing(self) -> Framing:
@@ -138,13 +139,10 @@ class Job:
     def bytes_processed(self) -> int:
         return sum(s.offset - s.start for s in self.shards)
 
-    def with_changes(self, **changes: object) -> Job:
-        return replace(self, **changes)  # type: ignore[arg-type]
-
 
 @dataclass(frozen=True)
 class Lease:
-    """Who works on a job now, and until when (epoch seconds) unless renewed."""
+    """Who works on a shard of a job now, and until when (epoch seconds) unless renewed."""
 
     holder: str
     now: float

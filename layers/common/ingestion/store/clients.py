@@ -37,5 +37,6 @@ def client(service: str, *, bulk: bool = False) -> Any:
 
 
 def reset_clients() -> None:
-    """Forget cached clients (tests and the local runtime start fresh endpoints)."""
+    """Forget cached clients, so that the next call builds one for the endpoint that is current
+    now: each integration test starts a fresh moto account."""
     client.cache_clear()

@@ -25,82 +25,13 @@ from ingestion.domain.job import (
     MergeCounts,
     Shard,
 )
-from ingestion.domain.progress import Sample
 from ingestion.domain.throttle import Throttle
+from ingestion.store.mapping import from_attributes, to_attributes
 from ingestion.store.tables import JobModel, SampleAttribute, ShardCursor, ThrottleAttribute
 
 
 def _is_conditional_failure(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
-def _throttle(t: ThrottleAttribute) -> Throttle:
-    return Throttle(batch_size=int(t.batch_size), delay_ms=int(t.delay_ms), preset=t.preset)
-
-
-def _throttle_attr(t: Throttle) -> ThrottleAttribute:
-    return ThrottleAttribute(batch_size=t.batch_size, delay_ms=t.delay_ms, preset=t.preset)
-
-
-def _to_job(m: JobModel) -> Job:
-    return Job(
-        job_id=m.job_id,
-        owner=m.owner,
-        filename=m.filename,
-        format=m.format,
-        dry_run=bool(m.dry_run),
-        status=JobStatus(m.status),
-        s3_key=m.s3_key,
-        throttle=_throttle(m.throttle),
-        created_at=m.created_at,
-        updated_at=m.updated_at,
-        bytes_total=None if m.bytes_total is None else int(m.bytes_total),
-        shards=tuple(
-            Shard(
-                start=int(s.start),
-                end=None if s.end is None else int(s.end),
-                offset=int(s.offset),
-                line=int(s.line),
-                first_line=int(s.first_line or 1),
-                segment=int(s.segment or 0),
-                done=bool(s.done),
-                holder=s.holder,
-                lease_expires=None if s.lease_expires is None else float(s.lease_expires),
-                samples=tuple(Sample(float(x.at), int(x.rows), int(x.bytes)) for x in (s.samples or [])),
-            )
-            for s in (m.shards or [])
-        ),
-        header=None if m.header is None else tuple(str(h) for h in m.header),
-        delimiter=m.delimiter,
-        layout=m.layout,
-        encoding=m.encoding,
-        line_ending=m.line_ending,
-        processed_rows=int(m.processed_rows or 0),
-        imported_rows=int(m.imported_rows or 0),
-        failed_rows=int(m.failed_rows or 0),
-        warning_rows=int(m.warning_rows or 0),
-        would_insert_rows=int(m.would_insert_rows or 0),
-        would_update_rows=int(m.would_update_rows or 0),
-        readings_written=int(m.readings_written or 0),
-        total_rows=None if m.total_rows is None else int(m.total_rows),
-        total_rows_exact=bool(m.total_rows_exact),
-        segments=int(m.segments or 0),
-        redrives=int(m.redrives or 0),
-        retry_count=int(m.retry_count or 0),
-        last_error=m.last_error,
-        next_retry_at=None if m.next_retry_at is None else float(m.next_retry_at),
-        deleting=bool(m.deleting),
-        effective_throttle=None if m.effective_throttle is None else _throttle(m.effective_throttle),
-        throttled=bool(m.throttled),
-        throttled_reason=m.throttled_reason,
-        errors=tuple(str(e) for e in (m.errors or ())),
-        warnings=tuple(str(w) for w in (m.warnings or ())),
-        started_at=m.started_at,
-        completed_at=m.completed_at,
-        upload_expires_at=m.upload_expires_at,
-        error_message=m.error_message,
-        note=m.note,
-    )
 
 
 def _encode_token(created_at: str, job_id: str) -> str:
@@ -121,27 +52,7 @@ def _decode_token(token: str) -> tuple[str, str]:
 
 class JobRepository:
     def create(self, job: Job) -> None:
-        model = JobModel(
-            job_id=job.job_id,
-            owner=job.owner,
-            filename=job.filename,
-            format=job.format,
-            dry_run=job.dry_run,
-            status=job.status.value,
-            s3_key=job.s3_key,
-            bytes_total=job.bytes_total,
-            throttle=ThrottleAttribute(
-                batch_size=job.throttle.batch_size,
-                delay_ms=job.throttle.delay_ms,
-                preset=job.throttle.preset,
-            ),
-            shards=[_shard_attr(s) for s in job.shards],
-            created_at=job.created_at,
-            updated_at=job.updated_at,
-            upload_expires_at=job.upload_expires_at,
-            errors=[],
-            warnings=[],
-        )
+        model = to_attributes(job, JobModel)
         try:
             model.save(condition=JobModel.job_id.does_not_exist())
         except PutError as exc:
@@ -154,7 +65,7 @@ class JobRepository:
         if not 0 < len(job_id) <= JOB_ID_MAX_LENGTH:
             return None
         try:
-            return _to_job(JobModel.get(job_id, consistent_read=True))
+            return from_attributes(Job, JobModel.get(job_id, consistent_read=True))
         except JobModel.DoesNotExist:
             return None
 
@@ -186,7 +97,7 @@ class JobRepository:
             limit=limit + 1,
             page_size=max(limit + 1, 25),
         )
-        jobs = [_to_job(m) for m in results]
+        jobs = [from_attributes(Job, m) for m in results]
         if len(jobs) > limit:
             last = jobs[limit - 1]
             return jobs[:limit], _encode_token(last.created_at, last.job_id)
@@ -200,7 +111,7 @@ class JobRepository:
             scan_index_forward=True,
             limit=limit,
         )
-        return [_to_job(m) for m in results]
+        return [from_attributes(Job, m) for m in results]
 
     # ---- transitions ------------------------------------------------------------------------
 
@@ -212,7 +123,7 @@ class JobRepository:
             if _is_conditional_failure(exc):
                 raise StaleWriteError(job_id) from None
             raise
-        return _to_job(model)
+        return from_attributes(Job, model)
 
     def mark_queued(self, job_id: str, *, bytes_total: int, now_iso: str) -> Job:
         """The file arrived: the job can start. Only once, and only from awaiting_upload."""
@@ -221,18 +132,19 @@ class JobRepository:
             [
                 JobModel.status.set(JobStatus.QUEUED.value),
                 JobModel.bytes_total.set(bytes_total),
-                JobModel.shards.set([_shard_attr(Shard(start=0, end=None, offset=0, line=1))]),
+                JobModel.shards.set([to_attributes(Shard(start=0, end=None, offset=0, line=1), ShardCursor)]),
                 JobModel.updated_at.set(now_iso),
             ],
             JobModel.status == JobStatus.AWAITING_UPLOAD.value,
         )
 
     def begin_segment(self, job_id: str, *, shard: int, segment: int, now_iso: str, lease: Lease) -> Job:
-        """Claim the job for one invocation and mark segment N of a shard as started.
+        """Claim a shard of the job for one invocation (the shard's lease) and mark segment N of it
+        as started.
 
-        Fails when another live invocation holds the job's lease, a later segment already started,
-        the shard is done or the job is no longer active. The same segment may start again: that is
-        a redelivery after a crash, and the cursor says where to resume."""
+        Fails when another live invocation holds the shard's lease, a later segment of it already
+        started, the shard is done or the job is no longer active. The same segment may start
+        again: that is a redelivery after a crash, and the cursor says where to resume."""
         cursor = JobModel.shards[shard]
         return self._update(
             job_id,
@@ -268,7 +180,7 @@ class JobRepository:
         counts: bool = True,
     ) -> Job:
         """A segment failed for a transient reason: count it (unless it was throttling, which never
-        uses up a job's retries), say why and when the next try is, and give the job back."""
+        uses up a job's retries), say why and when the next try is, and give the shard back."""
         actions: list[Action] = [
             JobModel.last_error.set(error[:1000]),
             JobModel.next_retry_at.set(retry_at),
@@ -340,7 +252,7 @@ class JobRepository:
             actions.append(JobModel.note.set(c.note))
         if c.adaptation is not None:
             actions += [
-                JobModel.effective_throttle.set(_throttle_attr(c.adaptation.throttle)),
+                JobModel.effective_throttle.set(to_attributes(c.adaptation.throttle, ThrottleAttribute)),
                 JobModel.throttled.set(c.adaptation.throttled),
                 JobModel.throttled_reason.set(c.adaptation.reason)
                 if c.adaptation.reason is not None
@@ -349,12 +261,12 @@ class JobRepository:
         final = c.final and c.job_status is JobStatus.PROCESSING
         if c.split:
             # Overlapping document paths cannot be set in one update: write the list whole.
-            actions.append(JobModel.shards.set([_shard_attr(s) for s in c.split]))
+            actions.append(JobModel.shards.set([to_attributes(s, ShardCursor) for s in c.split]))
         else:
             actions += [
                 cursor.offset.set(c.end_offset),  # type: ignore[attr-defined]
                 cursor.line.set(c.next_line),  # type: ignore[attr-defined]
-                cursor.samples.set([_sample_attr(s) for s in c.samples]),  # type: ignore[attr-defined]
+                cursor.samples.set([to_attributes(s, SampleAttribute) for s in c.samples]),  # type: ignore[attr-defined]
             ]
             if final:
                 actions += [
@@ -444,7 +356,7 @@ class JobRepository:
         return self._update(
             job_id,
             [
-                JobModel.throttle.set(_throttle_attr(throttle)),
+                JobModel.throttle.set(to_attributes(throttle, ThrottleAttribute)),
                 JobModel.effective_throttle.remove(),
                 JobModel.throttled.set(False),
                 JobModel.throttled_reason.remove(),
@@ -486,22 +398,3 @@ class JobRepository:
             [JobModel.redrives.add(1), JobModel.updated_at.set(now_iso)],
             (JobModel.updated_at == expected_updated_at) & JobModel.status.is_in(*[s.value for s in ACTIVE]),
         )
-
-
-def _shard_attr(s: Shard) -> ShardCursor:
-    return ShardCursor(
-        start=s.start,
-        end=s.end,
-        offset=s.offset,
-        line=s.line,
-        first_line=s.first_line,
-        segment=s.segment,
-        done=s.done,
-        holder=s.holder,
-        lease_expires=s.lease_expires,
-        samples=[_sample_attr(x) for x in s.samples],
-    )
-
-
-def _sample_attr(s: Sample) -> SampleAttribute:
-    return SampleAttribute(at=s.at, rows=s.rows, bytes=s.bytes)

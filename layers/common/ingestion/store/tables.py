@@ -1,4 +1,10 @@
-"""PynamoDB models of the two tables. Nothing outside store/ sees these classes."""
+"""The PynamoDB model of the jobs table. Nothing outside store/ sees these classes.
+
+Each model has an attribute for each field of its domain type, by name (JobModel: Job,
+ShardCursor: Shard, ThrottleAttribute: Throttle, SampleAttribute: Sample); store/mapping.py converts
+between them from the domain type's fields, and tests/unit/test_store_mapping.py checks that the
+two agree. The model keeps what the domain type cannot say: attribute kinds, defaults, the key and
+the indexes."""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
-    TTLAttribute,
     UnicodeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -110,37 +115,13 @@ class JobModel(Model):
     upload_expires_at = UnicodeAttribute(null=True)
     error_message = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)
-    expires_at = TTLAttribute(null=True)
-    # One worker per job: the invocation holding the lease, and when the lease runs out.
-    deleting = BooleanAttribute(default=False)
+    deleting = BooleanAttribute(default=False)  # DELETE was asked: the job is being removed
 
     owner_index = OwnerCreatedIndex()
     status_index = StatusUpdatedIndex()
 
 
-class ReadingModel(Model):
-    """One meter reading, keyed by its natural key (meter + kind + interval start).
-
-    Written in bulk by store/readings.py with BatchWriteItem; this model documents the shape and
-    serves reads."""
-
-    class Meta:
-        table_name = get_settings().readings_table
-        region = get_settings().region
-
-    meter = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # "hh#2024-11-09T00:00Z" or "day#2024-11-09"
-    kind = UnicodeAttribute()
-    start = UnicodeAttribute()
-    local_date = UnicodeAttribute()
-    period = NumberAttribute(null=True)
-    value_kwh = NumberAttribute()
-    estimated = BooleanAttribute()
-    job_id = UnicodeAttribute()  # the job that last wrote this reading
-    written_at = UnicodeAttribute()
-
-
 def reset_connections() -> None:
-    """Drop cached connections (pynamodb caches one per model class)."""
+    """Drop the cached connection (pynamodb keeps one per model class), so that the next request
+    goes to the endpoint that is current now: each integration test starts a fresh moto account."""
     JobModel._connection = None
-    ReadingModel._connection = None

@@ -1,0 +1,94 @@
+"""The CLI's fixed choices are the API's: checked against the committed OpenAPI document
+(functions/status/openapi.json, itself checked against the handlers by
+tests/integration/test_openapi.py). The CLI keeps its own lists because it must not import the
+layer; these tests are what keeps the copies from drifting."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli.csvimport import EXIT_BY_FINAL_STATUS, Defaults, build_parser
+
+DOCUMENT = Path(__file__).resolve().parents[2] / "functions" / "status" / "openapi.json"
+
+
+@pytest.fixture(scope="module")
+def api() -> dict[str, Any]:
+    return json.loads(DOCUMENT.read_text())
+
+
+def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    node: Any = document
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return _resolve(document, node)
+
+
+def enum_of(document: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    """The one string enum a schema allows (through $ref and anyOf, e.g. a preset name or null)."""
+    schema = _resolve(document, schema)
+    if "enum" in schema:
+        return list(schema["enum"])
+    found = [enum_of(document, option) for option in schema.get("anyOf", []) if _has_enum(document, option)]
+    assert len(found) == 1, f"expected one enum in {schema}"
+    return found[0]
+
+
+def _has_enum(document: dict[str, Any], schema: dict[str, Any]) -> bool:
+    schema = _resolve(document, schema)
+    return "enum" in schema or any(_has_enum(document, option) for option in schema.get("anyOf", []))
+
+
+def query_parameter(document: dict[str, Any], path: str, method: str, name: str) -> dict[str, Any]:
+    operation = document["paths"][path][method]
+    [parameter] = [p for p in operation["parameters"] if p["in"] == "query" and p["name"] == name]
+    return parameter["schema"]
+
+
+def body_property(document: dict[str, Any], schema_name: str, name: str) -> dict[str, Any]:
+    return document["components"]["schemas"][schema_name]["properties"][name]
+
+
+def cli_option(command: str, flag: str) -> argparse.Action:
+    """An option of a csvimport subcommand, as the parser the command line runs with has it."""
+    parser = build_parser(Defaults(api="http://127.0.0.1:9", token="dev:test"))
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    [option] = [a for a in commands.choices[command]._actions if flag in a.option_strings]
+    return option
+
+
+def test_upload_offers_the_formats_the_api_accepts(api):
+    offered = list(cli_option("upload", "--format").choices or ())
+    assert sorted(offered) == sorted(enum_of(api, query_parameter(api, "/imports", "post", "format")))
+    # The presigned upload sends the format in a JSON body instead: the same list.
+    assert sorted(offered) == sorted(enum_of(api, body_property(api, "CreateImportRequest", "format")))
+
+
+def test_upload_defaults_to_the_apis_default_format(api):
+    default = query_parameter(api, "/imports", "post", "format")["default"]
+    assert cli_option("upload", "--format").default == default
+    assert body_property(api, "CreateImportRequest", "format")["default"] == default
+
+
+def test_upload_offers_the_throttle_presets_the_api_accepts(api):
+    offered = list(cli_option("upload", "--throttle").choices or ())
+    assert sorted(offered) == sorted(enum_of(api, query_parameter(api, "/imports", "post", "throttle")))
+    assert sorted(offered) == sorted(enum_of(api, body_property(api, "CreateImportRequest", "throttle")))
+
+
+def test_list_filters_by_the_statuses_the_api_knows(api):
+    offered = list(cli_option("list", "--status").choices or ())
+    assert sorted(offered) == sorted(enum_of(api, query_parameter(api, "/imports", "get", "status")))
+
+
+def test_watching_stops_only_on_statuses_the_api_knows(api):
+    statuses = enum_of(api, query_parameter(api, "/imports", "get", "status"))
+    assert set(EXIT_BY_FINAL_STATUS) < set(statuses)  # some, never all: a job that has not ended
