@@ -17,10 +17,12 @@ from ingestion.services.collector import tune_for_batches
 from ingestion.services.ingest.deletion import run_delete
 from ingestion.services.ingest.lifecycle import give_up
 from ingestion.services.ingest.segment import run_segment
+from ingestion.services.logs import route_layer_logs
 from ingestion.services.redrive import redrive
 from ingestion.services.wiring import Services
 
 logger = Logger()
+route_layer_logs(logger)  # the layer's modules log through it too
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)

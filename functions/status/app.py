@@ -17,6 +17,7 @@ from ingestion.http.auth import caller_of
 from ingestion.http.errors import register_error_handlers
 from ingestion.http.responses import ErrorReportLinks, JobPage, JobView, ThrottleSettingsView, error_responses
 from ingestion.services.admin_settings import read_throttle_settings
+from ingestion.services.logs import route_layer_logs
 from ingestion.services.status import MAX_PAGE, error_report_links, get_job, list_jobs
 from ingestion.settings import get_settings
 from ingestion.store.jobs import JobRepository
@@ -24,6 +25,7 @@ from ingestion.store.reports import ReportStore
 from ingestion.store.throttle_settings import ThrottleSettingsRepository
 
 logger = Logger()
+route_layer_logs(logger)  # the layer's modules log through it too
 tracer = Tracer()
 app = APIGatewayHttpResolver(enable_validation=True)
 register_error_handlers(app)
@@ -35,7 +37,7 @@ JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
 
 
 def _view(job: Job) -> JobView:
-    return JobView.of(job, system_clock(), stall_after_s=settings.stall_after_seconds)
+    return JobView.of(job, system_clock(), settings.patience)
 
 
 @app.get(

@@ -42,9 +42,11 @@ from ingestion.services.imports import (
     delete_import,
     on_object_created,
 )
+from ingestion.services.logs import route_layer_logs
 from ingestion.services.wiring import Services
 
 logger = Logger()
+route_layer_logs(logger)  # the layer's modules log through it too
 tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver(enable_validation=True)
@@ -64,7 +66,7 @@ def _body_bytes() -> bytes:
 
 def _view(job: Job) -> JobView:
     """The job as the API shows it, now."""
-    return JobView.of(job, services.clock(), stall_after_s=services.settings.stall_after_seconds)
+    return JobView.of(job, services.clock(), services.settings.patience)
 
 
 @app.post(

@@ -8,8 +8,14 @@ from dataclasses import dataclass
 from ingestion.domain.clock import iso, parse_iso
 from ingestion.domain.job import Job, JobStatus
 
-# A queued job's first message is normally picked up within seconds.
-QUEUED_PATIENCE_S = 120.0
+
+@dataclass(frozen=True)
+class Patience:
+    """How long a job may sit without progress before it counts as stalled (the settings
+    stall_after_seconds and queued_grace_seconds: the scheduled re-drive waits as long)."""
+
+    stall_after_s: float  # a processing job, beyond its throttle's pause
+    queued_s: float  # a queued job whose first message has not been picked up
 
 
 @dataclass(frozen=True)
@@ -18,7 +24,7 @@ class Health:
     reason: str | None = None
 
 
-def diagnose(job: Job, now: float, *, stall_after_s: float) -> Health:
+def diagnose(job: Job, now: float, patience: Patience) -> Health:
     """Whether the job has made no progress for longer than it should, and the likely cause."""
     if job.status not in (JobStatus.QUEUED, JobStatus.PROCESSING):
         return Health(False)
@@ -26,14 +32,14 @@ def diagnose(job: Job, now: float, *, stall_after_s: float) -> Health:
     if job.next_retry_at is not None and job.next_retry_at > now:
         return Health(False, f"waiting to retry at {iso(job.next_retry_at)} after: {job.last_error}")
     if job.status is JobStatus.QUEUED:
-        if idle > QUEUED_PATIENCE_S:
+        if idle > patience.queued_s:
             return Health(
                 True,
                 f"no worker has picked the job up for {round(idle)} s; the scheduled run will re-queue it",
             )
         return Health(False)
     # Throttle pauses longer than a few seconds continue through a delayed message: allow for one.
-    allowed = stall_after_s + job.throttle.delay_ms / 1000
+    allowed = patience.stall_after_s + job.throttle.delay_ms / 1000
     if idle <= allowed:
         return Health(False)
     if job.lease_expires is not None and job.lease_expires < now:

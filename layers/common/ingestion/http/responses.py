@@ -9,7 +9,7 @@ from typing import Any, Self
 from pydantic import BaseModel, Field
 
 from ingestion.domain.clock import iso, parse_iso
-from ingestion.domain.health import diagnose
+from ingestion.domain.health import Patience, diagnose
 from ingestion.domain.job import Job, JobStatus, Shard
 from ingestion.domain.progress import average_rate, compute_progress
 from ingestion.domain.throttle import SavedThrottleSettings, Throttle, ThrottleConfig
@@ -78,7 +78,7 @@ class JobView(BaseModel):
     errors_url: str | None = Field(description="once the job has ended: where to get its error report links")
 
     @classmethod
-    def of(cls, job: Job, now: float, *, stall_after_s: float) -> Self:
+    def of(cls, job: Job, now: float, patience: Patience) -> Self:
         """The job as the API shows it at `now`: its own fields as they are, with the progress
         (percent, rate, ETA, success rate, health) computed at read time."""
         computed = _progress_fields(job, now) | {
@@ -89,7 +89,7 @@ class JobView(BaseModel):
             "status_url": status_url(job.job_id),
             "errors_url": f"{status_url(job.job_id)}/errors" if job.status.finished else None,
         }
-        health = diagnose(job, now, stall_after_s=stall_after_s)
+        health = diagnose(job, now, patience)
         computed |= {"stalled": health.stalled, "stall_reason": health.reason}
         # Every other field is the job's attribute of the same name.
         own = {name: getattr(job, name) for name in cls.model_fields if name not in computed}

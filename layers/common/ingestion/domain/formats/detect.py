@@ -1,5 +1,6 @@
 """Choosing how to read a file from its header: the delimiter, and the layout for the requested format."""
 
+import logging
 from contextlib import suppress
 from typing import Any, Literal, Protocol, get_args
 
@@ -24,6 +25,8 @@ from ingestion.domain.formats.values import parse_date, parse_datetime, parse_nu
 # The formats a client may request: the one list (the API's schema and the CLI's choices come from it).
 ImportFormat = Literal["hh", "daily", "sites", "auto"]
 FORMATS: tuple[str, ...] = get_args(ImportFormat)
+
+logger = logging.getLogger(__name__)
 
 # Ties go to the earlier delimiter.
 _DELIMITERS = (",", "\t", ";", "|")
@@ -83,7 +86,7 @@ def detect_layout(header: list[str], requested: str) -> AnyLayout:
     while len(header) > 1 and not header[-1].strip():
         header = header[:-1]  # a trailing delimiter names no column: rows may have it or not
     try:
-        return _detect(header, requested)
+        layout = _detect(header, requested)
     except FileFormatError as exc:
         if looks_like_data(header):
             shown = ", ".join(quoted(cell) for cell in header[:4]) + (", ..." if len(header) > 4 else "")
@@ -92,6 +95,8 @@ def detect_layout(header: list[str], requested: str) -> AnyLayout:
                 f"naming the columns (for example MPAN,Date,Reading) and upload it again. ({exc})"
             ) from None
         raise
+    logger.info("layout detected", extra={"layout": layout.name, "columns": len(header)})
+    return layout
 
 
 def looks_like_data(cells: list[str]) -> bool:

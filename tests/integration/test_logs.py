@@ -1,0 +1,48 @@
+"""The layer's log lines reach CloudWatch as the handlers' do: JSON, at the function's log level,
+with the job id and the Lambda request id (services/logs.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from tests.integration.helpers import import_csv
+from tests.support import FakeContext, handler_module, hh_long_csv
+
+
+def json_lines(text: str) -> list[dict]:
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            lines.append(json.loads(line))
+    return lines
+
+
+def test_a_domain_modules_info_line_is_json_with_the_job_id(stack, capfd):
+    for function in ("upload", "ingest", "status"):
+        handler_module(function)  # (each wires the layer's logger at import: all of them first)
+    # As LogLevel INFO would have set it at cold start (the tests' environment says WARNING).
+    layer = logging.getLogger("ingestion")
+    before = layer.level
+    layer.setLevel(logging.INFO)
+    try:
+        job, _ = import_csv(stack, hh_long_csv(3), context_factory=FakeContext)
+    finally:
+        layer.setLevel(before)
+    lines = [line for line in json_lines(capfd.readouterr().out) if line.get("message") == "layout detected"]
+    assert lines, "the domain's INFO line did not come out as JSON"
+    line = lines[0]
+    assert line["level"] == "INFO"
+    assert line["name"] == "ingestion.domain.formats.detect"
+    assert line["job_id"] == job["job_id"]
+    assert line["function_request_id"] == FakeContext().aws_request_id
+    assert line["layout"] == "hh-long"
+
+
+def test_the_layer_logs_at_the_functions_level_and_below_it_is_quiet(stack, capfd):
+    ingest = handler_module("ingest")
+    assert logging.getLogger("ingestion").getEffectiveLevel() == ingest.logger.log_level == logging.WARNING
+    import_csv(stack, hh_long_csv(3))
+    assert not [
+        line for line in json_lines(capfd.readouterr().out) if line.get("message") == "layout detected"
+    ]
