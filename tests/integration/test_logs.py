@@ -3,24 +3,34 @@ with the job id and the Lambda request id (services/logs.py)."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+
+import pytest
 
 from tests.integration.helpers import import_csv
 from tests.support import FakeContext, handler_module, hh_long_csv
 
 
-def json_lines(text: str) -> list[dict]:
-    lines = []
-    for line in text.splitlines():
-        if line.startswith("{"):
-            lines.append(json.loads(line))
-    return lines
-
-
-def test_a_domain_modules_info_line_is_json_with_the_job_id(stack, capfd):
+@pytest.fixture
+def function_output(monkeypatch) -> io.StringIO:
+    """What the functions' log handler writes (it is bound to the process's stdout, which the test
+    runner may have swapped since): once every function has wired the layer's logger."""
     for function in ("upload", "ingest", "status"):
         handler_module(function)  # (each wires the layer's logger at import: all of them first)
+    output = io.StringIO()
+    for handler in logging.getLogger("ingestion").handlers:
+        monkeypatch.setattr(handler, "stream", output)
+    return output
+
+
+def layout_lines(output: io.StringIO) -> list[dict]:
+    lines = [json.loads(line) for line in output.getvalue().splitlines() if line.startswith("{")]
+    return [line for line in lines if line.get("message") == "layout detected"]
+
+
+def test_a_domain_modules_info_line_is_json_with_the_job_id(stack, function_output):
     # As LogLevel INFO would have set it at cold start (the tests' environment says WARNING).
     layer = logging.getLogger("ingestion")
     before = layer.level
@@ -29,7 +39,7 @@ def test_a_domain_modules_info_line_is_json_with_the_job_id(stack, capfd):
         job, _ = import_csv(stack, hh_long_csv(3), context_factory=FakeContext)
     finally:
         layer.setLevel(before)
-    lines = [line for line in json_lines(capfd.readouterr().out) if line.get("message") == "layout detected"]
+    lines = layout_lines(function_output)
     assert lines, "the domain's INFO line did not come out as JSON"
     line = lines[0]
     assert line["level"] == "INFO"
@@ -39,10 +49,8 @@ def test_a_domain_modules_info_line_is_json_with_the_job_id(stack, capfd):
     assert line["layout"] == "hh-long"
 
 
-def test_the_layer_logs_at_the_functions_level_and_below_it_is_quiet(stack, capfd):
+def test_the_layer_logs_at_the_functions_level_and_below_it_is_quiet(stack, function_output):
     ingest = handler_module("ingest")
     assert logging.getLogger("ingestion").getEffectiveLevel() == ingest.logger.log_level == logging.WARNING
     import_csv(stack, hh_long_csv(3))
-    assert not [
-        line for line in json_lines(capfd.readouterr().out) if line.get("message") == "layout detected"
-    ]
+    assert not layout_lines(function_output)
