@@ -223,33 +223,8 @@ class JobRepository:
         batch of a large file may split it (`c.split`): the whole list of shards is then written,
         this one's cursor in it."""
         cursor = JobModel.shards[c.shard]
-        actions: list[Action] = [
-            JobModel.processed_rows.add(c.processed),
-            JobModel.imported_rows.add(c.imported),
-            JobModel.failed_rows.add(c.failed),
-            JobModel.readings_written.add(c.readings),
-            JobModel.updated_at.set(c.now_iso),
-        ]
-        if c.new_errors:
-            actions.append(JobModel.errors.set(JobModel.errors.append(list(c.new_errors))))
-        if c.warned:
-            actions.append(JobModel.warning_rows.add(c.warned))
-        if c.new_warnings:
-            actions.append(JobModel.warnings.set((JobModel.warnings | []).append(list(c.new_warnings))))
-        if c.would_insert:
-            actions.append(JobModel.would_insert_rows.add(c.would_insert))
-        if c.would_update:
-            actions.append(JobModel.would_update_rows.add(c.would_update))
-        if c.header is not None:
-            actions += [
-                JobModel.header.set(cast(Any, list(c.header.cells))),
-                JobModel.delimiter.set(c.header.delimiter),
-                JobModel.layout.set(c.header.layout),
-                JobModel.encoding.set(c.header.framing.encoding),
-                JobModel.line_ending.set(c.header.framing.line_ending),
-            ]
-        if c.note is not None:
-            actions.append(JobModel.note.set(c.note))
+        final = c.final and c.job_status is JobStatus.PROCESSING
+        actions = [*_counter_actions(c), *_first_commit_actions(c), *_cursor_actions(c, final)]
         if c.adaptation is not None:
             actions += [
                 JobModel.effective_throttle.set(to_attributes(c.adaptation.throttle, ThrottleAttribute)),
@@ -258,29 +233,6 @@ class JobRepository:
                 if c.adaptation.reason is not None
                 else JobModel.throttled_reason.remove(),
             ]
-        final = c.final and c.job_status is JobStatus.PROCESSING
-        if c.split:
-            # Overlapping document paths cannot be set in one update: write the list whole.
-            actions.append(JobModel.shards.set([to_attributes(s, ShardCursor) for s in c.split]))
-        else:
-            actions += [
-                cursor.offset.set(c.end_offset),  # type: ignore[attr-defined]
-                cursor.line.set(c.next_line),  # type: ignore[attr-defined]
-                cursor.samples.set([to_attributes(s, SampleAttribute) for s in c.samples]),  # type: ignore[attr-defined]
-            ]
-            if final:
-                actions += [
-                    cursor.done.set(True),  # type: ignore[attr-defined]
-                    cursor.holder.remove(),  # type: ignore[attr-defined]
-                    cursor.lease_expires.remove(),  # type: ignore[attr-defined]
-                ]
-            else:
-                actions.append(cursor.lease_expires.set(c.lease.expires))  # type: ignore[attr-defined]
-        condition = (
-            (cursor.offset == c.expected_offset)  # type: ignore[attr-defined]
-            & (JobModel.status == c.job_status.value)
-            & (cursor.holder == c.lease.holder)  # type: ignore[attr-defined]
-        )
         if final and c.complete:
             actions += [
                 JobModel.status.set(JobStatus.COMPLETED.value),
@@ -288,6 +240,11 @@ class JobRepository:
                 JobModel.total_rows.set(JobModel.processed_rows + c.processed),
                 JobModel.total_rows_exact.set(True),
             ]
+        condition = (
+            (cursor.offset == c.expected_offset)  # type: ignore[attr-defined]
+            & (JobModel.status == c.job_status.value)
+            & (cursor.holder == c.lease.holder)  # type: ignore[attr-defined]
+        )
         return self._update(job_id, actions, condition)
 
     def complete(self, job_id: str, *, shards: int, now_iso: str, merged: MergeCounts | None = None) -> Job:
@@ -398,3 +355,58 @@ class JobRepository:
             [JobModel.redrives.add(1), JobModel.updated_at.set(now_iso)],
             (JobModel.updated_at == expected_updated_at) & JobModel.status.is_in(*[s.value for s in ACTIVE]),
         )
+
+
+def _counter_actions(c: BatchCommit) -> list[Action]:
+    """The batch's counts ADDed, and its first error and warning messages appended."""
+    actions: list[Action] = [
+        JobModel.processed_rows.add(c.processed),
+        JobModel.imported_rows.add(c.imported),
+        JobModel.failed_rows.add(c.failed),
+        JobModel.readings_written.add(c.readings),
+        JobModel.updated_at.set(c.now_iso),
+    ]
+    if c.new_errors:
+        actions.append(JobModel.errors.set(JobModel.errors.append(list(c.new_errors))))
+    if c.warned:
+        actions.append(JobModel.warning_rows.add(c.warned))
+    if c.new_warnings:
+        actions.append(JobModel.warnings.set((JobModel.warnings | []).append(list(c.new_warnings))))
+    if c.would_insert:
+        actions.append(JobModel.would_insert_rows.add(c.would_insert))
+    if c.would_update:
+        actions.append(JobModel.would_update_rows.add(c.would_update))
+    return actions
+
+
+def _first_commit_actions(c: BatchCommit) -> list[Action]:
+    """What the first commit of a job records: how its file is read, and a note."""
+    actions: list[Action] = []
+    if c.header is not None:
+        actions += [
+            JobModel.header.set(cast(Any, list(c.header.cells))),
+            JobModel.delimiter.set(c.header.delimiter),
+            JobModel.layout.set(c.header.layout),
+            JobModel.encoding.set(c.header.framing.encoding),
+            JobModel.line_ending.set(c.header.framing.line_ending),
+        ]
+    if c.note is not None:
+        actions.append(JobModel.note.set(c.note))
+    return actions
+
+
+def _cursor_actions(c: BatchCommit, final: bool) -> list[Action]:
+    """The shard's cursor moved past the batch (done, and its lease given back, when `final`), or
+    every shard written whole when the batch splits the file."""
+    if c.split:
+        # Overlapping document paths cannot be set in one update: write the list whole.
+        return [JobModel.shards.set([to_attributes(s, ShardCursor) for s in c.split])]
+    cursor: Any = JobModel.shards[c.shard]  # a list element's paths are untyped
+    actions: list[Action] = [
+        cursor.offset.set(c.end_offset),
+        cursor.line.set(c.next_line),
+        cursor.samples.set([to_attributes(s, SampleAttribute) for s in c.samples]),
+    ]
+    if final:
+        return [*actions, cursor.done.set(True), cursor.holder.remove(), cursor.lease_expires.remove()]
+    return [*actions, cursor.lease_expires.set(c.lease.expires)]
