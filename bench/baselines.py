@@ -36,9 +36,9 @@ import boto3
 from botocore.config import Config
 
 ITEMS_PER_CALL = 25
-# The same client configuration as ingestion/aws.py's write path (client("dynamodb", bulk=True)):
-# botocore's standard retry mode, no client-side parameter validation. Like for like: the write
-# limit is the fastest this client writes, not a slower one.
+# The same client configuration as the write path's (ingestion/store/clients.py,
+# client("dynamodb", bulk=True)): botocore's standard retry mode, no client-side parameter
+# validation. Like for like: the write limit is the fastest this client writes, not a slower one.
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 8}, max_pool_connections=16, parameter_validation=False
 )

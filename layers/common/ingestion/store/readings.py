@@ -64,7 +64,9 @@ def _item(r: Reading, key: str, job_id: str, written_at: str) -> dict[str, Any]:
         "meter": {"S": r.meter},
         "sk": {"S": key},
         "kind": {"S": r.kind},
-        "start": {"S": r.start.isoformat()[:19] + "Z"},  # %Y-%m-%dT%H:%M:%SZ, faster than strftime
+        # %Y-%m-%dT%H:%M:%SZ: isoformat, sliced, 2.6 µs an item less than strftime (4 % of the write
+        # path's CPU, items and botocore; docs/performance.md "Speed tricks that stay")
+        "start": {"S": r.start.isoformat()[:19] + "Z"},
         "local_date": {"S": r.local_date.isoformat()},
         "value_kwh": {"N": str(r.value_kwh)},
         "estimated": {"BOOL": r.estimated},

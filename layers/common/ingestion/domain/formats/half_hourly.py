@@ -2,8 +2,6 @@
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timezone
-from itertools import repeat
-from operator import is_
 from typing import cast
 
 from ingestion.domain.formats.headers import Column
@@ -89,7 +87,7 @@ class LongLayout:
     def _half_hours_of(self, cells: Sequence[str]) -> list[NumberedHalfHour]:
         """_half_hour_of each cell (the usual batch: all in the table already)."""
         found = list(map(self._half_hours.get, cells))
-        if any(map(is_, found, repeat(None))):
+        if None in found:
             found = [when or self._half_hour_of(text) for when, text in zip(found, cells, strict=True)]
         return cast(list[NumberedHalfHour], found)
 
