@@ -14,7 +14,7 @@ from enum import StrEnum
 from ingestion.domain.formats.headers import Column, Header, join_readably, normalise_header
 from ingestion.domain.formats.row_errors import FileFormatError, InvalidValue, quoted
 from ingestion.domain.formats.rows import check_shape
-from ingestion.domain.formats.values import FIRST_YEAR, LAST_YEAR, parse_number
+from ingestion.domain.formats.values import FIRST_YEAR, LAST_YEAR, parse_number, word_in
 
 MAX_TEXT_CHARS = 200
 SITE_TYPES = ("office", "warehouse", "retail", "industrial", "residential", "other")
@@ -302,10 +302,7 @@ def parse_active(text: str) -> bool:
     value = text.strip()
     if not value:
         return True
-    active = _ACTIVE_BY_FLAG.get(value.lower())
-    if active is None:
-        raise InvalidValue(f"invalid active flag {quoted(value)} (expected {ACTIVE_FLAGS})")
-    return active
+    return word_in(_ACTIVE_BY_FLAG, value, f"invalid active flag {quoted(value)} (expected {ACTIVE_FLAGS})")
 
 
 def parse_created_at(text: str) -> str | None:

@@ -8,6 +8,7 @@ the caches are bounded, so memory stays flat however long the file.
 
 import calendar
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -241,10 +242,7 @@ def parse_unit(text: str, default_shift: int = 0) -> int:
     value = text.strip()
     if not value:
         return default_shift
-    shift = _UNIT_SHIFTS.get(value.lower())
-    if shift is None:
-        raise InvalidValue(f"unknown unit {quoted(value)} (expected {UNITS})")
-    return shift
+    return word_in(_UNIT_SHIFTS, value, f"unknown unit {quoted(value)} (expected {UNITS})")
 
 
 def to_kwh(value: Decimal, shift: int) -> Decimal:
@@ -256,7 +254,13 @@ def to_kwh(value: Decimal, shift: int) -> Decimal:
 def parse_flag(text: str) -> bool:
     """True when an actual/estimated flag says estimated; blank means actual."""
     value = text.strip().lower()
-    estimated = _ESTIMATED_BY_FLAG.get(value)
-    if estimated is None:
-        raise InvalidValue(f"unknown actual/estimated flag {quoted(text.strip())} (expected {FLAGS})")
-    return estimated
+    problem = f"unknown actual/estimated flag {quoted(text.strip())} (expected {FLAGS})"
+    return word_in(_ESTIMATED_BY_FLAG, value, problem)
+
+
+def word_in[T](table: Mapping[str, T], word: str, problem: str) -> T:
+    """What a word means by the table (lower-cased), or InvalidValue(problem) when it is not there."""
+    meaning = table.get(word.lower())
+    if meaning is None:
+        raise InvalidValue(problem)
+    return meaning
