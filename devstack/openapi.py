@@ -3,7 +3,7 @@
 Each function's Powertools resolver describes its own routes, from their signatures (path and query
 parameters, the JSON bodies of PATCH /imports/{job_id} and PUT /settings/import-throttle) and their
 response models. This merges the two functions' documents into one, leaving out the 422 Powertools
-lists for invalid requests (this API answers those with a 400, see ingestion.http.errors), and adds
+lists for invalid requests (this API answers those with a 400, see ingestion.http.error_answers), and adds
 the info block and the JWT security scheme.
 
 One operation is still completed here, by `_post_imports_takes_json_or_csv`: POST /imports takes
@@ -51,7 +51,7 @@ def _app(function: str) -> Any:
 
 def _drop_powertools_422(operation: dict[str, Any]) -> None:
     """Powertools documents a 422 for request validation; this API answers those with a 400
-    (ingestion.http.errors), so the entry would promise a response that never comes."""
+    (ingestion.http.error_answers), so the entry would promise a response that never comes."""
     schema = operation.get("responses", {}).get("422", {}).get("content", {}).get("application/json", {})
     if schema.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
         del operation["responses"]["422"]

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ingestion.domain.clock import system_clock
 from ingestion.domain.job import JOB_ID_MAX_LENGTH, Job, JobStatus
 from ingestion.http.auth import caller_of
-from ingestion.http.errors import register_error_handlers
+from ingestion.http.error_answers import register_error_handlers
 from ingestion.http.responses import ErrorReportLinks, JobPage, JobView, ThrottleSettingsView, error_responses
 from ingestion.services.admin_settings import read_throttle_settings
 from ingestion.services.logs import route_layer_logs

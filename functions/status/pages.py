@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import Response
 
-from ingestion.http.errors import error_response
+from ingestion.http.error_answers import error_response
 from ingestion.store.objects import ObjectStore, upload_key
 
 HERE = Path(__file__).resolve().parent

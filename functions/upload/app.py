@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ingestion.domain.errors import InvalidRequestError
 from ingestion.domain.job import JOB_ID_MAX_LENGTH, Job
 from ingestion.http.auth import caller_of
-from ingestion.http.errors import register_error_handlers
+from ingestion.http.error_answers import register_error_handlers
 from ingestion.http.requests import (
     CreateImportRequest,
     DirectImportParams,

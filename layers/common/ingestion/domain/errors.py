@@ -1,5 +1,5 @@
 """Domain errors. The ServiceError family is what a caller is told: the HTTP layer maps each type to
-one status code (http/errors.py). The others are raised by the store and handled by the services."""
+one status code (http/error_answers.py). The others are raised by the store and handled by the services."""
 
 
 class ServiceError(Exception):
