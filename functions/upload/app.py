@@ -3,7 +3,6 @@ the other changes to jobs, and saving the throttle settings (the only writer of 
 
 from __future__ import annotations
 
-import base64
 from typing import Annotated, Any
 from urllib.parse import unquote_plus
 
@@ -23,6 +22,8 @@ from ingestion.http.requests import (
     ThrottleSettingsRequest,
     UpdateImportRequest,
     before_body,
+    body_bytes,
+    content_type,
     guard_json_bodies,
 )
 from ingestion.http.responses import (
@@ -57,13 +58,6 @@ CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
 
 
-def _body_bytes() -> bytes:
-    event = app.current_event
-    if not event.body:
-        return b""
-    return base64.b64decode(event.body) if event.is_base64_encoded else event.body.encode("utf-8")
-
-
 def _view(job: Job) -> JobView:
     """The job as the API shows it, now."""
     return JobView.of(job, services.clock(), services.settings.patience)
@@ -95,19 +89,19 @@ def create_import() -> Response[dict[str, Any]]:
     # Reads its body itself: a JSON one or a CSV one, which a Powertools route cannot declare both
     # of (devstack/openapi.py documents the two).
     caller = caller_of(app)
-    content_type = (app.current_event.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type == "application/json":
+    media_type = content_type(app)
+    if media_type == "application/json":
         if app.current_event.query_string_parameters:
             raise InvalidRequestError(
                 "query options go with a text/csv body; with a JSON body put them in the body"
             )
-        request = CreateImportRequest.model_validate_json(_body_bytes() or b"null")
+        request = CreateImportRequest.model_validate_json(body_bytes(app) or b"null")
         job, upload = create_presigned_import(request.options(), caller.user_id, services)
         created = CreatedImport.model_validate({**AcceptedImport.of(job).model_dump(), "upload": upload})
         return Response(201, content_types.APPLICATION_JSON, created.model_dump(mode="json"))
-    if content_type in CSV_TYPES:
+    if media_type in CSV_TYPES:
         params = DirectImportParams.model_validate(app.current_event.query_string_parameters or {})
-        body = _body_bytes()
+        body = body_bytes(app)
         upload = DirectImport(body=body, options=params.options(len(body)), sync=params.mode == "sync")
         context = app.lambda_context
         job, finished = create_direct_import(

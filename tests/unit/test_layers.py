@@ -36,17 +36,21 @@ def test_the_layer_keeps_its_contracts():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_domain_module_that_imports_boto3_breaks_the_contract(layer_copy: Path):
-    with (layer_copy / "ingestion/domain/progress.py").open("a") as module:
-        module.write("\nimport boto3  # noqa\n")
+@pytest.mark.parametrize(
+    ("module", "line", "named"),
+    [
+        ("domain/progress.py", "import boto3", "ingestion.domain.progress -> boto3"),
+        (
+            "store/queue.py",
+            "from ingestion.services import status",
+            "ingestion.store.queue -> ingestion.services.status",
+        ),
+    ],
+    ids=["a domain module imports boto3", "the store imports a service"],
+)
+def test_an_import_against_the_layers_breaks_the_contract(layer_copy: Path, module, line, named):
+    with (layer_copy / "ingestion" / module).open("a") as source:
+        source.write(f"\n{line}  # noqa\n")
     result = lint_imports(layer_copy)
     assert result.returncode != 0
-    assert "ingestion.domain.progress -> boto3" in result.stdout
-
-
-def test_a_store_module_that_imports_a_service_breaks_the_contract(layer_copy: Path):
-    with (layer_copy / "ingestion/store/queue.py").open("a") as module:
-        module.write("\nfrom ingestion.services import status  # noqa\n")
-    result = lint_imports(layer_copy)
-    assert result.returncode != 0
-    assert "ingestion.store.queue -> ingestion.services.status" in result.stdout
+    assert named in result.stdout

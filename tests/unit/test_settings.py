@@ -1,6 +1,7 @@
 import pytest
+from pydantic import AliasChoices
 
-from ingestion.settings import ConfigurationError, Settings, get_settings, variable_of
+from ingestion.settings import ConfigurationError, Settings, get_settings
 
 BASE = {
     "JOBS_TABLE": "j",
@@ -67,7 +68,9 @@ def test_every_setting_has_a_value_here():
 
 @pytest.mark.parametrize("field", sorted(VALUES))
 def test_every_setting_is_set_by_its_environment_variable(monkeypatch, field):
-    variable = variable_of(Settings.model_fields[field])
+    alias = Settings.model_fields[field].validation_alias
+    assert isinstance(alias, AliasChoices)
+    variable = alias.choices[0]
     assert variable == ("AWS_REGION" if field == "region" else field.upper())
     monkeypatch.setenv(variable, VALUES[field])
     value = getattr(Settings(), field)

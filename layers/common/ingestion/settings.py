@@ -11,7 +11,6 @@ from functools import cache
 from typing import Any
 
 from pydantic import AliasChoices, Field, ValidationError
-from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, InitSettingsSource, SettingsConfigDict
 
 from ingestion.domain.health import Patience
@@ -91,13 +90,6 @@ class Settings(BaseSettings):
             return cls(_build_sources=((InitSettingsSource(cls, given),), {}))  # type: ignore[call-arg]
         except ValidationError as exc:
             raise _configuration_error(exc) from None
-
-
-def variable_of(field: FieldInfo) -> str:
-    """The environment variable that sets a field."""
-    alias = field.validation_alias
-    assert isinstance(alias, AliasChoices)
-    return str(alias.choices[0])
 
 
 def _configuration_error(exc: ValidationError) -> ConfigurationError:

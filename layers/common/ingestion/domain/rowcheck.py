@@ -119,6 +119,7 @@ def _check_rows(
     rows: Iterable[tuple[int, list[str], str | None]], layout: Layout | None, seen: SeenKeys, now: datetime
 ) -> CheckedBatch:
     batch = CheckedBatch()
+    kind = kind_of_layout(layout.name if layout is not None else None)
     for line, cells, problem in rows:
         if problem is not None:
             batch.errors.append(Problem(line, None, None, problem, tuple(cells)))
@@ -129,7 +130,6 @@ def _check_rows(
         except RowError as exc:
             batch.errors.append(Problem(line, exc.column, exc.column_name, exc.message, tuple(cells)))
             continue
-        kind = kind_of_layout(layout.name)
         remembered = [kind.remember(seen, record) for record in records]
         row = batch.add_row(line, [record for record, _ in remembered])
         for record, new in remembered:

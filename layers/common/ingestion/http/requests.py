@@ -139,15 +139,28 @@ class JsonBodyGuard(OpenAPIRequestValidationMiddleware):
         return super().handler(app, next_middleware)
 
 
-def _require_json_text(app: APIGatewayHttpResolver) -> None:
+def content_type(app: APIGatewayHttpResolver) -> str:
+    """The request's media type, lower-cased, without its parameters ("" when none was sent)."""
+    return (app.current_event.headers.get("content-type") or "").split(";")[0].strip().lower()
+
+
+def body_bytes(app: APIGatewayHttpResolver) -> bytes:
+    """The request's body as sent (API Gateway base64-encodes a body that is not text)."""
     event = app.current_event
-    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise InvalidRequestError("send the body as JSON, with Content-Type: application/json")
+    if not event.body:
+        return b""
+    if not event.is_base64_encoded:
+        return event.body.encode("utf-8")
     try:
-        raw = base64.b64decode(event.body) if event.body and event.is_base64_encoded else (event.body or "")
+        return base64.b64decode(event.body)
     except binascii.Error:
         raise InvalidRequestError("the body is not valid base64") from None
+
+
+def _require_json_text(app: APIGatewayHttpResolver) -> None:
+    if content_type(app) != "application/json":
+        raise InvalidRequestError("send the body as JSON, with Content-Type: application/json")
+    raw = body_bytes(app)
     if not raw:
         return  # Powertools answers a missing body as a missing required field
     try:

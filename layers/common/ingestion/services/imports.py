@@ -3,7 +3,6 @@ that starts a presigned one."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +27,6 @@ from ingestion.services.ingest.outcome import Outcome
 from ingestion.services.ingest.segment import run_segment
 from ingestion.services.wiring import Services
 from ingestion.store.objects import job_id_from_key, upload_key
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

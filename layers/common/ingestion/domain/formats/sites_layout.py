@@ -4,7 +4,6 @@ The columns are the original SitesCsvImportService's; the rules are the ones it 
 identified by its company and its name, so importing the same site again updates it.
 """
 
-import calendar
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from enum import StrEnum
 from ingestion.domain.formats.headers import Column, Header, join_readably, normalise_header
 from ingestion.domain.formats.row_errors import FileFormatError, InvalidValue, quoted
 from ingestion.domain.formats.rows import check_shape
-from ingestion.domain.formats.values import FIRST_YEAR, LAST_YEAR, parse_number, word_in
+from ingestion.domain.formats.values import check_calendar_date, parse_number, word_in
 
 MAX_TEXT_CHARS = 200
 SITE_TYPES = ("office", "warehouse", "retail", "industrial", "residential", "other")
@@ -331,11 +330,5 @@ def parse_created_at(text: str) -> str | None:
             day, month = month, day
     else:
         raise InvalidValue(f"invalid date {quoted(value)} (expected {CREATED_FORMATS})")
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InvalidValue(f"invalid date {quoted(value)} (the year must be {FIRST_YEAR} to {LAST_YEAR})")
-    if not 1 <= month <= 12:
-        raise InvalidValue(f"invalid date {quoted(value)} (there is no month {month})")
-    days_in_month = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= days_in_month:
-        raise InvalidValue(f"invalid date {quoted(value)} ({year}-{month:02d} has {days_in_month} days)")
+    check_calendar_date(value, year, month, day)
     return f"{year:04d}-{month:02d}-{day:02d}{clock}"

@@ -79,14 +79,20 @@ def parse_date(text: str) -> date:
     if parts is None:
         raise InvalidValue(f"invalid date {quoted(value)} (expected {DATE_FORMATS})")
     year, month, day = parts
+    check_calendar_date(value, year, month, day, month_note="; dates are day first")
+    return date(year, month, day)
+
+
+def check_calendar_date(text: str, year: int, month: int, day: int, *, month_note: str = "") -> None:
+    """InvalidValue naming what is wrong when (year, month, day), read from `text`, is no date
+    the service takes (a year outside FIRST_YEAR..LAST_YEAR, month 13, 30 February)."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InvalidValue(f"invalid date {quoted(value)} (the year must be {FIRST_YEAR} to {LAST_YEAR})")
+        raise InvalidValue(f"invalid date {quoted(text)} (the year must be {FIRST_YEAR} to {LAST_YEAR})")
     if not 1 <= month <= 12:
-        raise InvalidValue(f"invalid date {quoted(value)} (there is no month {month}; dates are day first)")
+        raise InvalidValue(f"invalid date {quoted(text)} (there is no month {month}{month_note})")
     days_in_month = calendar.monthrange(year, month)[1]
     if not 1 <= day <= days_in_month:
-        raise InvalidValue(f"invalid date {quoted(value)} ({year}-{month:02d} has {days_in_month} days)")
-    return date(year, month, day)
+        raise InvalidValue(f"invalid date {quoted(text)} ({year}-{month:02d} has {days_in_month} days)")
 
 
 def _date_parts(value: str) -> tuple[int, int, int] | None:

@@ -7,7 +7,6 @@ its own writes, in file order."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
@@ -33,8 +32,6 @@ from ingestion.services.ingest.lifecycle import announce_completed, complete
 from ingestion.services.ingest.outcome import Outcome, SegmentReport, Tally
 from ingestion.services.ingest.shards import plan_split, shard_keys, split_shards
 from ingestion.services.wiring import Services
-
-logger = logging.getLogger(__name__)
 
 
 class Counted(StrEnum):
