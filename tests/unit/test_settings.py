@@ -42,6 +42,7 @@ VALUES = {
     "ingest_queue_url": "https://sqs.invalid/x",
     "region": "eu-west-1",
     "aws_endpoint_url": "http://127.0.0.1:5000",
+    "admin_group": "import-admins",
     "max_upload_bytes": "2048",
     "direct_upload_max_bytes": "1024",
     "sync_max_rows": "10",

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     region: str = _env("AWS_REGION", default="eu-west-2", min_length=1)
     # Set only off AWS (the local stack): every client then talks to that endpoint.
     aws_endpoint_url: str | None = _env("AWS_ENDPOINT_URL", default=None)
+    # Members of exactly this group (the token's cognito:groups or groups claim) are administrators.
+    admin_group: str = _env("ADMIN_GROUP", default="admin", min_length=1, max_length=128)
     # Largest file a presigned POST accepts (the content-length-range of the policy).
     max_upload_bytes: int = _env("MAX_UPLOAD_BYTES", default=1024**3, gt=0)
     # A CSV sent in the request body itself: the HTTP API and Lambda payload limits leave room for 5 MB.
