@@ -81,7 +81,7 @@ def _view(job: Job) -> JobView:
             "description": "file stored, job queued",
             "content": {"application/json": {"model": AcceptedImport}},
         },
-        **error_responses(400, 401, 413, 422),
+        **error_responses(400, 401, 413, 422, 429),
     },
     status_code=201,
 )

@@ -46,6 +46,7 @@ VALUES = {
     "max_upload_bytes": "2048",
     "direct_upload_max_bytes": "1024",
     "sync_max_rows": "10",
+    "max_active_imports": "3",
     "default_throttle": "off",
     "max_segments": "9",
     "stall_after_seconds": "61",

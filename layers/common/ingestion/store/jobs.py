@@ -103,6 +103,18 @@ class JobRepository:
             return jobs[:limit], _encode_token(last.created_at, last.job_id)
         return jobs, None
 
+    def count_not_ended(self, owner: str, *, stop_at: int) -> int:
+        """How many of the owner's jobs have not ended (awaiting their file, queued or running),
+        counting no further than stop_at. Reads the owner index's keys and `status` only, so it
+        works whatever else the index projects; not transactional (see docs/design.md, Quotas)."""
+        results = JobModel.owner_index.query(
+            owner,
+            filter_condition=JobModel.status.is_in(*[s.value for s in NOT_ENDED]),
+            attributes_to_get=["job_id", "owner", "created_at", "status"],
+            limit=stop_at,
+        )
+        return sum(1 for _ in results)
+
     def find_by_status(self, status: JobStatus, *, updated_before: str, limit: int) -> list[Job]:
         """Jobs in a status whose last update is older than a moment, oldest first (status GSI)."""
         results = JobModel.status_index.query(
