@@ -27,7 +27,18 @@ from ingestion.domain.job import (
 )
 from ingestion.domain.throttle import Throttle
 from ingestion.store.mapping import from_attributes, to_attributes
+from ingestion.store.rights import rights
 from ingestion.store.tables import JobModel, SampleAttribute, ShardCursor, ThrottleAttribute
+
+# The IAM actions JobRepository calls (store/rights.py), by use.
+JOB_READS = rights("JobsTable", "dynamodb:GetItem")  # get, get_owned
+JOB_CREATION = rights("JobsTable", "dynamodb:PutItem")  # create
+JOB_UPDATES = rights("JobsTable", "dynamodb:UpdateItem")  # every transition
+JOB_REMOVAL = rights("JobsTable", "dynamodb:DeleteItem")  # remove
+JOBS_BY_OWNER = rights(
+    "JobsTable/index/owner-created-index", "dynamodb:Query"
+)  # list_for_owner, count_not_ended
+JOBS_BY_STATUS = rights("JobsTable/index/status-updated-index", "dynamodb:Query")  # find_by_status
 
 
 def _is_conditional_failure(exc: Exception) -> bool:
