@@ -1,5 +1,7 @@
 """The HTTP API, locally: routes from the template's HttpApi events, payload format 2.0 events,
-and the JWT authorizer's claims for `Authorization: Bearer dev:<user>` (`dev:admin` is an admin)."""
+and the JWT authorizer's claims for `Authorization: Bearer dev:<user>` (`dev:admin` is a member of the
+stack's AdminGroup). Claims are text, as the real authorizer passes them on: numbers as strings, an
+array flattened to "[a b]". A `dev:` token is no JWT, so the functions read the flattened claim."""
 
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javas
 ADMIN_USER = "admin"
 
 
-def claims_for(authorization: str | None, issuer: str, audience: str) -> dict[str, str] | None:
+def claims_for(
+    authorization: str | None, issuer: str, audience: str, admin_group: str = "admin"
+) -> dict[str, str] | None:
     """What the JWT authorizer would pass on for a valid token; None for no or a bad token."""
     if not authorization or not authorization.startswith("Bearer dev:"):
         return None
@@ -40,7 +44,7 @@ def claims_for(authorization: str | None, issuer: str, audience: str) -> dict[st
         "token_use": "access",
     }
     if user == ADMIN_USER:
-        claims["cognito:groups"] = "[admin]"
+        claims["cognito:groups"] = f"[{admin_group}]"
     return claims
 
 
@@ -118,8 +122,10 @@ class Gateway(ThreadingHTTPServer):
         invoke: Callable[[str, dict[str, Any]], Any],
         issuer: str,
         audience: str,
+        admin_group: str = "admin",
     ) -> None:
         super().__init__(address, _Handler)
+        self.admin_group = admin_group
         self.routes = routes
         self.invoke = invoke
         self.issuer = issuer
@@ -174,7 +180,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._message(404, "Not Found")
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
-        claims = claims_for(headers.get("authorization"), self.server.issuer, self.server.audience)
+        claims = claims_for(
+            headers.get("authorization"), self.server.issuer, self.server.audience, self.server.admin_group
+        )
         if route.authorized and claims is None:
             self._message(401, "Unauthorized")
             return

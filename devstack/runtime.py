@@ -93,6 +93,7 @@ class LocalRuntime:
             self.invoke,
             issuer=self.stack.parameters["JwtIssuer"],
             audience=self.stack.parameters["JwtAudience"],
+            admin_group=self.stack.parameters["AdminGroup"],
         )
         self.api_url = f"http://{o.host}:{self.gateway.server_address[1]}"
         thread = threading.Thread(target=self.gateway.serve_forever, name="gateway", daemon=True)

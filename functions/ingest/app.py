@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from ingestion.domain.messages import IngestMessage
+from ingestion.services import rights
 from ingestion.services.collector import tune_for_batches
 from ingestion.services.ingest.deletion import run_delete
 from ingestion.services.ingest.lifecycle import give_up
@@ -27,6 +28,8 @@ tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 services = Services()
+# The IAM rights its code calls (template.yaml grants exactly these).
+RIGHTS = rights.SEGMENT | rights.DELETION | rights.REDRIVE
 DEFAULT_REDRIVE_LIMIT = 10
 tune_for_batches()  # (last: what was imported above is frozen, never collected)
 

@@ -16,6 +16,7 @@ from ingestion.domain.job import JOB_ID_MAX_LENGTH, Job, JobStatus
 from ingestion.http.auth import caller_of
 from ingestion.http.error_answers import register_error_handlers
 from ingestion.http.responses import ErrorReportLinks, JobPage, JobView, ThrottleSettingsView, error_responses
+from ingestion.services import rights
 from ingestion.services.admin_settings import read_throttle_settings
 from ingestion.services.logs import route_layer_logs
 from ingestion.services.status import MAX_PAGE, error_report_links, get_job, list_jobs
@@ -33,6 +34,9 @@ jobs = JobRepository()
 reports = ReportStore()
 throttle_settings = ThrottleSettingsRepository()
 settings = get_settings()
+# The IAM rights its code calls (template.yaml grants exactly these): no uploaded file, no writes
+# but an error report's assembly.
+RIGHTS = rights.STATUS | rights.SETTINGS_READING
 JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
 
 

@@ -33,6 +33,7 @@ from ingestion.http.responses import (
     ThrottleSettingsView,
     error_responses,
 )
+from ingestion.services import rights
 from ingestion.services.admin_settings import require_admin, save_throttle_settings
 from ingestion.services.imports import (
     DirectImport,
@@ -54,6 +55,9 @@ app = APIGatewayHttpResolver(enable_validation=True)
 guard_json_bodies(app)
 register_error_handlers(app)
 services = Services()
+# The IAM rights its code calls (template.yaml grants exactly these): small files are imported
+# here, synchronously, so a segment's rights too.
+RIGHTS = rights.IMPORTS | rights.SEGMENT | rights.SETTINGS_SAVING
 CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
 
@@ -81,7 +85,7 @@ def _view(job: Job) -> JobView:
             "description": "file stored, job queued",
             "content": {"application/json": {"model": AcceptedImport}},
         },
-        **error_responses(400, 401, 413, 422),
+        **error_responses(400, 401, 413, 422, 429),
     },
     status_code=201,
 )

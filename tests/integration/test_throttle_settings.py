@@ -82,6 +82,23 @@ def test_someone_who_is_not_an_administrator_gets_403_for_reading_or_saving_them
     assert get_settings()["json"]["default"] == "auto"  # nothing was saved
 
 
+@pytest.mark.parametrize("groups", ["readonly,admin", "[readonly,admin]", "[Finance admin]", "[admins]"])
+def test_a_member_of_a_group_whose_name_only_contains_admin_gets_403_for_saving_them(stack, groups):
+    event = http_event(
+        "PUT",
+        SETTINGS,
+        user="mallory",
+        body=json.dumps(settings(default="off")),
+        content_type="application/json",
+    )
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = groups
+
+    saved = call("upload", event)
+
+    assert saved["statusCode"] == 403, saved["json"]
+    assert get_settings()["json"]["default"] == "auto"  # nothing was saved
+
+
 def test_before_anyone_saves_them_they_are_the_built_in_presets_and_the_stacks_default(stack):
     response = get_settings()
 

@@ -82,3 +82,9 @@ def test_events_have_the_http_api_payload_2_shape():
     binary = build_event(route, "POST", "/imports", {"content-type": "text/csv"}, b"\xff\x00", {}, None)
     assert binary["isBase64Encoded"] is True and base64.b64decode(binary["body"]) == b"\xff\x00"
     assert "authorizer" not in binary["requestContext"]
+
+
+def test_the_dev_admin_is_a_member_of_the_stacks_admin_group_flattened_as_the_authorizer_does():
+    claims = claims_for("Bearer dev:admin", "https://issuer", "aud", admin_group="import-admins")
+    assert claims is not None and claims["cognito:groups"] == "[import-admins]"
+    assert "cognito:groups" not in (claims_for("Bearer dev:alice", "https://issuer", "aud") or {})

@@ -39,10 +39,14 @@ class Settings(BaseSettings):
     region: str = _env("AWS_REGION", default="eu-west-2", min_length=1)
     # Set only off AWS (the local stack): every client then talks to that endpoint.
     aws_endpoint_url: str | None = _env("AWS_ENDPOINT_URL", default=None)
+    # Members of exactly this group (the token's cognito:groups or groups claim) are administrators.
+    admin_group: str = _env("ADMIN_GROUP", default="admin", min_length=1, max_length=128)
     # Largest file a presigned POST accepts (the content-length-range of the policy).
     max_upload_bytes: int = _env("MAX_UPLOAD_BYTES", default=1024**3, gt=0)
     # A CSV sent in the request body itself: the HTTP API and Lambda payload limits leave room for 5 MB.
     direct_upload_max_bytes: int = _env("DIRECT_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024, gt=0)
+    # A user's imports awaiting their file, queued or running at once: POST /imports answers 429 beyond.
+    max_active_imports: int = _env("MAX_ACTIVE_IMPORTS", default=20, ge=1)
     # mode=sync imports files below this many data rows inside the request.
     sync_max_rows: int = _env("SYNC_MAX_ROWS", default=5000, gt=0)
     # The default throttle until an operator saves throttle settings (PUT /settings/import-throttle).

@@ -42,6 +42,10 @@ class UnprocessableFileError(ServiceError):
     """The request is well formed but the file cannot be handled this way (422)."""
 
 
+class QuotaExceededError(ServiceError):
+    """The caller already has as many imports going as one user may (429)."""
+
+
 class ObjectMissingError(Exception):
     """The job's file is not in the bucket."""
 

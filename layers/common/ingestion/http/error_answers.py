@@ -17,6 +17,7 @@ from ingestion.domain.errors import (
     JobConflictError,
     JobNotFoundError,
     PayloadTooLargeError,
+    QuotaExceededError,
     ServiceError,
     SettingsConflictError,
     UnauthenticatedError,
@@ -35,6 +36,7 @@ _STATUS_BY_ERROR: dict[type[ServiceError], HTTPStatus] = {
     GoneError: HTTPStatus.GONE,
     PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     UnprocessableFileError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    QuotaExceededError: HTTPStatus.TOO_MANY_REQUESTS,
 }
 
 

@@ -223,6 +223,7 @@ def error_responses(*codes: int, conflict: str | None = None) -> dict[int, dict[
         410: "it has expired",
         413: "the file is too large for this way of uploading",
         422: "the file cannot be handled this way",
+        429: "the caller has as many imports going as one user may",
     }
     return {
         code: {"description": descriptions[code], "content": {"application/json": {"model": ErrorBody}}}

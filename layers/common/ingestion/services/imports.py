@@ -14,6 +14,7 @@ from ingestion.domain.errors import (
     JobConflictError,
     JobNotFoundError,
     PayloadTooLargeError,
+    QuotaExceededError,
     StaleWriteError,
     UnprocessableFileError,
 )
@@ -69,9 +70,23 @@ def _new_job(
     )
 
 
+def check_quota(owner: str, svc: Services) -> None:
+    """QuotaExceededError if the owner already has as many imports going as one user may: one
+    user must not fill the queue and the ingest concurrency that everyone shares."""
+    limit = svc.settings.max_active_imports
+    going = svc.jobs.count_not_ended(owner, stop_at=limit)
+    if going >= limit:
+        raise QuotaExceededError(
+            f"you have {going} imports waiting for their file, queued or running, and at most {limit} may "
+            "be at once: wait for one to finish, or cancel one you no longer need "
+            "(POST /imports/{job_id}/cancel), then try again"
+        )
+
+
 def create_presigned_import(options: ImportOptions, owner: str, svc: Services) -> tuple[Job, dict[str, Any]]:
     """A job awaiting its file, and the presigned POST the client sends the file with."""
     settings = svc.settings
+    check_quota(owner, svc)
     if options.size is not None and options.size > settings.max_upload_bytes:
         raise PayloadTooLargeError(
             f"the file is {options.size} bytes; the largest accepted is {settings.max_upload_bytes} bytes"
@@ -123,6 +138,7 @@ def create_direct_import(
     Returns the job and whether it has finished."""
     settings = svc.settings
     check_csv_body(upload.body, settings.direct_upload_max_bytes)
+    check_quota(owner, svc)
     if upload.sync:
         rows = count_data_rows(upload.body, stop_at=settings.sync_max_rows)
         if rows >= settings.sync_max_rows:

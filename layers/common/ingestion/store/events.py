@@ -7,8 +7,11 @@ import logging
 from typing import Any
 
 from ingestion.store.clients import client
+from ingestion.store.rights import EVENT_BUS, rights
 
 logger = logging.getLogger(__name__)
+# The IAM action EventPublisher calls (store/rights.py), on the default bus.
+EVENT_PUBLISHING = rights(EVENT_BUS, "events:PutEvents")
 SOURCE = "csv-import"
 COMPLETED = "Import Completed"
 FAILED = "Import Failed"

@@ -27,7 +27,18 @@ from ingestion.domain.job import (
 )
 from ingestion.domain.throttle import Throttle
 from ingestion.store.mapping import from_attributes, to_attributes
+from ingestion.store.rights import rights
 from ingestion.store.tables import JobModel, SampleAttribute, ShardCursor, ThrottleAttribute
+
+# The IAM actions JobRepository calls (store/rights.py), by use.
+JOB_READS = rights("JobsTable", "dynamodb:GetItem")  # get, get_owned
+JOB_CREATION = rights("JobsTable", "dynamodb:PutItem")  # create
+JOB_UPDATES = rights("JobsTable", "dynamodb:UpdateItem")  # every transition
+JOB_REMOVAL = rights("JobsTable", "dynamodb:DeleteItem")  # remove
+JOBS_BY_OWNER = rights(
+    "JobsTable/index/owner-created-index", "dynamodb:Query"
+)  # list_for_owner, count_not_ended
+JOBS_BY_STATUS = rights("JobsTable/index/status-updated-index", "dynamodb:Query")  # find_by_status
 
 
 def _is_conditional_failure(exc: Exception) -> bool:
@@ -102,6 +113,18 @@ class JobRepository:
             last = jobs[limit - 1]
             return jobs[:limit], _encode_token(last.created_at, last.job_id)
         return jobs, None
+
+    def count_not_ended(self, owner: str, *, stop_at: int) -> int:
+        """How many of the owner's jobs have not ended (awaiting their file, queued or running),
+        counting no further than stop_at. Reads the owner index's keys and `status` only, so it
+        works whatever else the index projects; not transactional (see docs/design.md, Quotas)."""
+        results = JobModel.owner_index.query(
+            owner,
+            filter_condition=JobModel.status.is_in(*[s.value for s in NOT_ENDED]),
+            attributes_to_get=["job_id", "owner", "created_at", "status"],
+            limit=stop_at,
+        )
+        return sum(1 for _ in results)
 
     def find_by_status(self, status: JobStatus, *, updated_before: str, limit: int) -> list[Job]:
         """Jobs in a status whose last update is older than a moment, oldest first (status GSI)."""

@@ -16,7 +16,12 @@ from ingestion.domain.formats.uk_time import local_date, local_midnight
 from ingestion.domain.records import Key, KindName
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
+from ingestion.store.rights import rights
 
+# The IAM actions Lookup calls (store/rights.py): keys of both tables, a meter's readings by day.
+LOOKUPS = rights("ReadingsTable", "dynamodb:BatchGetItem", "dynamodb:Query") | rights(
+    "SitesTable", "dynamodb:BatchGetItem"
+)
 MAX_KEYS_PER_GET = 100
 MAX_ATTEMPTS = 10
 

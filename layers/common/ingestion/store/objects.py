@@ -10,7 +10,13 @@ from botocore.exceptions import ClientError
 from ingestion.domain.errors import ObjectMissingError
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
+from ingestion.store.rights import BUCKET, rights
 
+# The IAM actions ObjectStore calls on uploaded files (store/rights.py), by use. A presigned POST
+# is signed with the signer's own right to PutObject: S3 checks it when the browser posts.
+UPLOAD_WRITES = rights(f"{BUCKET}/uploads/*", "s3:PutObject")  # put, presigned_post
+UPLOAD_READS = rights(f"{BUCKET}/uploads/*", "s3:GetObject")  # read_from, size (HEAD)
+UPLOAD_REMOVAL = rights(f"{BUCKET}/uploads/*", "s3:DeleteObject")  # delete
 CHUNK_BYTES = 1 << 20
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 

@@ -7,6 +7,10 @@ from typing import Any
 from ingestion.domain.messages import IngestMessage
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
+from ingestion.store.rights import rights
+
+# The IAM action IngestQueue calls (store/rights.py).
+QUEUE_SENDS = rights("IngestQueue", "sqs:SendMessage")
 
 
 class IngestQueue:

@@ -21,6 +21,7 @@ from ingestion.domain.formats import Reading
 from ingestion.domain.records import WriteResult
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
+from ingestion.store.rights import rights
 
 MAX_ITEMS_PER_CALL = 25
 BACKOFF_BASE_S = 0.05
@@ -128,6 +129,13 @@ class BatchWriter:
             delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)
             self._sleep(self._rng.uniform(0, delay))
         raise WriteThrottledError(f"{len(pending)} items still unprocessed after {MAX_ATTEMPTS} tries")
+
+
+# The IAM actions the readings table's writer and cleaner call (store/rights.py).
+READING_WRITES = rights("ReadingsTable", "dynamodb:BatchWriteItem")
+READING_REMOVAL = rights("ReadingsTable/index/job-part-index", "dynamodb:Query") | rights(
+    "ReadingsTable", "dynamodb:DeleteItem"
+)
 
 
 class ReadingWriter(BatchWriter):

@@ -18,7 +18,13 @@ from botocore.exceptions import ClientError
 
 from ingestion.domain.rowcheck import Problem
 from ingestion.store.objects import ObjectStore, is_missing
+from ingestion.store.rights import BUCKET, BUCKET_LISTING, rights
 
+# The IAM actions ReportStore calls (store/rights.py): write and read parts, state and the two
+# files, list a job's parts (and learn that a file is missing: BUCKET_LISTING), sign download
+# links (GetObject); remove them all with the job.
+REPORTS = rights(f"{BUCKET}/reports/*", "s3:PutObject", "s3:GetObject") | BUCKET_LISTING
+REPORT_REMOVAL = rights(f"{BUCKET}/reports/*", "s3:DeleteObject")  # delete_all
 REPORT_COLUMNS = ("line", "column", "column_name", "message")
 # A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

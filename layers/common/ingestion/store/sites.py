@@ -8,10 +8,16 @@ from typing import Any
 from ingestion.domain.formats.sites_layout import Site
 from ingestion.settings import get_settings
 from ingestion.store.readings import BatchWriter, JobIndex, WriteResult
+from ingestion.store.rights import rights
 
 # A job's sites share one key of the sites table's job-index: a sites file is small, so one key's
 # 1,000 write units a second are plenty (readings spread theirs: store/readings.py JOB_PARTS).
 SITES_JOB_INDEX = JobIndex("job-index", "job_id", parts=None)
+# The IAM actions the sites table's writer and cleaner call (store/rights.py).
+SITE_WRITES = rights("SitesTable", "dynamodb:BatchWriteItem")
+SITE_REMOVAL = rights("SitesTable/index/job-index", "dynamodb:Query") | rights(
+    "SitesTable", "dynamodb:DeleteItem"
+)
 
 
 def site_item(site: Site, job_id: str, written_at: str) -> dict[str, Any]:

@@ -13,7 +13,11 @@ from ingestion.domain.errors import StaleSettingsError
 from ingestion.domain.throttle import SavedThrottleSettings, ThrottleConfig
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
+from ingestion.store.rights import rights
 
+# The IAM actions ThrottleSettingsRepository calls (store/rights.py), by use.
+SETTINGS_READS = rights("SettingsTable", "dynamodb:GetItem")  # load
+SETTINGS_SAVES = rights("SettingsTable", "dynamodb:PutItem")  # save (a conditional put)
 SETTING_NAME = "import-throttle"
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize

@@ -1,0 +1,59 @@
+"""The IAM rights each use case needs: the rights of the stores it calls (each store module names
+its own, store/rights.py). Each handler unites the use cases it serves into its RIGHTS, and
+template.yaml grants each function exactly those (tests/integration/test_least_privilege.py)."""
+
+from __future__ import annotations
+
+from ingestion.store import events, jobs, lookup, objects, queue, readings, reports, sites, throttle_settings
+from ingestion.store.rights import Rights
+
+# A segment of an import (services/ingest/: claim, read the file, check, write, count, hand on,
+# merge shards, end and announce the ending). The upload function runs one for a small file.
+SEGMENT: Rights = (
+    jobs.JOB_READS
+    | jobs.JOB_UPDATES
+    | readings.READING_WRITES
+    | sites.SITE_WRITES
+    | lookup.LOOKUPS
+    | objects.UPLOAD_READS
+    | reports.REPORTS
+    | queue.QUEUE_SENDS
+    | events.EVENT_PUBLISHING
+)
+
+# Removing a deleted job (services/ingest/deletion.py): its records, its file, its reports, itself.
+DELETION: Rights = (
+    jobs.JOB_READS
+    | jobs.JOB_REMOVAL
+    | readings.READING_REMOVAL
+    | sites.SITE_REMOVAL
+    | objects.UPLOAD_REMOVAL
+    | reports.REPORTS
+    | reports.REPORT_REMOVAL
+    | queue.QUEUE_SENDS
+)
+
+# The scheduled run (services/redrive.py): stalled and expired jobs by status, the file's size,
+# the message sent again.
+REDRIVE: Rights = (
+    jobs.JOBS_BY_STATUS | jobs.JOB_READS | jobs.JOB_UPDATES | objects.UPLOAD_READS | queue.QUEUE_SENDS
+)
+
+# Creating and changing imports (services/imports.py): the quota, the job, the file or its
+# presigned form, the throttle from the settings, the first message.
+IMPORTS: Rights = (
+    jobs.JOBS_BY_OWNER
+    | jobs.JOB_CREATION
+    | jobs.JOB_READS
+    | jobs.JOB_UPDATES
+    | objects.UPLOAD_WRITES
+    | throttle_settings.SETTINGS_READS
+    | queue.QUEUE_SENDS
+)
+
+# Reading jobs and their reports (services/status.py), which may assemble a report first.
+STATUS: Rights = jobs.JOB_READS | jobs.JOBS_BY_OWNER | reports.REPORTS
+
+# The throttle settings (services/admin_settings.py): read them; save them (a conflict reads).
+SETTINGS_READING: Rights = throttle_settings.SETTINGS_READS
+SETTINGS_SAVING: Rights = throttle_settings.SETTINGS_READS | throttle_settings.SETTINGS_SAVES
