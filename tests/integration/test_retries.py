@@ -59,7 +59,8 @@ class FailingCommits(JobRepository):
 
 
 def user_facing(job: dict) -> str:
-    return " ".join(str(job[k]) for k in ("error_message", "last_error", "throttled_reason", "stall_reason"))
+    """The whole API view of the job (error_message, last_error, throttled_reason, stall_reason...)."""
+    return json.dumps(job)
 
 
 def operator_lines(output, job_id: str) -> list[dict]:
