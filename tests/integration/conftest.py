@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -24,3 +26,17 @@ def no_sleep(monkeypatch) -> list[float]:
     slept: list[float] = []
     monkeypatch.setattr(handler_module("ingest").services, "sleep", slept.append)
     return slept
+
+
+@pytest.fixture
+def function_output(monkeypatch) -> io.StringIO:
+    """What the functions' log handler writes (it is bound to the process's stdout, which the test
+    runner may have swapped since): once every function has wired the layer's logger."""
+    from tests.support import handler_module
+
+    for function in ("upload", "ingest", "status"):
+        handler_module(function)  # (each wires the layer's logger at import: all of them first)
+    output = io.StringIO()
+    for handler in logging.getLogger("ingestion").handlers:
+        monkeypatch.setattr(handler, "stream", output)
+    return output

@@ -7,22 +7,8 @@ import io
 import json
 import logging
 
-import pytest
-
 from tests.integration.helpers import import_csv
 from tests.support import FakeContext, handler_module, hh_long_csv
-
-
-@pytest.fixture
-def function_output(monkeypatch) -> io.StringIO:
-    """What the functions' log handler writes (it is bound to the process's stdout, which the test
-    runner may have swapped since): once every function has wired the layer's logger."""
-    for function in ("upload", "ingest", "status"):
-        handler_module(function)  # (each wires the layer's logger at import: all of them first)
-    output = io.StringIO()
-    for handler in logging.getLogger("ingestion").handlers:
-        monkeypatch.setattr(handler, "stream", output)
-    return output
 
 
 def layout_lines(output: io.StringIO) -> list[dict]:

@@ -62,7 +62,9 @@ class JobView(BaseModel):
     stalled: bool = Field(description="no progress for longer than the job's throttle allows")
     stall_reason: str | None = Field(description="why it is not moving (or what it is waiting for)")
     retry_count: int = Field(description="transient failures so far (given up after MAX_RETRIES)")
-    last_error: str | None = Field(description="the last transient failure")
+    last_error: str | None = Field(
+        description="the last throttling or transient failure, in plain words (the details are in the logs)"
+    )
     next_retry_at: str | None = Field(description="when the next try is due, while waiting for it")
     note: str | None
     errors: list[str] = Field(

@@ -214,12 +214,7 @@ class JobRepository:
         if counts:
             actions.append(JobModel.retry_count.add(1))
         else:
-            actions += [
-                JobModel.throttled.set(True),
-                JobModel.throttled_reason.set(
-                    f"DynamoDB kept throttling writes: waiting before going on ({error})"[:1000]
-                ),
-            ]
+            actions += [JobModel.throttled.set(True), JobModel.throttled_reason.set(error[:1000])]
         return self._update(
             job_id,
             actions,
@@ -358,18 +353,21 @@ class JobRepository:
             (stored.batch_size == throttle.batch_size) & (stored.delay_ms == throttle.delay_ms),
         )
 
-    def fail(self, job_id: str, *, message: str, now_iso: str, from_statuses: Iterable[JobStatus]) -> Job:
-        """End the job as failed with a message a person can act on."""
-        return self._update(
-            job_id,
-            [
-                JobModel.status.set(JobStatus.FAILED.value),
-                JobModel.error_message.set(message),
-                JobModel.completed_at.set(now_iso),
-                JobModel.updated_at.set(now_iso),
-            ],
-            JobModel.status.is_in(*[s.value for s in from_statuses]),
-        )
+    def fail(
+        self, job_id: str, *, message: str, now_iso: str, from_statuses: Iterable[JobStatus], shards: int = 0
+    ) -> Job:
+        """End the job as failed with a message a person can act on, giving back the leases of its
+        `shards` (the number it has) in the same update: a failed job never shows a shard running."""
+        actions: list[Action] = [
+            JobModel.status.set(JobStatus.FAILED.value),
+            JobModel.error_message.set(message),
+            JobModel.completed_at.set(now_iso),
+            JobModel.updated_at.set(now_iso),
+        ]
+        for index in range(shards):
+            cursor: Any = JobModel.shards[index]  # a list element's paths are untyped
+            actions += [cursor.holder.remove(), cursor.lease_expires.remove()]
+        return self._update(job_id, actions, JobModel.status.is_in(*[s.value for s in from_statuses]))
 
     def note_redrive(self, job_id: str, *, expected_updated_at: str, now_iso: str) -> Job:
         """Record that the scheduled run re-sent this job's message (once per stall)."""

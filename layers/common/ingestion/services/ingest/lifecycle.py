@@ -1,5 +1,7 @@
 """How a job ends or waits: completion (after merging a split job's shards), failure with a
-message a person can act on, a retry after a transient error, and the events that say so."""
+message a person can act on, what an AWS fault leads to (domain/faults.py: throttling waits,
+a transient fault is retried, anything else fails the job at once), and the events that say so.
+The raw error goes to the log line, with the job id; the job's messages say what happened."""
 
 from __future__ import annotations
 
@@ -7,6 +9,15 @@ import logging
 
 from ingestion.domain.clock import iso
 from ingestion.domain.errors import StaleWriteError
+from ingestion.domain.faults import (
+    Fault,
+    FaultKind,
+    given_up_message,
+    retrying_message,
+    stopped_message,
+    unexpected_message,
+    waiting_message,
+)
 from ingestion.domain.job import ACTIVE, Job, Lease, MergeCounts
 from ingestion.domain.messages import IngestMessage
 from ingestion.domain.retry import retry_delay
@@ -15,7 +26,7 @@ from ingestion.services.ingest.outcome import Outcome, SegmentReport
 from ingestion.services.ingest.shards import merge_shards
 from ingestion.services.wiring import Services
 from ingestion.store.events import COMPLETED, FAILED
-from ingestion.store.failures import describe, is_throttling
+from ingestion.store.failures import AWS_ERRORS, classify, describe
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +51,15 @@ def announce_completed(job: Job, svc: Services) -> None:
 
 
 def fail(job: Job, message: str, svc: Services) -> SegmentReport:
-    """End an active job as failed, with the message, and say so (once: the update decides)."""
+    """End an active job as failed, with the message, and say so (once: the update decides). Every
+    shard's lease is given back in that update, so no shard shows running afterwards."""
+    # As many shards as it has now: this segment's own first commit may have split the file since
+    # `job` was read (only that commit splits a job, so nothing else adds shards meanwhile).
+    shards = len((svc.jobs.get(job.job_id) or job).shards)
     try:
-        failed = svc.jobs.fail(job.job_id, message=message, now_iso=iso(svc.clock()), from_statuses=ACTIVE)
+        failed = svc.jobs.fail(
+            job.job_id, message=message, now_iso=iso(svc.clock()), from_statuses=ACTIVE, shards=shards
+        )
     except StaleWriteError:
         return SegmentReport(Outcome.IGNORED, "job ended before it could be failed")
     logger.warning("job failed", extra={"job_id": job.job_id, "reason": message})
@@ -57,23 +74,30 @@ def missing_file_message(job: Job) -> str:
     )
 
 
-def retry_later(
+def after_fault(
     job: Job, message: IngestMessage, lease: Lease, error: Exception, svc: Services
 ) -> SegmentReport:
-    """A transient failure: try again after a back-off that really waits (a delayed message, not a
-    sleep). Throttling waits and tries again however long it lasts (a job never fails for
-    throttling alone); anything else is given up after max_retries with one clear failure."""
+    """An AWS call of this segment failed: wait and go on (throttling), try again after a back-off
+    (transient), or fail the job at once (anything else: trying again would fail the same way)."""
+    fault = classify(error)
+    logger.warning(
+        "segment failed", extra={"job_id": job.job_id, "fault": fault.kind.value, "error": fault.detail}
+    )
+    if fault.kind is FaultKind.PERMANENT:
+        return fail(job, stopped_message(fault, job.job_id), svc)
+    return retry_later(job, message, lease, fault, svc)
+
+
+def retry_later(job: Job, message: IngestMessage, lease: Lease, fault: Fault, svc: Services) -> SegmentReport:
+    """A throttling or transient fault: try again after a back-off that really waits (a delayed
+    message, not a sleep). Throttling waits and tries again however long it lasts (a job never
+    fails for throttling alone); a transient fault is given up after max_retries with one clear
+    failure."""
     settings, now = svc.settings, svc.clock()
-    reason = describe(error)
-    throttling = is_throttling(error)
+    throttling = fault.kind is FaultKind.THROTTLING
     attempt = job.retry_count + 1
     if not throttling and attempt > settings.max_retries:
-        return fail(
-            job,
-            f"The import failed {attempt} times for a transient reason and was given up. "
-            f"Last error: {reason}",
-            svc,
-        )
+        return fail(job, given_up_message(fault, attempts=attempt, job_id=job.job_id), svc)
     delay = retry_delay(
         1 if throttling else attempt,
         base_seconds=settings.retry_base_seconds,
@@ -84,7 +108,7 @@ def retry_later(
             job.job_id,
             shard=message.shard,
             lease=lease,
-            error=reason,
+            error=waiting_message(fault) if throttling else retrying_message(fault),
             retry_at=now + delay,
             now_iso=iso(now),
             counts=not throttling,
@@ -95,23 +119,31 @@ def retry_later(
         IngestMessage(job_id=job.job_id, shard=message.shard, segment=message.segment + 1),
         delay_seconds=min(MAX_DELAY_SECONDS, delay),
     )
-    logger.warning(
-        "segment will be retried", extra={"job_id": job.job_id, "throttling": throttling, "error": reason}
-    )
-    return SegmentReport(Outcome.CONTINUED, f"trying again in {delay} s: {reason}")
+    return SegmentReport(Outcome.CONTINUED, f"trying again in {delay} s after {fault.kind.value}")
 
 
 def give_up(message: IngestMessage, error: Exception, svc: Services) -> None:
     """The last delivery of a message failed too (it goes to the DLQ next): end its job as failed,
-    with the reason, so the job does not sit in processing forever."""
+    so that it does not sit in processing forever. Unless the failure was throttling, which never
+    fails a job: the scheduled re-drive resumes it once it has stalled."""
+    logger.error(
+        "the last delivery failed: the message goes to the dead-letter queue",
+        extra={"job_id": message.job_id, "error": describe(error)},
+    )
+    fault = classify(error) if isinstance(error, AWS_ERRORS) else None
+    if fault is not None and fault.kind is FaultKind.THROTTLING:
+        return
     job = svc.jobs.get(message.job_id)
-    if job is not None and job.status in ACTIVE:
-        fail(
-            job,
-            f"The import kept failing ({svc.settings.max_receive_count} deliveries) and its message was "
-            f"moved to the dead-letter queue. Last error: {describe(error)}",
-            svc,
-        )
+    if job is None or job.status not in ACTIVE:
+        return
+    deliveries = svc.settings.max_receive_count
+    if fault is None:
+        words = unexpected_message(attempts=deliveries, job_id=job.job_id)
+    elif fault.kind is FaultKind.TRANSIENT:
+        words = given_up_message(fault, attempts=deliveries, job_id=job.job_id)
+    else:
+        words = stopped_message(fault, job.job_id)
+    fail(job, words, svc)
 
 
 def ending_detail(job: Job) -> dict[str, object]:

@@ -17,11 +17,11 @@ from ingestion.domain.formats import FileFormatError
 from ingestion.domain.job import ACTIVE, Job, JobStatus, Lease
 from ingestion.domain.messages import IngestMessage
 from ingestion.services.ingest.batches import SegmentRun
-from ingestion.services.ingest.lifecycle import complete, fail, missing_file_message, retry_later
+from ingestion.services.ingest.lifecycle import after_fault, complete, fail, missing_file_message
 from ingestion.services.ingest.outcome import Outcome, SegmentReport
 from ingestion.services.ingest.shards import start_waiting_shards
 from ingestion.services.wiring import Services
-from ingestion.store.failures import TRANSIENT_ERRORS
+from ingestion.store.failures import AWS_ERRORS
 
 # A lease ends this long after its invocation's deadline (clock skew between Lambda and DynamoDB).
 LEASE_MARGIN_S = 5.0
@@ -53,15 +53,15 @@ def run_segment(message: IngestMessage, remaining_ms: Callable[[], int], svc: Se
         )
     except StaleWriteError:
         return SegmentReport(Outcome.IGNORED, "another live invocation holds the shard, or it moved on")
-    start_waiting_shards(job, message.shard, svc)
     try:
+        start_waiting_shards(job, message.shard, svc)
         return SegmentRun(job, message, remaining_ms, svc, lease).run()
     except ObjectMissingError:
         return fail(job, missing_file_message(job), svc)
     except FileFormatError as exc:
         return fail(job, str(exc), svc)
-    except TRANSIENT_ERRORS as exc:
-        return retry_later(job, message, lease, exc, svc)
+    except AWS_ERRORS as exc:  # throttling waits, a transient fault is retried, the rest fails the job
+        return after_fault(job, message, lease, exc, svc)
 
 
 def _not_to_run(job: Job, message: IngestMessage, now: float, svc: Services) -> SegmentReport | None:
