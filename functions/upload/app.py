@@ -198,7 +198,8 @@ def _on_s3_event(event: dict[str, Any]) -> dict[str, Any]:
             results.append("ignored: another bucket")
             continue
         key = unquote_plus(record.s3.get_object.key)
-        results.append(on_object_created(key, record.s3.get_object.size or 0, services))
+        stored = record.s3.get_object
+        results.append(on_object_created(key, stored.size or 0, stored.etag or None, services))
     logger.info("object events", extra={"results": results})
     return {"results": results}
 

@@ -67,12 +67,13 @@ def s3_created(stack: StackResources, key: str) -> dict[str, Any]:
 
     from tests.support import load_event
 
-    size = boto3.client("s3").head_object(Bucket=stack.bucket, Key=key)["ContentLength"]
+    head = boto3.client("s3").head_object(Bucket=stack.bucket, Key=key)
     event = load_event("s3_object_created.json")
     record = event["Records"][0]["s3"]
     record["bucket"]["name"] = stack.bucket
     record["object"]["key"] = quote_plus(key, safe="/")
-    record["object"]["size"] = size
+    record["object"]["size"] = head["ContentLength"]
+    record["object"]["eTag"] = head["ETag"].strip('"')  # (S3 events carry it unquoted)
     return call("upload", event)
 
 

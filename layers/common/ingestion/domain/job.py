@@ -84,6 +84,9 @@ class Job:
     created_at: str
     updated_at: str
     bytes_total: int | None = None
+    # The ETag of the object the job started on (known once the file is stored): every read of the
+    # file asks for exactly it, so a file uploaded again under the key is never read by this job.
+    file_etag: str | None = None
     shards: tuple[Shard, ...] = ()
     header: tuple[str, ...] | None = None
     delimiter: str | None = None

@@ -4,7 +4,7 @@ that starts a presigned one."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ingestion.domain.caller import Caller
@@ -27,7 +27,7 @@ from ingestion.services.ingest.files import read_file_start
 from ingestion.services.ingest.outcome import Outcome
 from ingestion.services.ingest.segment import run_segment
 from ingestion.services.wiring import Services
-from ingestion.store.objects import job_id_from_key, upload_key
+from ingestion.store.objects import bare_etag, job_id_from_key, upload_key
 
 
 @dataclass(frozen=True)
@@ -91,11 +91,16 @@ def create_presigned_import(options: ImportOptions, owner: str, svc: Services) -
         raise PayloadTooLargeError(
             f"the file is {options.size} bytes; the largest accepted is {settings.max_upload_bytes} bytes"
         )
+    if options.size == 0:
+        raise InvalidRequestError("the file is empty (size 0): there is nothing to import")
     throttle = _throttle_for(svc, options.throttle, options.size)
     job = _new_job(svc, options, owner=owner, throttle=throttle, status=JobStatus.AWAITING_UPLOAD)
     svc.jobs.create(job)
+    # The form takes no more than the client declared (at most the stack's maximum): up to it, not
+    # exactly it, so a client whose count was an upper bound still succeeds.
+    cap = settings.max_upload_bytes if options.size is None else options.size
     upload = svc.objects.presigned_post(
-        job.s3_key, max_bytes=settings.max_upload_bytes, expires_in=settings.upload_url_expires_seconds
+        job.s3_key, max_bytes=cap, expires_in=settings.upload_url_expires_seconds
     )
     return job, upload
 
@@ -149,7 +154,7 @@ def create_direct_import(
     # A synchronous import never sleeps between batches: it would only make the request longer.
     throttle = OFF if upload.sync else _throttle_for(svc, upload.options.throttle, len(upload.body))
     job = _new_job(svc, upload.options, owner=owner, throttle=throttle, status=JobStatus.QUEUED)
-    svc.objects.put(job.s3_key, upload.body)
+    job = replace(job, file_etag=svc.objects.put(job.s3_key, upload.body))
     svc.jobs.create(job)
     message = IngestMessage(job_id=job.job_id, shard=0, segment=1)
     if not upload.sync:
@@ -162,26 +167,37 @@ def create_direct_import(
     return finished, report.outcome in (Outcome.COMPLETED, Outcome.FAILED)
 
 
-def on_object_created(key: str, size: int, svc: Services) -> str:
-    """A presigned upload arrived: queue its job (once, however often S3 tells us)."""
+def on_object_created(key: str, size: int, etag: str | None, svc: Services) -> str:
+    """A presigned upload arrived: queue its job on that object, the one the event is about (its
+    ETag; looked up when the event has none). Once, however often S3 tells us: an upload after the
+    first, under the same key, changes nothing (and the job never reads it: files.read_job_file)."""
     job_id = job_id_from_key(key)
     if job_id is None:
         return "ignored: not an upload key"
+    awaiting = svc.jobs.get(job_id)
+    if awaiting is None or awaiting.status is not JobStatus.AWAITING_UPLOAD:
+        return "ignored: no job is awaiting this upload"
+    if not etag:
+        stored = svc.objects.stat(key)
+        if stored is None:
+            return "ignored: the file is not in storage"
+        size, etag = stored.size, stored.etag
     now = iso(svc.clock())
     try:
-        svc.jobs.mark_queued(job_id, bytes_total=size, now_iso=now)
+        svc.jobs.mark_queued(job_id, bytes_total=size, etag=bare_etag(etag), now_iso=now)
     except StaleWriteError:
         return "ignored: no job is awaiting this upload"
     # S3 enforces the POST policy's content-length-range; this guards any other way in.
-    limit = svc.settings.max_upload_bytes
-    if size > limit:
-        svc.jobs.fail(
-            job_id,
-            message=f"The file is {size} bytes; the largest accepted is {limit} bytes.",
-            now_iso=now,
-            from_statuses=(JobStatus.QUEUED,),
+    declared, limit = awaiting.bytes_total, svc.settings.max_upload_bytes
+    if size > limit or (declared is not None and size > declared):
+        message = (
+            f"The file is {size} bytes; the largest accepted is {limit} bytes."
+            if size > limit
+            else f"The file is {size} bytes, more than the {declared} bytes declared when the import was "
+            "created. Create a new import with the file's real size."
         )
-        return "failed: too large"
+        svc.jobs.fail(job_id, message=message, now_iso=now, from_statuses=(JobStatus.QUEUED,))
+        return "failed: too large" if size > limit else "failed: larger than declared"
     svc.queue.send(IngestMessage(job_id=job_id, shard=0, segment=1))
     return "queued"
 

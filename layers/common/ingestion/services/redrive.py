@@ -88,9 +88,9 @@ def _settle_uploads(limit: int, svc: Services, now: float, report: RedriveReport
         limit=limit,
     )
     for job in waiting:
-        size = svc.objects.size(job.s3_key)
-        if size is not None:
-            if on_object_created(job.s3_key, size, svc) == "queued":
+        stored = svc.objects.stat(job.s3_key)
+        if stored is not None:
+            if on_object_created(job.s3_key, stored.size, stored.etag, svc) == "queued":
                 report.started.append(job.job_id)
             continue
         try:

@@ -148,13 +148,15 @@ class JobRepository:
             raise
         return from_attributes(Job, model)
 
-    def mark_queued(self, job_id: str, *, bytes_total: int, now_iso: str) -> Job:
-        """The file arrived: the job can start. Only once, and only from awaiting_upload."""
+    def mark_queued(self, job_id: str, *, bytes_total: int, etag: str, now_iso: str) -> Job:
+        """The file arrived: the job can start, on that object (its ETag). Only once, and only from
+        awaiting_upload: a later upload under the key changes nothing."""
         return self._update(
             job_id,
             [
                 JobModel.status.set(JobStatus.QUEUED.value),
                 JobModel.bytes_total.set(bytes_total),
+                JobModel.file_etag.set(etag),
                 JobModel.shards.set([to_attributes(Shard(start=0, end=None, offset=0, line=1), ShardCursor)]),
                 JobModel.updated_at.set(now_iso),
             ],

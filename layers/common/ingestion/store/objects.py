@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ingestion.domain.errors import ObjectMissingError
+from ingestion.domain.errors import ObjectMissingError, ObjectReplacedError
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
 from ingestion.store.rights import BUCKET, rights
@@ -19,11 +20,23 @@ UPLOAD_READS = rights(f"{BUCKET}/uploads/*", "s3:GetObject")  # read_from, size 
 UPLOAD_REMOVAL = rights(f"{BUCKET}/uploads/*", "s3:DeleteObject")  # delete
 CHUNK_BYTES = 1 << 20
 _MISSING = {"NoSuchKey", "404", "NotFound"}
+_NOT_THE_SAME = {"PreconditionFailed", "412"}
 
 
 def is_missing(exc: ClientError) -> bool:
     """The object (or bucket key) is not there."""
     return exc.response.get("Error", {}).get("Code") in _MISSING
+
+
+def bare_etag(etag: str) -> str:
+    """An ETag as S3 events carry it (head and put answers quote it): one form to store and compare."""
+    return etag.strip('"')
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    etag: str  # bare (bare_etag)
 
 
 def upload_key(job_id: str) -> str:
@@ -47,7 +60,8 @@ class ObjectStore:
         return self._s3 or client("s3")
 
     def presigned_post(self, key: str, *, max_bytes: int, expires_in: int) -> dict[str, Any]:
-        """A SigV4 presigned POST whose policy caps the size (S3 enforces content-length-range)."""
+        """A SigV4 presigned POST whose policy caps the size at max_bytes (S3 enforces
+        content-length-range; moto does not)."""
         post = self._client.generate_presigned_post(
             Bucket=self._bucket,
             Key=key,
@@ -57,27 +71,40 @@ class ObjectStore:
         )
         return {"url": post["url"], "fields": post["fields"]}
 
-    def put(self, key: str, body: bytes) -> None:
-        self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="text/csv")
+    def put(self, key: str, body: bytes) -> str:
+        """Store the body; its ETag (bare)."""
+        response = self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="text/csv")
+        return bare_etag(response["ETag"])
 
     def delete(self, key: str) -> None:
         self._client.delete_object(Bucket=self._bucket, Key=key)  # no error if it is already gone
 
-    def size(self, key: str) -> int | None:
+    def stat(self, key: str) -> StoredObject | None:
+        """The object's size and ETag (None: there is none)."""
         try:
-            return int(self._client.head_object(Bucket=self._bucket, Key=key)["ContentLength"])
+            head = self._client.head_object(Bucket=self._bucket, Key=key)
         except ClientError as exc:
             if is_missing(exc):
                 return None
             raise
+        return StoredObject(int(head["ContentLength"]), bare_etag(head["ETag"]))
 
-    def read_from(self, key: str, start: int) -> Iterator[bytes]:
-        """Stream the object from a byte offset (S3 Range GET); the caller stops when it wants."""
+    def size(self, key: str) -> int | None:
+        found = self.stat(key)
+        return None if found is None else found.size
+
+    def read_from(self, key: str, start: int, *, etag: str | None) -> Iterator[bytes]:
+        """Stream the object from a byte offset (S3 Range GET); the caller stops when it wants.
+        With an ETag, only that object (If-Match): ObjectReplacedError when another has replaced it.
+        (None only for jobs stored before their files were pinned.)"""
+        extra = {"IfMatch": f'"{etag}"'} if etag is not None else {}
         try:
-            response = self._client.get_object(Bucket=self._bucket, Key=key, Range=f"bytes={start}-")
+            response = self._client.get_object(Bucket=self._bucket, Key=key, Range=f"bytes={start}-", **extra)
         except ClientError as exc:
             if is_missing(exc):
                 raise ObjectMissingError(key) from None
+            if exc.response.get("Error", {}).get("Code") in _NOT_THE_SAME:
+                raise ObjectReplacedError(key) from None
             raise
         body = response["Body"]
         try:

@@ -69,11 +69,14 @@ def write_report(
 ) -> int:
     """The two downloads from the parts' rows (line, column, column_name, message, *cells): the
     error report (every failed row, escaped) and the fix file (the failed rows that have cells, in
-    the file's own columns). Returns the number of failed rows."""
+    the file's own columns). Returns the number of failed rows. Both files carry the header
+    escaped alike: a column name is a cell like any other to a spreadsheet, and an escaped name
+    still finds its column when the fix file is imported (names are matched on letters and digits)."""
+    columns = [escape_cell(name) for name in header]
     report = csv.writer(errors)
-    report.writerow([*REPORT_COLUMNS, *(escape_cell(name) for name in header)])
+    report.writerow([*REPORT_COLUMNS, *columns])
     fixes = csv.writer(fix)
-    fixes.writerow(list(header))
+    fixes.writerow(columns)
     count = 0
     for part in parts:
         for line, column, column_name, message, *cells in part:

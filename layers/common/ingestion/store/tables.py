@@ -80,6 +80,7 @@ class JobModel(Model):
     status = UnicodeAttribute()
     s3_key = UnicodeAttribute()
     bytes_total = NumberAttribute(null=True)
+    file_etag = UnicodeAttribute(null=True)  # the object the job reads (Job.file_etag)
     throttle = ThrottleAttribute()
     # What the batches run with now: the job's throttle, or slower while DynamoDB throttles writes.
     effective_throttle = ThrottleAttribute(null=True)

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timezone
 from typing import cast
 
+from ingestion.domain.formats.cell_cache import MAX_CACHED_CHARS
 from ingestion.domain.formats.headers import Column
 from ingestion.domain.formats.reading import (
     HALF_HOURLY,
@@ -96,13 +97,19 @@ class LongLayout:
 
         A file repeats the same run of times meter after meter, a year's run is 17,520 of them, and
         an lru cache smaller than the run misses every time. So a layout (one a segment) keeps the
-        first KNOWN_HALF_HOURS cells it reads: a longer run still finds those."""
+        first KNOWN_HALF_HOURS cells it reads: a longer run still finds those. A cell longer than
+        MAX_CACHED_CHARS is kept by its stripped text (what is parsed), or not at all."""
         when = self._half_hours.get(text)
         if when is None:
+            if len(text) > MAX_CACHED_CHARS:
+                text = text.strip()  # (parse_datetime reads the stripped text only)
+                when = self._half_hours.get(text)
+                if when is not None:
+                    return when
             day, clock, offset = parse_datetime(text)
             start, day, period, repeatable = _half_hour(text, day, clock, offset)
             when = (start, day, period, repeatable, half_hour_number(start))
-            if len(self._half_hours) < KNOWN_HALF_HOURS:
+            if len(self._half_hours) < KNOWN_HALF_HOURS and len(text) <= MAX_CACHED_CHARS:
                 self._half_hours[text] = when
         return when
 

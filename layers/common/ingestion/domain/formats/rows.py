@@ -146,5 +146,5 @@ def _table[T](parse: Callable[[str], T], cells: Sequence[str]) -> dict[str, T]:
 
 def _each[T](parse: Callable[[str], T], cells: Sequence[str]) -> list[T]:
     """Every cell, parsed (each distinct cell once). A dict lookup a cell, against a call of the
-    lru-cached parser a cell: with _table for units and flags, 7 % of the parse + validate pass."""
+    cached parser a cell: with _table for units and flags, 7 % of the parse + validate pass."""
     return list(map(_table(parse, cells).__getitem__, cells))

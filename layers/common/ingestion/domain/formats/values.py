@@ -2,17 +2,19 @@
 
 Each parser takes the cell's text and returns the value or raises InvalidValue saying what was expected.
 They run once per cell over millions of rows, so the fixed formats are parsed by hand rather than with
-strptime, and values that repeat down a file (dates, times, meter ids, numbers, units, flags) are cached;
-the caches are bounded, so memory stays flat however long the file.
+strptime, and values that repeat down a file (dates, times, meter ids, numbers, units, flags) are cached
+(cell_cache.py): each cache holds a bounded number of keys of bounded length, so memory stays flat
+however long the file, and however long its cells.
 """
 
 import calendar
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from ingestion.domain.formats.cell_cache import CellCache
 from ingestion.domain.formats.row_errors import InvalidValue, quoted
 
 DATE_FORMATS = "YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY or YYYY/MM/DD"
@@ -47,8 +49,7 @@ FLAGS = "A, Actual, E, Estimated, M, Manual or blank"
 _SCIENTIFIC = re.compile(r"\d+(\.\d+)?[eE]\+?\d+")
 
 
-@lru_cache(maxsize=4096)
-def parse_meter(text: str) -> str:
+def read_meter(text: str) -> str:
     """A meter id (MPAN, serial or MPRN): stripped, 1..32 characters, nothing unprintable."""
     meter = text.strip()
     if not meter:
@@ -69,8 +70,7 @@ def parse_meter(text: str) -> str:
     return meter
 
 
-@lru_cache(maxsize=4096)
-def parse_date(text: str) -> date:
+def read_date_text(text: str) -> date:
     """A calendar date in one of DATE_FORMATS; day and month may drop a leading zero, the year may not."""
     value = text.strip()
     if not value:
@@ -81,6 +81,11 @@ def parse_date(text: str) -> date:
     year, month, day = parts
     check_calendar_date(value, year, month, day, month_note="; dates are day first")
     return date(year, month, day)
+
+
+# The cached parsers, as the layouts call them (parse_x(cell) is a dict lookup once the cell is known).
+parse_meter: Callable[[str], str] = CellCache(read_meter, 4096).__getitem__
+parse_date: Callable[[str], date] = CellCache(read_date_text, 4096).__getitem__
 
 
 def check_calendar_date(text: str, year: int, month: int, day: int, *, month_note: str = "") -> None:
@@ -113,8 +118,7 @@ def _date_parts(value: str) -> tuple[int, int, int] | None:
     return None
 
 
-@lru_cache(maxsize=1024)
-def parse_time(text: str) -> time:
+def read_time(text: str) -> time:
     """A time of day: H:MM, HH:MM or HH:MM:SS, or an Excel day fraction (0 <= x < 1) to the nearest minute."""
     value = text.strip()
     if not value:
@@ -129,8 +133,10 @@ def parse_time(text: str) -> time:
     return clock
 
 
-@lru_cache(maxsize=1024)
-def _clock_time(value: str) -> time | None:
+parse_time: Callable[[str], time] = CellCache(read_time, 1024).__getitem__
+
+
+def _read_clock_time(value: str) -> time | None:
     parts = value.split(":")
     if len(parts) == 2:
         hour, minute = parts
@@ -151,6 +157,10 @@ def _clock_time(value: str) -> time | None:
     if h > 23 or m > 59 or s > 59:
         return None
     return time(h, m, s, int(fraction.ljust(6, "0")) if fraction else 0)
+
+
+# (not stripping: a time inside a date and time is read exactly as it stands)
+_clock_time: Callable[[str], time | None] = CellCache(_read_clock_time, 1024, strips=False).__getitem__
 
 
 def _day_fraction(value: str) -> time | None:
@@ -212,8 +222,7 @@ def _utc_offset(text: str) -> timezone | None:
     return timezone(-offset if text[0] == "-" else offset)
 
 
-@lru_cache(maxsize=4096)
-def parse_number(text: str) -> Decimal | None:
+def read_number(text: str) -> Decimal | None:
     """A reading as a plain decimal number (optional sign), or None when the cell is blank.
 
     "1,234", exponents, NaN and Infinity are rejected: Decimal alone would accept the last three.
@@ -242,13 +251,24 @@ def _checked_number(text: str) -> Decimal | None:
     return number
 
 
-@lru_cache(maxsize=256)
-def parse_unit(text: str, default_shift: int = 0) -> int:
-    """The power of ten that turns a reading in this unit into kWh; a blank cell means the default."""
+parse_number: Callable[[str], Decimal | None] = CellCache(read_number, 4096).__getitem__
+
+
+def read_unit(text: str) -> int | None:
+    """The power of ten that turns a reading in this unit into kWh; None for a blank cell."""
     value = text.strip()
     if not value:
-        return default_shift
+        return None
     return word_in(_UNIT_SHIFTS, value, f"unknown unit {quoted(value)} (expected {UNITS})")
+
+
+_unit_shift = CellCache(read_unit, 256).__getitem__
+
+
+def parse_unit(text: str, default_shift: int = 0) -> int:
+    """The power of ten that turns a reading in this unit into kWh; a blank cell means the default."""
+    shift = _unit_shift(text)
+    return default_shift if shift is None else shift
 
 
 def to_kwh(value: Decimal, shift: int) -> Decimal:
@@ -256,12 +276,14 @@ def to_kwh(value: Decimal, shift: int) -> Decimal:
     return value.scaleb(shift) if shift else value
 
 
-@lru_cache(maxsize=256)
-def parse_flag(text: str) -> bool:
+def read_flag(text: str) -> bool:
     """True when an actual/estimated flag says estimated; blank means actual."""
     value = text.strip().lower()
     problem = f"unknown actual/estimated flag {quoted(text.strip())} (expected {FLAGS})"
     return word_in(_ESTIMATED_BY_FLAG, value, problem)
+
+
+parse_flag: Callable[[str], bool] = CellCache(read_flag, 256).__getitem__
 
 
 def word_in[T](table: Mapping[str, T], word: str, problem: str) -> T:

@@ -1,5 +1,5 @@
 """Reading a job's file: from its first byte (framing, delimiter, header), or one shard's range
-from its cursor."""
+from its cursor. Every read is of the object the job started on (read_job_file)."""
 
 from __future__ import annotations
 
@@ -45,12 +45,18 @@ def end_line(job: Job, index: int) -> int | None:
     return following.first_line if following.start == shard.end and following.first_line > 1 else None
 
 
+def read_job_file(job: Job, objects: ObjectStore, start: int) -> Iterator[bytes]:
+    """The job's file from a byte offset: the object the job started on (its ETag), never one
+    uploaded later under the same key (ObjectReplacedError, when the read begins)."""
+    return objects.read_from(job.s3_key, start, etag=job.file_etag)
+
+
 def chunks_from_cursor(job: Job, index: int, objects: ObjectStore) -> Iterator[bytes]:
     """The file's bytes from a shard's cursor (none when the cursor is at the end of the file)."""
     shard = job.shards[index]
     if job.bytes_total is not None and shard.offset >= job.bytes_total:
         return iter(())  # nothing left: a Range GET past the end would be refused
-    return objects.read_from(job.s3_key, shard.offset)
+    return read_job_file(job, objects, shard.offset)
 
 
 def rows_in_range(

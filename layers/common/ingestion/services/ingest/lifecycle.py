@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from ingestion.domain.clock import iso
-from ingestion.domain.errors import StaleWriteError
+from ingestion.domain.errors import ObjectMissingError, ObjectReplacedError, StaleWriteError
 from ingestion.domain.faults import (
     Fault,
     FaultKind,
@@ -67,7 +67,13 @@ def fail(job: Job, message: str, svc: Services) -> SegmentReport:
     return SegmentReport(Outcome.FAILED, message)
 
 
-def missing_file_message(job: Job) -> str:
+def missing_file_message(job: Job, error: ObjectMissingError) -> str:
+    if isinstance(error, ObjectReplacedError):
+        return (
+            "The file was replaced while it was being imported, so the import stopped: the rows "
+            "counted are those read from the file as it was first uploaded. Upload the file again "
+            "as a new import."
+        )
     return (
         f"The uploaded file for this job ({job.filename}) is not in storage any more, so the import "
         "cannot run. Upload the file again as a new import."

@@ -34,7 +34,10 @@ def run_segment(message: IngestMessage, remaining_ms: Callable[[], int], svc: Se
     if job is None:
         return SegmentReport(Outcome.IGNORED, "no such job")
     now = svc.clock()
-    waiting = _not_to_run(job, message, now, svc)
+    try:
+        waiting = _not_to_run(job, message, now, svc)  # (may complete the job: a merge reads the file)
+    except ObjectMissingError as exc:
+        return fail(job, missing_file_message(job, exc), svc)
     if waiting is not None:
         return waiting
     if message.segment > svc.settings.max_segments:
@@ -56,8 +59,8 @@ def run_segment(message: IngestMessage, remaining_ms: Callable[[], int], svc: Se
     try:
         start_waiting_shards(job, message.shard, svc)
         return SegmentRun(job, message, remaining_ms, svc, lease).run()
-    except ObjectMissingError:
-        return fail(job, missing_file_message(job), svc)
+    except ObjectMissingError as exc:  # (or replaced: not the object the job started on)
+        return fail(job, missing_file_message(job, exc), svc)
     except FileFormatError as exc:
         return fail(job, str(exc), svc)
     except AWS_ERRORS as exc:  # throttling waits, a transient fault is retried, the rest fails the job

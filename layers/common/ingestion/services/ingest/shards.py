@@ -19,7 +19,7 @@ from ingestion.domain.rowcheck import check_batch, utc_now
 from ingestion.domain.seen_keys import SeenKeys
 from ingestion.domain.sharding import Boundary, plan_shards
 from ingestion.domain.throttle import UNTHROTTLED_BATCH_SIZE
-from ingestion.services.ingest.files import read_file_start, rows_in_range
+from ingestion.services.ingest.files import read_file_start, read_job_file, rows_in_range
 from ingestion.services.wiring import Services
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def plan_split(job: Job, framing: Framing, header: RawRow, svc: Services) -> lis
     ):
         return []
     bounds = plan_shards(
-        svc.objects.read_from(job.s3_key, header.end_offset),
+        read_job_file(job, svc.objects, header.end_offset),
         start=header.end_offset,
         start_line=header.next_line,
         total=job.bytes_total,
@@ -96,7 +96,7 @@ def shard_keys(job: Job, index: int, layout: AnyLayout, svc: Services) -> SeenKe
         start, line, seen = saved[0], saved[1], SeenKeys.load(saved[2])
     if start == shard.offset:
         return seen
-    chunks = svc.objects.read_from(job.s3_key, start)
+    chunks = read_job_file(job, svc.objects, start)
     if start == 0:
         # (past the header row)
         _, _, reader, _ = read_file_start(chunks, end_offset=shard.offset, end_line=shard.line)
@@ -119,7 +119,7 @@ def merge_shards(job: Job, svc: Services) -> MergeCounts:
     shared = contested(keys)
     if not shared:
         return MergeCounts()
-    _, _, reader, _ = read_file_start(svc.objects.read_from(job.s3_key, 0))
+    _, _, reader, _ = read_file_start(read_job_file(job, svc.objects, 0))
     merge = plan_merge(iter(reader), layout, [s.start for s in job.shards], keys, shared)
     logger.info(
         "repeats across shards merged",
