@@ -14,9 +14,11 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from ingestion.domain.errors import InvalidRequestError, JobNotFoundError, StaleWriteError
+from ingestion.domain.formats.row_errors import shortened
 from ingestion.domain.job import (
     ACTIVE,
     JOB_ID_MAX_LENGTH,
+    MAX_ERROR_MESSAGE_CHARS,
     NOT_ENDED,
     BatchCommit,
     Job,
@@ -341,7 +343,7 @@ class JobRepository:
             job_id,
             [
                 JobModel.status.set(JobStatus.FAILED.value),
-                JobModel.error_message.set(message),
+                JobModel.error_message.set(shortened(message, MAX_ERROR_MESSAGE_CHARS)),
                 JobModel.completed_at.set(now_iso),
                 JobModel.updated_at.set(now_iso),
             ],
