@@ -47,6 +47,7 @@ VALUES = {
     "sync_max_rows": "10",
     "default_throttle": "off",
     "max_segments": "9",
+    "min_batch_size": "30",
     "stall_after_seconds": "61",
     "queued_grace_seconds": "62",
     "upload_url_expires_seconds": "63",
