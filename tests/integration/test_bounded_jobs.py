@@ -8,10 +8,11 @@ from datetime import date, timedelta
 import boto3
 import pytest
 
-from bench.cost import item_size
+from bench.cost import item_size, write_units
 from ingestion.domain.formats.headers import MAX_COLUMN_NAME_CHARS, MAX_HEADER_BYTES, MAX_HEADER_COLUMNS
+from ingestion.store.jobs import JobRepository
 from tests.integration.helpers import get_job, post_csv, post_json, s3_created
-from tests.support import QueueDriver
+from tests.support import QueueDriver, handler_module, hh_long_csv
 
 # What docs/design.md promises a job item never exceeds (one shard; each further shard adds its
 # cursor and a minute of progress samples, at most about 1.1 KB).
@@ -140,3 +141,101 @@ def test_a_direct_upload_of_a_header_too_wide_fails_the_same_way(stack):
     job = get_job(created["json"]["job_id"])["json"]
     assert job["status"] == "failed"
     assert f"has {MAX_HEADER_COLUMNS + 1:,} columns" in job["error_message"]
+
+
+# ---- what one commit costs ----------------------------------------------------------------------
+
+
+def index_entry(item: dict, index: dict) -> dict | None:
+    """What a GSI holds of an item (None: the item lacks the index's keys, so it is not in it)."""
+    keys = [k["AttributeName"] for k in index["KeySchema"]]
+    if any(k not in item for k in keys):
+        return None
+    projection = index["Projection"]
+    if projection["ProjectionType"] == "ALL":
+        return item
+    names = {"job_id", *keys, *projection.get("NonKeyAttributes", [])}
+    return {name: value for name, value in item.items() if name in names}
+
+
+def commit_write_units(before: dict, after: dict, indexes: list[dict]) -> int:
+    """Write units of one UpdateItem, as on-demand DynamoDB bills it: the item's larger size, per
+    KB; each index whose entry changed, by its entry's size (twice when its key changed: a delete
+    and a put); an index whose entry is the same as before costs nothing."""
+    units = write_units(max(item_size(before), item_size(after)))
+    for index in indexes:
+        old, new = index_entry(before, index), index_entry(after, index)
+        if old == new:
+            continue
+        keys = [k["AttributeName"] for k in index["KeySchema"]]
+        if old is None or new is None:
+            units += write_units(item_size(old or new or {}))
+        elif any(old[k] != new[k] for k in keys):
+            units += write_units(item_size(old)) + write_units(item_size(new))
+        else:
+            units += write_units(max(item_size(old), item_size(new)))
+    return units
+
+
+class MeteredJobs(JobRepository):
+    """The jobs store, noting what each batch's commit cost."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.dynamodb = boto3.client("dynamodb")
+        self.indexes = self.dynamodb.describe_table(TableName=table)["Table"]["GlobalSecondaryIndexes"]
+        self.costs: list[int] = []
+        self.sizes: list[tuple[int, ...]] = []
+
+    def _raw(self, job_id: str) -> dict:
+        return self.dynamodb.get_item(
+            TableName=self.table, Key={"job_id": {"S": job_id}}, ConsistentRead=True
+        )["Item"]
+
+    def commit_batch(self, job_id, commit):
+        before = self._raw(job_id)
+        job = super().commit_batch(job_id, commit)
+        after = self._raw(job_id)
+        self.costs.append(commit_write_units(before, after, self.indexes))
+        entries = [index_entry(after, index) for index in self.indexes]
+        self.sizes.append((item_size(after), *(item_size(e or {}) for e in entries)))
+        return job
+
+
+@pytest.fixture
+def metered(stack, monkeypatch) -> MeteredJobs:
+    jobs = MeteredJobs(stack.jobs_table)
+    monkeypatch.setattr(handler_module("ingest").services, "jobs", jobs)
+    return jobs
+
+
+def test_a_commit_of_a_clean_import_costs_a_few_write_units(stack, metered):
+    job, _ = import_file(stack, hh_long_csv(500), throttle={"batch_size": 25, "delay_ms": 0})
+
+    assert job["status"] == "completed" and len(metered.costs) == 20
+    print(f"commit: {max(metered.costs)} WRU; item, index entries: {max(metered.sizes)} bytes")
+    # the item (under 1 KB), the status index's delete and put of a key entry, nothing in the owner
+    # index; the last commit also changes the status the owner index holds: one more
+    assert metered.costs[:-1] == [3] * 19 and metered.costs[-1] == 4
+    assert index_writes(metered) == 2
+
+
+def index_writes(metered: MeteredJobs) -> int:
+    """The most write units a commit spent on the indexes, beyond its item (the last commit, which
+    completes the job, aside: it changes the status both indexes hold)."""
+    return max(
+        cost - write_units(item)
+        for cost, (item, *_) in zip(metered.costs[:-1], metered.sizes[:-1], strict=True)
+    )
+
+
+def test_a_commit_of_the_worst_file_costs_what_its_item_does_and_little_more(stack, metered):
+    long = "x" * 100_000
+    rows = (f"1900000000001,2025-11-01 00:00,{long}" for _ in range(120))
+    body = "\n".join(["MPAN,ReadDateTime,ReadValue", *rows, ""]).encode()
+    job, _ = import_file(stack, body, throttle={"batch_size": 25, "delay_ms": 0})
+
+    assert job["status"] == "completed" and len(metered.costs) == 5
+    print(f"commit: {max(metered.costs)} WRU; item, index entries: {max(metered.sizes)} bytes")
+    assert index_writes(metered) == 2
+    assert max(metered.costs) <= write_units(JOB_ITEM_BOUND_BYTES) + 3

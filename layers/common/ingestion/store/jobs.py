@@ -82,7 +82,8 @@ class JobRepository:
     def list_for_owner(
         self, owner: str, *, status: JobStatus | None, limit: int, next_token: str | None
     ) -> tuple[list[Job], str | None]:
-        """The owner's jobs, newest first, from the owner GSI; a page and the token of the next."""
+        """The owner's jobs, newest first, from the owner GSI (its keys; the jobs are read with
+        BatchGetItem); a page and the token of the next."""
         start_key = None
         if next_token:
             created_at, job_id = _decode_token(next_token)
@@ -99,11 +100,12 @@ class JobRepository:
             limit=limit + 1,
             page_size=max(limit + 1, 25),
         )
-        jobs = [from_attributes(Job, m) for m in results]
-        if len(jobs) > limit:
-            last = jobs[limit - 1]
-            return jobs[:limit], _encode_token(last.created_at, last.job_id)
-        return jobs, None
+        found = list(results)  # keys and status only: the jobs themselves are read below
+        page = found[:limit]
+        # (the index lags its table a little: a job whose status changed just now is left out)
+        jobs = [j for j in self._read_many([m.job_id for m in page]) if status is None or j.status is status]
+        token = _encode_token(page[-1].created_at, page[-1].job_id) if len(found) > limit else None
+        return jobs, token
 
     def find_by_status(self, status: JobStatus, *, updated_before: str, limit: int) -> list[Job]:
         """Jobs in a status whose last update is older than a moment, oldest first (status GSI)."""
@@ -113,7 +115,16 @@ class JobRepository:
             scan_index_forward=True,
             limit=limit,
         )
-        return [from_attributes(Job, m) for m in results]
+        jobs = self._read_many([m.job_id for m in results])  # (the index holds keys only)
+        return [job for job in jobs if job.status is status and job.updated_at < updated_before]
+
+    def _read_many(self, job_ids: list[str]) -> list[Job]:
+        """These jobs as stored now, in this order (one BatchGetItem per 100; a job deleted since
+        the index was read is left out)."""
+        if not job_ids:
+            return []
+        by_id = {m.job_id: m for m in JobModel.batch_get(job_ids, consistent_read=True)}
+        return [from_attributes(Job, by_id[job_id]) for job_id in job_ids if job_id in by_id]
 
     # ---- transitions ------------------------------------------------------------------------
 
