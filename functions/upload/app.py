@@ -100,7 +100,7 @@ def create_import() -> Response[dict[str, Any]]:
                 "query options go with a text/csv body; with a JSON body put them in the body"
             )
         request = CreateImportRequest.model_validate_json(body_bytes(app) or b"null")
-        job, upload = create_presigned_import(request.options(), caller.user_id, services)
+        job, upload = create_presigned_import(request.options(), caller, services)
         created = CreatedImport.model_validate({**AcceptedImport.of(job).model_dump(), "upload": upload})
         return Response(201, content_types.APPLICATION_JSON, created.model_dump(mode="json"))
     if media_type in CSV_TYPES:

@@ -237,9 +237,9 @@ def test_off_gives_the_unthrottled_presets_batch_size_and_no_pause(stack):
 def test_a_job_that_brings_its_own_throttle_keeps_it(stack):
     put_settings(settings(default="very_large"))
 
-    created = post_json(json.dumps({"filename": "a.csv", "throttle": {"batch_size": 9, "delay_ms": 3}}))
+    created = post_json(json.dumps({"filename": "a.csv", "throttle": {"batch_size": 29, "delay_ms": 3}}))
 
-    assert throttle_of(get_job(created["json"]["job_id"])["json"]) == (9, 3, None)
+    assert throttle_of(get_job(created["json"]["job_id"])["json"]) == (29, 3, None)
 
 
 # ---- PATCH /imports/{job_id} -------------------------------------------------------------------
@@ -248,12 +248,12 @@ def test_a_job_that_brings_its_own_throttle_keeps_it(stack):
 def test_the_owner_changes_a_queued_jobs_throttle(stack):
     job_id = post_csv(hh_long_csv(10), throttle="small")["json"]["job_id"]
 
-    response = patch_job(job_id, {"throttle": {"batch_size": 20, "delay_ms": 500}})
+    response = patch_job(job_id, {"throttle": {"batch_size": 40, "delay_ms": 500}})
 
     assert response["statusCode"] == 200
     assert response["json"]["job_id"] == job_id and response["json"]["status"] == "queued"
-    assert throttle_of(response["json"]) == (20, 500, None)
-    assert throttle_of(get_job(job_id)["json"]) == (20, 500, None)
+    assert throttle_of(response["json"]) == (40, 500, None)
+    assert throttle_of(get_job(job_id)["json"]) == (40, 500, None)
 
 
 def test_a_preset_named_in_a_patch_takes_the_saved_presets_values(stack):
@@ -385,3 +385,57 @@ def test_a_new_throttle_wins_over_the_slow_down_of_the_batch_it_arrived_during(s
     job = get_job(job_id)["json"]
     assert (job["status"], job["processed_rows"], job["throttled"]) == ("completed", 1000, False)
     assert throttle_of(job) == (250, 0, None)
+
+
+# ---- the smallest batch: every commit rewrites the job item, so no client asks for one a row ----
+
+
+def post_import(body: dict[str, Any], user: str = "alice", admin: bool = False) -> dict[str, Any]:
+    event = http_event("POST", "/imports", user=user, body=json.dumps(body), content_type="application/json")
+    return call("upload", signed_in(event, admin))
+
+
+@pytest.mark.parametrize("route", ["POST /imports", "PATCH /imports/{job_id}"])
+def test_a_user_asking_for_batches_under_the_minimum_is_told_the_minimum(stack, route):
+    one_a_row = {"throttle": {"batch_size": 1, "delay_ms": 0}}
+    if route.startswith("POST"):
+        response = post_import({"filename": "a.csv", **one_a_row})
+    else:
+        job_id = post_csv(hh_long_csv(10), throttle="small")["json"]["job_id"]
+        response = patch_job(job_id, one_a_row)
+        assert throttle_of(get_job(job_id)["json"]) == (UNTHROTTLED_BATCH_SIZE, 0, "small")
+
+    assert response["statusCode"] == 400
+    assert response["json"]["message"].startswith("batch_size must be at least 25 rows")
+
+
+def test_the_minimum_itself_is_accepted(stack):
+    created = post_import({"filename": "a.csv", "throttle": {"batch_size": 25, "delay_ms": 0}})
+
+    assert created["statusCode"] == 201
+    assert throttle_of(get_job(created["json"]["job_id"])["json"]) == (25, 0, None)
+
+
+def test_an_administrator_may_ask_for_smaller_batches_on_any_job(stack):
+    created = post_import(
+        {"filename": "a.csv", "throttle": {"batch_size": 1, "delay_ms": 0}}, "ops", admin=True
+    )
+    assert created["statusCode"] == 201
+    assert throttle_of(get_job(created["json"]["job_id"], user="ops")["json"]) == (1, 0, None)
+
+    alices = post_csv(hh_long_csv(10), throttle="small")["json"]["job_id"]
+    patched = patch_job(alices, {"throttle": {"batch_size": 5, "delay_ms": 0}}, user="ops", admin=True)
+    assert patched["statusCode"] == 200
+    assert throttle_of(patched["json"]) == (5, 0, None)
+
+
+def test_the_minimum_is_the_stacks_setting(stack, monkeypatch):
+    services = handler_module("upload").services
+    monkeypatch.setattr(services, "settings", services.settings.model_copy(update={"min_batch_size": 100}))
+
+    refused = post_import({"filename": "a.csv", "throttle": {"batch_size": 99, "delay_ms": 0}})
+    assert refused["statusCode"] == 400
+    assert "at least 100 rows" in refused["json"]["message"]
+    assert (
+        post_import({"filename": "a.csv", "throttle": "very_large"})["statusCode"] == 201
+    )  # presets: admins'

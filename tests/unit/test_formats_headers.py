@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from ingestion.domain.formats import detect_layout, normalise_header
-from ingestion.domain.formats.headers import ALIASES
+from ingestion.domain.formats import FileFormatError, detect_layout, normalise_header
+from ingestion.domain.formats.headers import ALIASES, Header
 
 METER_ALIASES = [
     "mpan",
@@ -112,3 +112,32 @@ def test_no_alias_belongs_to_two_fields():
 def test_bom_on_the_first_header_cell_does_not_hide_the_meter_column():
     (reading,) = parse(["\ufeffMPAN", "Date", "Reading"], ["1", "2025-11-01", "1"])
     assert reading.meter == "1"
+
+
+# ---- what a header row may hold (the job item stores it) ----------------------------------------
+
+
+def test_a_header_within_the_limits_passes_and_one_over_any_fails_saying_the_limit():
+    from ingestion.domain.formats.headers import (
+        MAX_COLUMN_NAME_CHARS,
+        MAX_HEADER_BYTES,
+        MAX_HEADER_COLUMNS,
+        check_header_size,
+    )
+
+    check_header_size([f"c{i}" for i in range(MAX_HEADER_COLUMNS)])
+    check_header_size(["x" * MAX_COLUMN_NAME_CHARS])
+    for cells, words in [
+        ([f"c{i}" for i in range(MAX_HEADER_COLUMNS + 1)], f"at most {MAX_HEADER_COLUMNS} are read"),
+        (["MPAN", "x" * (MAX_COLUMN_NAME_CHARS + 1)], f"Column 2 has a name of {MAX_COLUMN_NAME_CHARS + 1}"),
+        (["é" * 50] * (MAX_HEADER_BYTES // 100 + 1), f"at most {MAX_HEADER_BYTES:,} are read"),
+    ]:
+        with pytest.raises(FileFormatError, match=words):
+            check_header_size(cells)
+
+
+def test_a_duplicate_column_message_lists_the_first_five_and_how_many_more():
+    header = Header.read(["MPAN"] * 150)
+    with pytest.raises(FileFormatError) as caught:
+        header.reject_duplicates([header.columns[0]])
+    assert "'MPAN' (column 5) and 145 more: they all read as 'mpan'" in str(caught.value)

@@ -79,7 +79,7 @@ def test_row_error_with_a_column():
 
 def test_long_bad_values_are_cut_to_40_characters_in_messages():
     error = row_error(["M1", "2025-11-01", "x" * 100])
-    assert f"'{'x' * 40}...'" in error.message
+    assert f"'{'x' * 40}'... (100 characters)" in error.message
     assert "x" * 41 not in error.message
 
 

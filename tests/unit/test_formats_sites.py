@@ -300,7 +300,7 @@ def test_a_name_over_200_characters_is_an_error():
     error = row_error(name="x" * 201)
     assert (error.column, error.message) == (
         1,
-        f"site name '{'x' * 40}...' is too long (at most 200 characters)",
+        f"site name '{'x' * 40}'... (201 characters) is too long (at most 200 characters)",
     )
 
 

@@ -49,6 +49,7 @@ VALUES = {
     "max_active_imports": "3",
     "default_throttle": "off",
     "max_segments": "9",
+    "min_batch_size": "30",
     "stall_after_seconds": "61",
     "queued_grace_seconds": "62",
     "upload_url_expires_seconds": "63",

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, InitSettingsSource, SettingsConfigDi
 
 from ingestion.domain.health import Patience
 from ingestion.domain.throttle import DEFAULT_CHOICES as THROTTLE_CHOICES
+from ingestion.domain.throttle import DEFAULT_MIN_BATCH_SIZE, MAX_BATCH_SIZE
 
 
 class ConfigurationError(RuntimeError):
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     default_throttle: str = _env(
         "DEFAULT_THROTTLE", default="auto", pattern="^(" + "|".join(THROTTLE_CHOICES) + ")$"
     )
+    # The smallest batch_size a job's own throttle may have unless an administrator asks for it
+    # (each batch rewrites the job item: docs/performance.md).
+    min_batch_size: int = _env("MIN_BATCH_SIZE", default=DEFAULT_MIN_BATCH_SIZE, ge=1, le=MAX_BATCH_SIZE)
     # A continuation chain longer than this fails the job instead of looping.
     max_segments: int = _env("MAX_SEGMENTS", default=1000, gt=0)
     # A processing job with no progress for this long is stalled, and re-driven by the scheduled run.

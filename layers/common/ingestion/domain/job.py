@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated
@@ -33,7 +34,14 @@ class JobStatus(StrEnum):
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
 NOT_ENDED = (JobStatus.AWAITING_UPLOAD, *ACTIVE)
+# The job keeps the first messages of its errors and of its warnings (every error is in its error
+# report): at most this many of each, and at most so many bytes of each (UTF-8, as DynamoDB sizes
+# them), so that the item stays small and a commit cheap whatever the file (docs/design.md).
 MAX_ERROR_SAMPLES = 50
+MAX_ERROR_SAMPLE_BYTES = 8 * 1024
+MAX_WARNING_SAMPLE_BYTES = 4 * 1024
+# A job's error_message is cut to this many characters (it names, never quotes, what is wrong).
+MAX_ERROR_MESSAGE_CHARS = 1000
 # A display name only (never a storage key): printable, not blank, at most 255 characters.
 Filename = Annotated[
     str,
@@ -44,6 +52,25 @@ Filename = Annotated[
         description="the file's name, for people (the storage key is chosen by the service)",
     ),
 ]
+
+
+def samples_that_fit(kept: Sequence[str], new: Iterable[str], budget_bytes: int) -> tuple[str, ...]:
+    """The new messages, in order, that still fit beside those kept: MAX_ERROR_SAMPLES in all and
+    `budget_bytes` of text. The first that does not fit ends the list (later ones are not kept)."""
+    room = MAX_ERROR_SAMPLES - len(kept)
+    left = budget_bytes - sum(_bytes(m) for m in kept)
+    fitting: list[str] = []
+    for message in new:
+        size = _bytes(message)
+        if room <= 0 or size > left:
+            break
+        fitting.append(message)
+        room, left = room - 1, left - size
+    return tuple(fitting)
+
+
+def _bytes(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 @dataclass(frozen=True)

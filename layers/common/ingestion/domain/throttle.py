@@ -14,6 +14,10 @@ from pydantic_core import PydanticCustomError
 # cheap, small enough that a batch finishes well inside the segment's safety margin.
 UNTHROTTLED_BATCH_SIZE = 1000
 MAX_BATCH_SIZE = 10_000
+# The smallest batch a user who is not an administrator may ask for (MIN_BATCH_SIZE, a stack
+# parameter): every batch's commit rewrites the job item, so batches of one row would multiply its
+# cost by the batch size. The very_large preset's batches, the smallest any preset gives.
+DEFAULT_MIN_BATCH_SIZE = 25
 MAX_DELAY_SECONDS = 900  # SQS DelaySeconds upper bound
 
 

@@ -68,9 +68,12 @@ class JobView(BaseModel):
     next_retry_at: str | None = Field(description="when the next try is due, while waiting for it")
     note: str | None
     errors: list[str] = Field(
-        description='the first 50 row errors, "Line N, column C (name): ...", N the file line (header = 1)'
+        description='the first row errors (at most 50, in at most 8 KB), "Line N, column C (name): ...", '
+        "N the file line (header = 1); every one is in the error report"
     )
-    warnings: list[str] = Field(description="the first 50 warnings, numbered as errors are")
+    warnings: list[str] = Field(
+        description="the first warnings (at most 50, in at most 4 KB), numbered as errors are"
+    )
     encoding: str | None = Field(
         description="the text encoding the file was read with, e.g. UTF-8, Windows-1252"
     )

@@ -47,6 +47,18 @@ def _throttle_for(svc: Services, requested: str | Throttle | None, size_bytes: i
     return resolve_throttle(requested, config, size_bytes)
 
 
+def _check_batch_size(requested: str | Throttle | None, caller: Caller, svc: Services) -> None:
+    """A throttle of the caller's own has batches of at least min_batch_size rows, unless the caller
+    is an administrator: each batch's commit rewrites the job item (presets are set by them)."""
+    minimum = svc.settings.min_batch_size
+    if isinstance(requested, Throttle) and requested.batch_size < minimum and not caller.is_admin:
+        raise InvalidRequestError(
+            f"batch_size must be at least {minimum} rows (you asked for {requested.batch_size}): every "
+            "batch updates the job's record, so smaller batches are for administrators. Ask for "
+            f"{minimum} or more, or name a preset (small, medium, large or very_large)."
+        )
+
+
 def _new_job(
     svc: Services, options: ImportOptions, *, owner: str, throttle: Throttle, status: JobStatus
 ) -> Job:
@@ -83,9 +95,13 @@ def check_quota(owner: str, svc: Services) -> None:
         )
 
 
-def create_presigned_import(options: ImportOptions, owner: str, svc: Services) -> tuple[Job, dict[str, Any]]:
+def create_presigned_import(
+    options: ImportOptions, caller: Caller, svc: Services
+) -> tuple[Job, dict[str, Any]]:
     """A job awaiting its file, and the presigned POST the client sends the file with."""
     settings = svc.settings
+    owner = caller.user_id
+    _check_batch_size(options.throttle, caller, svc)
     check_quota(owner, svc)
     if options.size is not None and options.size > settings.max_upload_bytes:
         raise PayloadTooLargeError(
@@ -217,6 +233,7 @@ def change_throttle(job_id: str, caller: Caller, requested: str | Throttle, svc:
     job = svc.jobs.get(job_id)
     if job is None or not (caller.is_admin or job.owner == caller.user_id):
         raise JobNotFoundError(f"no import job {job_id!r}")
+    _check_batch_size(requested, caller, svc)
     throttle = _throttle_for(svc, requested, job.bytes_total)
     try:
         return svc.jobs.change_throttle(

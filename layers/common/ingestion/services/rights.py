@@ -36,7 +36,12 @@ DELETION: Rights = (
 # The scheduled run (services/redrive.py): stalled and expired jobs by status, the file's size,
 # the message sent again.
 REDRIVE: Rights = (
-    jobs.JOBS_BY_STATUS | jobs.JOB_READS | jobs.JOB_UPDATES | objects.UPLOAD_READS | queue.QUEUE_SENDS
+    jobs.JOBS_BY_STATUS
+    | jobs.JOBS_IN_BULK
+    | jobs.JOB_READS
+    | jobs.JOB_UPDATES
+    | objects.UPLOAD_READS
+    | queue.QUEUE_SENDS
 )
 
 # Creating and changing imports (services/imports.py): the quota, the job, the file or its
@@ -52,7 +57,7 @@ IMPORTS: Rights = (
 )
 
 # Reading jobs and their reports (services/status.py), which may assemble a report first.
-STATUS: Rights = jobs.JOB_READS | jobs.JOBS_BY_OWNER | reports.REPORTS
+STATUS: Rights = jobs.JOB_READS | jobs.JOBS_BY_OWNER | jobs.JOBS_IN_BULK | reports.REPORTS
 
 # The throttle settings (services/admin_settings.py): read them; save them (a conflict reads).
 SETTINGS_READING: Rights = throttle_settings.SETTINGS_READS

@@ -51,13 +51,13 @@ def error_report_links(
     if not job.status.finished:
         raise JobConflictError(
             f"the job is {job.status.value}: its error report is ready once the import has ended "
-            "(the job's errors field shows the first 50 meanwhile)"
+            "(the job's errors field shows the first ones meanwhile)"
         )
     if not reports.ready(job.job_id):
         if job.failed_rows and not reports.has_parts(job.job_id):
             raise GoneError(
                 f"the error report of this job has expired (reports are kept {REPORT_DAYS} days after the "
-                "import); the job's errors field still holds the first 50"
+                "import); the job's errors field still holds the first ones"
             )
         reports.assemble(job.job_id, job.header or ())
     links = reports.download_links(job.job_id, job.filename, expires_in)

@@ -14,9 +14,11 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from ingestion.domain.errors import InvalidRequestError, JobNotFoundError, StaleWriteError
+from ingestion.domain.formats.row_errors import shortened
 from ingestion.domain.job import (
     ACTIVE,
     JOB_ID_MAX_LENGTH,
+    MAX_ERROR_MESSAGE_CHARS,
     NOT_ENDED,
     BatchCommit,
     Job,
@@ -36,9 +38,11 @@ JOB_CREATION = rights("JobsTable", "dynamodb:PutItem")  # create
 JOB_UPDATES = rights("JobsTable", "dynamodb:UpdateItem")  # every transition
 JOB_REMOVAL = rights("JobsTable", "dynamodb:DeleteItem")  # remove
 JOBS_BY_OWNER = rights(
-    "JobsTable/index/owner-created-index", "dynamodb:Query"
+    "JobsTable/index/owner-created-keys", "dynamodb:Query"
 )  # list_for_owner, count_not_ended
-JOBS_BY_STATUS = rights("JobsTable/index/status-updated-index", "dynamodb:Query")  # find_by_status
+JOBS_BY_STATUS = rights("JobsTable/index/status-updated-keys", "dynamodb:Query")  # find_by_status
+# The indexes hold keys: list_for_owner and find_by_status read the jobs themselves.
+JOBS_IN_BULK = rights("JobsTable", "dynamodb:BatchGetItem")
 
 
 def _is_conditional_failure(exc: Exception) -> bool:
@@ -91,7 +95,8 @@ class JobRepository:
     def list_for_owner(
         self, owner: str, *, status: JobStatus | None, limit: int, next_token: str | None
     ) -> tuple[list[Job], str | None]:
-        """The owner's jobs, newest first, from the owner GSI; a page and the token of the next."""
+        """The owner's jobs, newest first, from the owner GSI (its keys; the jobs are read with
+        BatchGetItem); a page and the token of the next."""
         start_key = None
         if next_token:
             created_at, job_id = _decode_token(next_token)
@@ -108,11 +113,12 @@ class JobRepository:
             limit=limit + 1,
             page_size=max(limit + 1, 25),
         )
-        jobs = [from_attributes(Job, m) for m in results]
-        if len(jobs) > limit:
-            last = jobs[limit - 1]
-            return jobs[:limit], _encode_token(last.created_at, last.job_id)
-        return jobs, None
+        found = list(results)  # keys and status only: the jobs themselves are read below
+        page = found[:limit]
+        # (the index lags its table a little: a job whose status changed just now is left out)
+        jobs = [j for j in self._read_many([m.job_id for m in page]) if status is None or j.status is status]
+        token = _encode_token(page[-1].created_at, page[-1].job_id) if len(found) > limit else None
+        return jobs, token
 
     def count_not_ended(self, owner: str, *, stop_at: int) -> int:
         """How many of the owner's jobs have not ended (awaiting their file, queued or running),
@@ -134,7 +140,16 @@ class JobRepository:
             scan_index_forward=True,
             limit=limit,
         )
-        return [from_attributes(Job, m) for m in results]
+        jobs = self._read_many([m.job_id for m in results])  # (the index holds keys only)
+        return [job for job in jobs if job.status is status and job.updated_at < updated_before]
+
+    def _read_many(self, job_ids: list[str]) -> list[Job]:
+        """These jobs as stored now, in this order (one BatchGetItem per 100; a job deleted since
+        the index was read is left out)."""
+        if not job_ids:
+            return []
+        by_id = {m.job_id: m for m in JobModel.batch_get(job_ids, consistent_read=True)}
+        return [from_attributes(Job, by_id[job_id]) for job_id in job_ids if job_id in by_id]
 
     # ---- transitions ------------------------------------------------------------------------
 
@@ -362,7 +377,7 @@ class JobRepository:
         `shards` (the number it has) in the same update: a failed job never shows a shard running."""
         actions: list[Action] = [
             JobModel.status.set(JobStatus.FAILED.value),
-            JobModel.error_message.set(message),
+            JobModel.error_message.set(shortened(message, MAX_ERROR_MESSAGE_CHARS)),
             JobModel.completed_at.set(now_iso),
             JobModel.updated_at.set(now_iso),
         ]

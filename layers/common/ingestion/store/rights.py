@@ -18,7 +18,7 @@ EVENT_BUS = "EventBus/default"
 @dataclass(frozen=True, order=True)
 class Right:
     action: str  # e.g. dynamodb:UpdateItem
-    resource: str  # e.g. JobsTable, JobsTable/index/owner-created-index, UploadBucket/reports/*
+    resource: str  # e.g. JobsTable, JobsTable/index/owner-created-keys, UploadBucket/reports/*
 
 
 Rights = frozenset[Right]

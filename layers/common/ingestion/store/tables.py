@@ -15,7 +15,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from ingestion.settings import get_settings
@@ -49,10 +49,12 @@ class ThrottleAttribute(MapAttribute):
     preset = UnicodeAttribute(null=True)
 
 
+# The indexes hold keys, not whole jobs (every commit would write them again): a query finds the
+# job ids, and JobRepository reads the jobs with BatchGetItem (template.yaml says why).
 class OwnerCreatedIndex(GlobalSecondaryIndex):
     class Meta:
-        index_name = "owner-created-index"
-        projection = AllProjection()
+        index_name = "owner-created-keys"
+        projection = IncludeProjection(["status"])  # a user's jobs listed or counted by status
 
     owner = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
@@ -60,8 +62,8 @@ class OwnerCreatedIndex(GlobalSecondaryIndex):
 
 class StatusUpdatedIndex(GlobalSecondaryIndex):
     class Meta:
-        index_name = "status-updated-index"
-        projection = AllProjection()
+        index_name = "status-updated-keys"
+        projection = KeysOnlyProjection()
 
     status = UnicodeAttribute(hash_key=True)
     updated_at = UnicodeAttribute(range_key=True)

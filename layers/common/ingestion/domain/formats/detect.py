@@ -10,6 +10,7 @@ from ingestion.domain.formats.headers import (
     Column,
     Field,
     Header,
+    check_header_size,
     join_readably,
     missing_column,
     normalise_header,
@@ -79,10 +80,11 @@ def detect_layout(header: list[str], requested: str) -> AnyLayout:
     "auto" picks sites when there is a site name column and no column only a readings file has (meter,
     date, time, value, HHnn); else half-hourly wide when there are HHnn columns, else half-hourly long when
     there is a value and a date-and-time (or date and time) column, else daily. FileFormatError when no
-    layout fits.
+    layout fits, or when the header holds more than any real file's (headers.check_header_size).
     """
     if requested not in FORMATS:
         raise FileFormatError(f"Unknown format {quoted(requested)}: expected {join_readably(FORMATS)}")
+    check_header_size(header)
     while len(header) > 1 and not header[-1].strip():
         header = header[:-1]  # a trailing delimiter names no column: rows may have it or not
     try:

@@ -5,13 +5,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ingestion.domain.formats.row_errors import FileFormatError, RowError
+from ingestion.domain.formats.row_errors import FileFormatError, RowError, quoted
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _PERIOD_NAME = re.compile(r"hh(\d{1,2})")
 
 FIRST_PERIOD = 1
 LAST_PERIOD = 50  # the longest UK day, when the clocks go back
+
+# What a header row may hold. The job item stores the header (every segment reads the rows with
+# it), and an item holds at most 400 KB: these keep it to a few KB (docs/design.md, "The job item").
+# Real files are far inside them: a wide half-hourly file has 50 to 100 columns, a sites file about
+# 20, and column names are a few words ("Meter Serial Number").
+MAX_HEADER_COLUMNS = 200
+MAX_COLUMN_NAME_CHARS = 100
+MAX_HEADER_BYTES = 4096  # all the names together, in UTF-8 (a character for plain ASCII names)
 
 
 def normalise_header(name: str) -> str:
@@ -89,6 +97,39 @@ def missing_column(field: Field, alternative: str = "") -> FileFormatError:
     return FileFormatError(f"{message} ({alternative})" if alternative else message)
 
 
+def _listed(columns: "Sequence[Column]", most: int = 5) -> list[str]:
+    """Columns as a message lists them: the first few, then how many more."""
+    shown = [column.describe() for column in columns[:most]]
+    return shown if len(columns) <= most else [*shown, f"{len(columns) - most:,} more"]
+
+
+def check_header_size(cells: Sequence[str]) -> None:
+    """FileFormatError when a header row holds more than any real file's (MAX_HEADER_COLUMNS
+    columns, MAX_COLUMN_NAME_CHARS a name, MAX_HEADER_BYTES in all): such a first line is not a
+    header row, or its file is not split into columns as it was meant to be."""
+    if len(cells) > MAX_HEADER_COLUMNS:
+        raise FileFormatError(
+            f"The header row has {len(cells):,} columns; at most {MAX_HEADER_COLUMNS:,} are read. "
+            "Check the delimiter (the file's columns separated by commas, tabs, semicolons or |) and "
+            "that its first line is the header row, or remove the columns the import does not need, "
+            "and upload it again."
+        )
+    for index, name in enumerate(cells):
+        if len(name) > MAX_COLUMN_NAME_CHARS:
+            raise FileFormatError(
+                f"Column {index + 1} has a name of {len(name):,} characters; at most "
+                f"{MAX_COLUMN_NAME_CHARS} are read. It starts {quoted(name[:20])}. Check that the first "
+                "line of the file is the header row naming the columns (for example MPAN,Date,Reading), "
+                "or shorten that name, and upload it again."
+            )
+    total = sum(len(name.encode("utf-8", "surrogatepass")) for name in cells)
+    if total > MAX_HEADER_BYTES:
+        raise FileFormatError(
+            f"The header row's column names come to {total:,} bytes; at most {MAX_HEADER_BYTES:,} are read. "
+            "Remove the columns the import does not need, or shorten their names, and upload it again."
+        )
+
+
 def period_range() -> str:
     return f"HH{FIRST_PERIOD:02d} to HH{LAST_PERIOD}"
 
@@ -104,7 +145,7 @@ class Column:
         return RowError(message, column=self.index + 1, column_name=self.name)
 
     def describe(self) -> str:
-        return f"{self.name!r} (column {self.index + 1})"
+        return f"{quoted(self.name)} (column {self.index + 1})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +191,7 @@ class Header:
             name = self.normalised[column.index]
             twins = [self.columns[index] for index, other in enumerate(self.normalised) if other == name]
             if len(twins) > 1:
-                listed = join_readably([twin.describe() for twin in twins], "and")
+                listed = join_readably(_listed(twins), "and")
                 raise FileFormatError(
                     f"Duplicate columns {listed}: they all read as {name!r}, so it is unclear which "
                     f"holds the {field_of(name)}; rename or remove all but one"
@@ -170,7 +211,7 @@ class Header:
                 )
             if len(columns) > 1:
                 raise FileFormatError(
-                    f"Duplicate columns {join_readably([c.describe() for c in columns], 'and')}: "
+                    f"Duplicate columns {join_readably(_listed(columns), 'and')}: "
                     f"they are all half hour {number}; rename or remove all but one"
                 )
         return [(number, columns[0]) for number, columns in sorted(self.periods.items())]

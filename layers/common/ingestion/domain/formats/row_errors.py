@@ -1,13 +1,23 @@
 """What goes wrong while reading a readings file: one bad row, or a file that cannot be imported at all."""
 
-# Long cell values are cut short in messages so one bad cell cannot flood an error report.
-_SHOWN_CHARS = 40
+# Long cell values and column names are cut short in messages, so one bad cell cannot flood an
+# error report or the job item that keeps the first messages (docs/files.md, "Limits").
+SHOWN_CELL_CHARS = 40
+# A message about one row, whatever it quotes, is cut to this many characters.
+MAX_ROW_MESSAGE_CHARS = 300
+
+
+def shortened(text: str, limit: int) -> str:
+    """The text, or its first `limit` characters and how long it was: "abc... (12,345 characters)"."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def quoted(value: str) -> str:
-    """A cell value as error messages show it: quoted, control characters escaped, cut at 40 characters."""
-    shown = value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "..."
-    return repr(shown)
+    """A cell value as error messages show it: quoted, control characters escaped, cut at 40
+    characters and then its length said: 'abc...'... (12,345 characters)."""
+    if len(value) <= SHOWN_CELL_CHARS:
+        return repr(value)
+    return f"{value[:SHOWN_CELL_CHARS]!r}... ({len(value):,} characters)"
 
 
 class RowError(Exception):
@@ -31,10 +41,11 @@ class RowError(Exception):
 
 def describe_problem(line: int, column: int | None, column_name: str | None, message: str) -> str:
     """One numbering for every message: the file line (header = line 1; a row that spans lines is
-    numbered by its first), then the 1-based column and its header text."""
+    numbered by its first), then the 1-based column and its header text (both cut short when long)."""
     if column is None:
-        return f"Line {line}: {message}"
-    return f"Line {line}, column {column} ({column_name}): {message}"
+        return shortened(f"Line {line}: {message}", MAX_ROW_MESSAGE_CHARS)
+    name = shortened(column_name or "", SHOWN_CELL_CHARS)
+    return shortened(f"Line {line}, column {column} ({name}): {message}", MAX_ROW_MESSAGE_CHARS)
 
 
 class FileFormatError(Exception):

@@ -19,7 +19,16 @@ from ingestion.domain.csvstream import RowBatch, RowReader
 from ingestion.domain.errors import StaleWriteError
 from ingestion.domain.formats import AnyLayout, FileFormatError, detect_layout
 from ingestion.domain.framing import NotCsvError
-from ingestion.domain.job import MAX_ERROR_SAMPLES, BatchCommit, HeaderInfo, Job, JobStatus, Lease
+from ingestion.domain.job import (
+    MAX_ERROR_SAMPLE_BYTES,
+    MAX_WARNING_SAMPLE_BYTES,
+    BatchCommit,
+    HeaderInfo,
+    Job,
+    JobStatus,
+    Lease,
+    samples_that_fit,
+)
 from ingestion.domain.messages import IngestMessage
 from ingestion.domain.progress import Sample, add_sample
 from ingestion.domain.records import WriteResult, kind_of_layout, overlap_warning
@@ -276,8 +285,8 @@ class SegmentRun:
         if completes:
             header = self.header.cells if self.header is not None else (job.header or ())
             svc.reports.assemble(job.job_id, header)
-        room = max(0, MAX_ERROR_SAMPLES - job.failed_rows)
-        warning_room = max(0, MAX_ERROR_SAMPLES - len(job.warnings))
+        # The first errors are kept: none once one was left out (more rows failed than it holds).
+        errors = () if job.failed_rows > len(job.errors) else (x.describe() for x in checked.errors)
         rows_before = shard.samples[-1].rows if shard.samples else 0
         samples = tuple(
             add_sample(list(shard.samples), Sample(now, rows_before + len(p.batch), end[0] - shard.start))
@@ -292,7 +301,7 @@ class SegmentRun:
             imported=checked.imported,
             failed=len(checked.errors),
             readings=len(checked.records) if job.dry_run else written.written,
-            new_errors=tuple(x.describe() for x in checked.errors[:room]),
+            new_errors=samples_that_fit(job.errors, errors, MAX_ERROR_SAMPLE_BYTES),
             final=final,
             now_iso=iso(now),
             samples=samples,
@@ -303,7 +312,9 @@ class SegmentRun:
             complete=completes,
             split=split_shards(shard, self.split, end, final, samples, lease) if self.split else (),
             warned=checked.warning_rows,
-            new_warnings=tuple(x.describe() for x in checked.warnings[:warning_room]),
+            new_warnings=samples_that_fit(
+                job.warnings, (x.describe() for x in checked.warnings), MAX_WARNING_SAMPLE_BYTES
+            ),
             would_insert=p.would_insert,
             would_update=p.would_update,
         )

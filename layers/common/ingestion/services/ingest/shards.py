@@ -10,7 +10,7 @@ from ingestion.domain.clock import iso
 from ingestion.domain.csvstream import RawRow
 from ingestion.domain.formats import AnyLayout, detect_layout
 from ingestion.domain.framing import Framing
-from ingestion.domain.job import MAX_ERROR_SAMPLES, Job, Lease, MergeCounts, Shard
+from ingestion.domain.job import MAX_WARNING_SAMPLE_BYTES, Job, Lease, MergeCounts, Shard, samples_that_fit
 from ingestion.domain.merge import contested, plan_merge
 from ingestion.domain.messages import IngestMessage
 from ingestion.domain.progress import Sample
@@ -135,9 +135,10 @@ def merge_shards(job: Job, svc: Services) -> MergeCounts:
     elif merge.rewrites:
         records = list(merge.rewrites.values())
         svc.writer(kind).upsert(records, job_id=job.job_id, written_at=iso(svc.clock()))
-    room = max(0, MAX_ERROR_SAMPLES - len(job.warnings))
     return MergeCounts(
         warned=merge.warned_rows,
-        new_warnings=tuple(p.describe() for p in merge.warnings[:room]),
+        new_warnings=samples_that_fit(
+            job.warnings, (p.describe() for p in merge.warnings), MAX_WARNING_SAMPLE_BYTES
+        ),
         inserts_to_updates=inserts_to_updates,
     )
