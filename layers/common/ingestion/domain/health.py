@@ -26,6 +26,14 @@ class Health:
 
 def diagnose(job: Job, now: float, patience: Patience) -> Health:
     """Whether the job has made no progress for longer than it should, and the likely cause."""
+    if job.status is JobStatus.CANCELLING:
+        if job.held_at(now):
+            return Health(False, "being cancelled: the batch in hand is counted, then the import stops")
+        return Health(
+            True,
+            "being cancelled, but its worker stopped before it could end the import; the scheduled "
+            "run ends it as cancelled",
+        )
     if job.status not in (JobStatus.QUEUED, JobStatus.PROCESSING):
         return Health(False)
     idle = now - parse_iso(job.updated_at)

@@ -22,17 +22,24 @@ class JobStatus(StrEnum):
     AWAITING_UPLOAD = "awaiting_upload"
     QUEUED = "queued"
     PROCESSING = "processing"
+    # Cancelled while a worker held a shard: its batch in hand is still being counted. The worker
+    # (or, if it died, the scheduled run once its lease has run out) then ends the job cancelled.
+    CANCELLING = "cancelling"
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+        """A terminal state: nothing about the job changes any more (but its deletion)."""
+        return self in FINISHED
 
 
-ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
-NOT_ENDED = (JobStatus.AWAITING_UPLOAD, *ACTIVE)
+FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)  # segments may start
+CANCELLABLE = (JobStatus.AWAITING_UPLOAD, *ACTIVE)  # a cancel, or a new throttle, is taken
+NOT_ENDED = (*CANCELLABLE, JobStatus.CANCELLING)  # every status a job's record may still change in
+WORKING = (*ACTIVE, JobStatus.CANCELLING)  # a worker may be running on it (it cannot be deleted)
 MAX_ERROR_SAMPLES = 50
 # A display name only (never a storage key): printable, not blank, at most 255 characters.
 Filename = Annotated[
@@ -127,6 +134,10 @@ class Job:
         """How the file's bytes are split into lines and decoded (known once its first segment ran)."""
         return Framing(self.encoding or "UTF-8", self.line_ending or "LF")
 
+    def held_at(self, now: float) -> bool:
+        """Whether an invocation holds a live lease on one of the job's shards at `now`."""
+        return any(s.holder is not None and (s.lease_expires or 0) > now for s in self.shards if not s.done)
+
     @property
     def lease_expires(self) -> float | None:
         """The earliest end of a lease held on one of the job's shards (None: nobody works on it)."""
@@ -172,7 +183,8 @@ class BatchCommit:
     lease: Lease
     header: HeaderInfo | None = None  # set by the first commit of a job
     note: str | None = None
-    # A batch written while the job was being cancelled is still counted, against the cancelled job.
+    # The status the job must have: a batch written while the job was being cancelled is still
+    # counted, while it reads cancelling (never once it reads cancelled).
     job_status: JobStatus = JobStatus.PROCESSING
     adaptation: Adaptation | None = None  # the throttle the next batch runs with, and why
     # With final, in a job of one shard: this commit completes the job as well.

@@ -27,7 +27,10 @@ class JobView(BaseModel):
     format: str = Field(description="the requested format: hh, daily, sites or auto")
     layout: str | None = Field(description="the layout found in the header: hh-long, hh-wide, daily or sites")
     dry_run: bool
-    status: JobStatus
+    status: JobStatus = Field(
+        description="cancelling: a cancel is under way (the batch in hand is still counted); "
+        "completed, failed and cancelled are final: nothing about the job changes after"
+    )
     total_rows: int | None = Field(description="data rows in the file: estimated until total_rows_exact")
     total_rows_exact: bool
     processed_rows: int
@@ -108,6 +111,8 @@ def _progress_fields(job: Job, now: float) -> dict[str, Any]:
         now=now,
     )
     rows_per_sec, eta_seconds, percent = progress.rows_per_sec, progress.eta_seconds, progress.percent
+    if job.status is JobStatus.CANCELLING:
+        eta_seconds = None  # it stops after the batch in hand
     if job.status.finished:
         started = parse_iso(job.started_at) if job.started_at else None
         ended = parse_iso(job.completed_at) if job.completed_at else None

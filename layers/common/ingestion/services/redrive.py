@@ -1,7 +1,7 @@
 """The scheduled run (the original's `process_import_jobs.php --once --limit=N`): re-drive jobs
-that are queued with no message in flight or whose progress stalled, and settle uploads that
-never arrived. Re-sending is always safe: the cursor decides where work resumes and conditional
-commits make duplicate messages harmless."""
+that are queued with no message in flight or whose progress stalled, end cancelling jobs whose
+worker died, and settle uploads that never arrived. Re-sending is always safe: the cursor decides
+where work resumes and conditional commits make duplicate messages harmless."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ingestion.domain.errors import StaleWriteError
 from ingestion.domain.job import Job, JobStatus
 from ingestion.domain.messages import IngestMessage
 from ingestion.services.imports import on_object_created
+from ingestion.services.ingest.lifecycle import finish_cancel
 from ingestion.services.wiring import Services
 
 logger = logging.getLogger(__name__)
@@ -24,10 +25,11 @@ class RedriveReport:
     resumed: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
     started: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
-        return len(self.requeued) + len(self.resumed) + len(self.expired) + len(self.started)
+        return sum(map(len, (self.requeued, self.resumed, self.expired, self.started, self.cancelled)))
 
     def as_dict(self) -> dict[str, list[str] | int]:
         return {
@@ -35,6 +37,7 @@ class RedriveReport:
             "resumed": self.resumed,
             "expired_uploads": self.expired,
             "started_uploads": self.started,
+            "cancelled": self.cancelled,
             "total": self.total,
         }
 
@@ -62,8 +65,18 @@ def redrive(limit: int, svc: Services) -> RedriveReport:
                 report.resumed.append(job.job_id)
     room = limit - report.total
     if room > 0:
+        _end_cancels(room, svc, now, report)
+    room = limit - report.total
+    if room > 0:
         _settle_uploads(room, svc, now, report)
     return report
+
+
+def _end_cancels(limit: int, svc: Services, now: float, report: RedriveReport) -> None:
+    """Cancelling jobs whose worker died before it could end them (its lease ran out): cancelled."""
+    for job in svc.jobs.find_by_status(JobStatus.CANCELLING, updated_before=iso(now), limit=limit):
+        if not job.held_at(now) and finish_cancel(job, svc):
+            report.cancelled.append(job.job_id)
 
 
 def _resend(job: Job, svc: Services, now: float) -> bool:

@@ -28,7 +28,7 @@ from ingestion.domain.seen_keys import SeenKeys
 from ingestion.domain.sharding import Boundary
 from ingestion.domain.throttle import Adaptation, adapt, plan_pause, segment_should_stop
 from ingestion.services.ingest.files import chunks_from_cursor, end_line, read_file_start, rows_in_range
-from ingestion.services.ingest.lifecycle import announce_completed, complete
+from ingestion.services.ingest.lifecycle import announce_completed, complete, finish_cancel
 from ingestion.services.ingest.outcome import Outcome, SegmentReport, Tally
 from ingestion.services.ingest.shards import plan_split, shard_keys, split_shards
 from ingestion.services.wiring import Services
@@ -38,7 +38,7 @@ class Counted(StrEnum):
     """What counting a batch came to."""
 
     COUNTED = "counted"
-    CANCELLED = "cancelled"  # counted against the job, which was cancelled meanwhile: stop
+    CANCELLED = "cancelled"  # counted while the job was being cancelled, which then ended it: stop
     SUPERSEDED = "superseded"  # another invocation counted it first: stop
 
 
@@ -310,8 +310,8 @@ class SegmentRun:
 
     def _count(self, p: Prepared, then: Prepared | None = None) -> Counted:
         """Count a prepared batch exactly once (one conditional update). SUPERSEDED: another
-        invocation counted it first. CANCELLED: the job was cancelled meanwhile, and the batch is
-        counted against the cancelled job, and so is `then` (the next batch, written already)."""
+        invocation counted it first. CANCELLED: the job was being cancelled meanwhile; the batch is
+        counted, and so is `then` (the next batch, written already), and the job is ended."""
         svc, job = self.svc, self.job
         commit = self._batch_commit(p)
         counted = Counted.COUNTED
@@ -320,7 +320,7 @@ class SegmentRun:
         except StaleWriteError:
             if then is not None:
                 then.writing.exception()  # wait: its writes land whatever happens next
-            if not self._commit_into_cancelled(commit, then):
+            if not self._commit_into_cancelling(commit, then):
                 return Counted.SUPERSEDED
             counted = Counted.CANCELLED
         if commit.adaptation is not None and self.job.throttle != job.throttle:
@@ -348,13 +348,15 @@ class SegmentRun:
             return None
         return adapt(job.throttle, job.running_throttle, resends)
 
-    def _commit_into_cancelled(self, commit: BatchCommit, then: Prepared | None = None) -> bool:
+    def _commit_into_cancelling(self, commit: BatchCommit, then: Prepared | None = None) -> bool:
         """The job was cancelled while this batch was being written: count the batch anyway (its
-        records are in the table), against the cancelled job, and stop. So too the next batch, if
-        it was written already (`then`). False: the job was not cancelled (someone else counted)."""
+        records are in the table) while the job reads cancelling, and so the next batch, if it was
+        written already (`then`); give the shard back and end the job cancelled (the last of its
+        shards' workers to stop does). False: the job was not being cancelled (someone else
+        counted), or it has ended already: a terminal job never changes."""
         try:
             self.job = self.svc.jobs.commit_batch(
-                self.job.job_id, replace(commit, job_status=JobStatus.CANCELLED, final=False)
+                self.job.job_id, replace(commit, job_status=JobStatus.CANCELLING, final=False)
             )
         except StaleWriteError:
             return False
@@ -364,11 +366,11 @@ class SegmentRun:
             later = self._batch_commit(then)
             with suppress(StaleWriteError):
                 self.job = self.svc.jobs.commit_batch(
-                    self.job.job_id, replace(later, job_status=JobStatus.CANCELLED, final=False)
+                    self.job.job_id, replace(later, job_status=JobStatus.CANCELLING, final=False)
                 )
                 self._counted(then)
         self.svc.jobs.release(self.job.job_id, self.message.shard, commit.lease)
-        self.svc.reports.assemble(self.job.job_id, self.job.header or ())
+        finish_cancel(self.job, self.svc)
         return True
 
     # ---- handing on ------------------------------------------------------------------------------

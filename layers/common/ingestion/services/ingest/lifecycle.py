@@ -50,6 +50,19 @@ def fail(job: Job, message: str, svc: Services) -> SegmentReport:
     return SegmentReport(Outcome.FAILED, message)
 
 
+def finish_cancel(job: Job, svc: Services) -> bool:
+    """End a cancelling job whose workers have all stopped as cancelled: its error report first
+    (safe to repeat), then the one conditional update. False: a worker still holds a shard (it
+    ends the job when it stops), or the job ended already."""
+    svc.reports.assemble(job.job_id, job.header or ())
+    try:
+        svc.jobs.finish_cancel(job.job_id, now=svc.clock(), shards=len(job.shards))
+    except StaleWriteError:
+        return False
+    logger.info("job cancelled", extra={"job_id": job.job_id})
+    return True
+
+
 def missing_file_message(job: Job) -> str:
     return (
         f"The uploaded file for this job ({job.filename}) is not in storage any more, so the import "

@@ -17,7 +17,13 @@ from ingestion.domain.formats import FileFormatError
 from ingestion.domain.job import ACTIVE, Job, JobStatus, Lease
 from ingestion.domain.messages import IngestMessage
 from ingestion.services.ingest.batches import SegmentRun
-from ingestion.services.ingest.lifecycle import complete, fail, missing_file_message, retry_later
+from ingestion.services.ingest.lifecycle import (
+    complete,
+    fail,
+    finish_cancel,
+    missing_file_message,
+    retry_later,
+)
 from ingestion.services.ingest.outcome import Outcome, SegmentReport
 from ingestion.services.ingest.shards import start_waiting_shards
 from ingestion.services.wiring import Services
@@ -67,6 +73,9 @@ def run_segment(message: IngestMessage, remaining_ms: Callable[[], int], svc: Se
 def _not_to_run(job: Job, message: IngestMessage, now: float, svc: Services) -> SegmentReport | None:
     """Why this message starts no segment (None: it does): the job ended, the message is stale, or
     the job waits for its back-off. A redelivered last message of a done shard may complete the job."""
+    if job.status is JobStatus.CANCELLING and not job.held_at(now) and finish_cancel(job, svc):
+        # (its worker gave the shard back just before the cancel saw it: nobody else would end it)
+        return SegmentReport(Outcome.CANCELLED, "the job was being cancelled and nobody works on it")
     if job.status not in ACTIVE:
         return SegmentReport(Outcome.IGNORED, f"job is {job.status.value}")
     if message.shard >= len(job.shards):
