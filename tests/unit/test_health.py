@@ -81,3 +81,9 @@ def test_a_job_being_cancelled_by_a_live_worker_is_not_stalled_and_says_so():
 def test_a_job_being_cancelled_whose_worker_died_is_stalled_until_the_scheduled_run_ends_it():
     health = diagnose(job(JobStatus.CANCELLING, idle=100, lease_expires=NOW - 1), NOW, PATIENCE)
     assert health.stalled and "ends it as cancelled" in health.reason
+
+
+def test_a_job_whose_worker_died_is_stalled_as_soon_as_its_lease_runs_out():
+    assert diagnose(job(idle=50, lease_expires=NOW + 10), NOW, PATIENCE).stalled is False
+    health = diagnose(job(idle=61, lease_expires=NOW - 1), NOW, PATIENCE)
+    assert health.stalled and "lease ran out" in health.reason and "scheduled run" in health.reason

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated
 
@@ -134,6 +134,14 @@ class Job:
         """How the file's bytes are split into lines and decoded (known once its first segment ran)."""
         return Framing(self.encoding or "UTF-8", self.line_ending or "LF")
 
+    def abandoned(self, now: float) -> tuple[int, ...]:
+        """The shards whose holder's lease ran out before it gave them back: their worker died."""
+        return tuple(
+            index
+            for index, s in enumerate(self.shards)
+            if s.holder is not None and not s.done and (s.lease_expires or 0) < now
+        )
+
     def held_at(self, now: float) -> bool:
         """Whether an invocation holds a live lease on one of the job's shards at `now`."""
         return any(s.holder is not None and (s.lease_expires or 0) > now for s in self.shards if not s.done)
@@ -158,10 +166,17 @@ class Lease:
     holder: str
     now: float
     seconds: float
+    # The latest it may last, renewed or not: its invocation's deadline (and a margin); None: no bound.
+    bound: float | None = None
 
     @property
     def expires(self) -> float:
-        return self.now + self.seconds
+        end = self.now + self.seconds
+        return end if self.bound is None else min(end, self.bound)
+
+    def renewed(self, now: float, seconds: float | None = None) -> Lease:
+        """The same lease from `now`, for its own length or for `seconds`."""
+        return replace(self, now=now, seconds=self.seconds if seconds is None else seconds)
 
 
 @dataclass(frozen=True)

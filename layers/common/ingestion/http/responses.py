@@ -62,7 +62,10 @@ class JobView(BaseModel):
     deleting: bool = Field(description="DELETE was asked: the job is being removed")
     throttled: bool = Field(description="slowed down by the service because DynamoDB is throttling writes")
     throttled_reason: str | None
-    stalled: bool = Field(description="no progress for longer than the job's throttle allows")
+    stalled: bool = Field(
+        description="its worker stopped (its lease ran out: the scheduled run resumes it), or no "
+        "progress for longer than the job's throttle allows"
+    )
     stall_reason: str | None = Field(description="why it is not moving (or what it is waiting for)")
     retry_count: int = Field(description="transient failures so far (given up after MAX_RETRIES)")
     last_error: str | None = Field(description="the last transient failure")

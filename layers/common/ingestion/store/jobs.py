@@ -232,10 +232,21 @@ class JobRepository:
                 (cursor.holder == lease.holder) & _statuses(NOT_ENDED),  # type: ignore[attr-defined]
             )
 
+    def renew_lease(self, job_id: str, shard: int, lease: Lease) -> None:
+        """Extend the holder's lease on a shard (before a pause longer than it would last); a
+        commit renews it too. StaleWriteError: someone else holds the shard, or the job ended."""
+        cursor: Any = JobModel.shards[shard]  # a list element's paths are untyped
+        self._update(
+            job_id,
+            [cursor.lease_expires.set(lease.expires)],
+            (cursor.holder == lease.holder) & _statuses(WORKING),
+        )
+
     def commit_batch(self, job_id: str, c: BatchCommit) -> Job:
         """Count one batch exactly once: the cursor moves only from where the batch started.
 
-        The last batch of a shard marks it done; in a job of one shard, `c.complete` also completes
+        The holder's lease is renewed from the commit's time (`c.lease`). The last batch of a
+        shard marks it done; in a job of one shard, `c.complete` also completes
         the job in the same update (a split job completes after merging its shards). The first
         batch of a large file may split it (`c.split`): the whole list of shards is then written,
         this one's cursor in it."""

@@ -73,7 +73,7 @@ class SegmentRun:
         self.remaining_ms = remaining_ms
         self.svc = svc
         self.holder = lease.holder
-        self.lease_until = lease.expires
+        self.lease = lease  # as last written: renewed at every commit
         self.tally = Tally()
         # What the first commit of a job records, then forgets:
         self.header: HeaderInfo | None = None
@@ -158,8 +158,25 @@ class SegmentRun:
             if self._out_of_time(pause.sleep_ms):
                 # The hop through the queue takes about as long as a short pause: no delay.
                 return self._continue_later(pause.sleep_ms // 1000)
+            if not self._hold_through(pause.sleep_ms / 1000):
+                superseded = "the shard's lease was lost before a pause"
+                return SegmentReport.of(Outcome.SUPERSEDED, self.tally, superseded)
             self.svc.sleep(pause.sleep_ms / 1000)
         return None
+
+    def _hold_through(self, seconds: float) -> bool:
+        """Renew the lease before a pause it would not last through (the pause, then a lease's
+        length). False: it was lost (another invocation took the shard over, or the job ended)."""
+        now = self.svc.clock()
+        if now + seconds < self.lease.expires:
+            return True
+        lease = self.lease.renewed(now, seconds + self.svc.settings.lease_seconds)
+        try:
+            self.svc.jobs.renew_lease(self.job.job_id, self.message.shard, lease)
+        except StaleWriteError:
+            return False
+        self.lease = lease
+        return True
 
     # ---- reading ---------------------------------------------------------------------------------
 
@@ -282,7 +299,7 @@ class SegmentRun:
         samples = tuple(
             add_sample(list(shard.samples), Sample(now, rows_before + len(p.batch), end[0] - shard.start))
         )
-        lease = Lease(self.holder, now, self.lease_until - now)
+        lease = self.lease.renewed(now)
         return BatchCommit(
             shard=self.message.shard,
             expected_offset=p.expected,
@@ -317,6 +334,7 @@ class SegmentRun:
         counted = Counted.COUNTED
         try:
             self.job = svc.jobs.commit_batch(job.job_id, commit)
+            self.lease = commit.lease
         except StaleWriteError:
             if then is not None:
                 then.writing.exception()  # wait: its writes land whatever happens next

@@ -29,7 +29,8 @@ from ingestion.services.ingest.shards import start_waiting_shards
 from ingestion.services.wiring import Services
 from ingestion.store.failures import TRANSIENT_ERRORS
 
-# A lease ends this long after its invocation's deadline (clock skew between Lambda and DynamoDB).
+# A lease ends at the latest this long after its invocation's deadline (clock skew between Lambda
+# and DynamoDB).
 LEASE_MARGIN_S = 5.0
 
 
@@ -50,9 +51,11 @@ def run_segment(message: IngestMessage, remaining_ms: Callable[[], int], svc: Se
             "of the file (the configured maximum). Split the file or raise MaxSegments.",
             svc,
         )
-    # The claim lasts as long as this invocation can: Lambda ends it at its deadline, so a lease
-    # never outlives its holder (and the queue's visibility timeout, 6x the function's, is longer).
-    lease = Lease(svc.new_holder(), now, remaining_ms() / 1000 + LEASE_MARGIN_S)
+    # A short claim, renewed at every commit: a worker that dies (killed for memory, say) leaves a
+    # lease that runs out within lease_seconds, and the scheduled run re-drives the shard. It never
+    # outlives the invocation's deadline, when Lambda ends the holder at the latest.
+    deadline = now + remaining_ms() / 1000 + LEASE_MARGIN_S
+    lease = Lease(svc.new_holder(), now, svc.settings.lease_seconds, bound=deadline)
     try:
         job = svc.jobs.begin_segment(
             job.job_id, shard=message.shard, segment=message.segment, now_iso=iso(now), lease=lease
