@@ -141,7 +141,8 @@ class ShardView(BaseModel):
     segments: int = Field(description="invocations that worked on this range")
     done: bool
     running: bool = Field(
-        description="an invocation is working on it now (after a cancel: its batch in hand is yet to count)"
+        description="an invocation is working on it now (its lease is live; while cancelling: its batch "
+        "in hand is yet to count)"
     )
 
     @classmethod
