@@ -251,3 +251,15 @@ def test_a_cancelling_job_whose_worker_died_is_ended_cancelled_by_the_scheduled_
     assert (job["status"], job["processed_rows"]) == ("cancelled", 0)
     assert QueueDriver(stack.queue_url).drain() >= 1  # the first message finds nothing to do
     assert get_job(job_id)["json"]["status"] == "cancelled"
+
+
+def test_a_job_being_cancelled_cannot_be_deleted_yet_and_says_when_it_can(stack):
+    job_id = post_csv(hh_long_csv(300), throttle="small")["json"]["job_id"]
+    held_by(job_id, "still-counting", claimed_at=time.time())
+    assert cancel(job_id)["json"]["status"] == "cancelling"
+
+    refused = call_route("upload", "DELETE", f"/imports/{job_id}", "/imports/{job_id}", job_id=job_id)
+
+    assert refused["statusCode"] == 409
+    assert "being cancelled" in refused["json"]["message"] and "cancelled" in refused["json"]["message"]
+    assert get_job(job_id)["json"]["deleting"] is False

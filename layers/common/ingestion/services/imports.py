@@ -216,6 +216,10 @@ def delete_import(job_id: str, owner: str, svc: Services) -> Job:
     try:
         job = svc.jobs.mark_deleting(job_id, owner=owner, now_iso=iso(svc.clock()))
     except StaleWriteError:
+        if job.status is JobStatus.CANCELLING:
+            raise JobConflictError(
+                "the job is being cancelled: delete it once it reads cancelled (after its batch in hand)"
+            ) from None
         raise JobConflictError(f"the job is {job.status.value}: cancel it before deleting it") from None
     svc.queue.send(IngestMessage(job_id=job_id, action="delete"))
     return job
