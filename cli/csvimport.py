@@ -39,7 +39,7 @@ WATCH_RETRIES = 5
 # own copies: tests/cli/test_api_contract.py checks them against functions/status/openapi.json.
 FORMATS = ("auto", "hh", "daily", "sites")
 THROTTLES = ("small", "medium", "large", "very_large")
-STATUSES = ("awaiting_upload", "queued", "processing", "completed", "failed", "cancelled")
+STATUSES = ("awaiting_upload", "queued", "processing", "cancelling", "completed", "failed", "cancelled")
 
 EXIT_OK = 0
 EXIT_JOB_FAILED = 1

@@ -123,9 +123,13 @@ def create_import() -> Response[dict[str, Any]]:
 @app.post(
     "/imports/<job_id>/cancel",
     summary="Cancel an import",
-    description="Stops the job within one batch; rows imported before that are kept.",
+    description="Stops the job within one batch; rows imported before that are kept. A job no worker "
+    "holds is cancelled at once; a running one reads cancelling until its batch in hand is counted.",
     responses={
-        200: {"description": "the cancelled job", "content": {"application/json": {"model": JobView}}},
+        200: {
+            "description": "the job, cancelled or cancelling",
+            "content": {"application/json": {"model": JobView}},
+        },
         **error_responses(400, 401, 404, 409),
     },
 )

@@ -673,6 +673,20 @@ def test_watch_exits_1_when_the_job_is_cancelled(api: FakeApi) -> None:
     assert run(api, "status", "job-1", "--watch").code == 1
 
 
+def test_watch_follows_a_cancelling_job_until_it_reads_cancelled(api: FakeApi) -> None:
+    api.job_states["job-1"] = [job(), job(status="cancelling"), job(status="cancelled")]
+
+    result = run(api, "status", "job-1", "--watch")
+
+    assert result.code == 1 and result.time.slept == [2.0, 2.0]
+    assert result.out.index("cancelling") < result.out.index("cancelled")
+
+
+def test_the_list_takes_cancelling_as_a_status(api: FakeApi) -> None:
+    assert run(api, "list", "--status", "cancelling").code == 0
+    assert api.received[0].query["status"] == "cancelling"
+
+
 def test_watch_on_a_terminal_redraws_one_line(api: FakeApi) -> None:
     api.job_states["job-1"] = [job(percent=10.0), job(percent=50.0), completed()]
 

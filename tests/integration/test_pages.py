@@ -6,6 +6,7 @@ import re
 import pytest
 
 from ingestion.domain.formats.detect import FORMATS
+from ingestion.domain.job import NOT_ENDED, JobStatus
 from tests.integration.helpers import post_json
 from tests.support import ROOT, call, http_event
 
@@ -131,3 +132,16 @@ def test_the_new_import_page_offers_every_format_the_api_accepts_and_no_other():
 
     assert select is not None
     assert sorted(re.findall(r'<option value="([^"]*)"', select.group(0))) == sorted(FORMATS)
+
+
+def test_the_pages_know_every_status_and_follow_a_job_until_it_reads_a_final_one():
+    body = get("/admin/imports/jobs")["body"]
+    select = re.search(r'<select id="status".*?</select>', body, re.S)
+    script = (WEB / "app.js").read_text()
+    labels = re.search(r"STATUS_LABELS = \{(.*?)\};", script, re.S)
+    followed = re.search(r"ACTIVE_STATUSES = new Set\(\[(.*?)\]\)", script, re.S)
+
+    assert select is not None and labels is not None and followed is not None
+    assert re.findall(r'<option value="([^"]+)"', select.group(0)) == [s.value for s in JobStatus]
+    assert re.findall(r"^\s*(\w+):", labels.group(1), re.M) == [s.value for s in JobStatus]
+    assert sorted(re.findall(r'"(\w+)"', followed.group(1))) == sorted(s.value for s in NOT_ENDED)

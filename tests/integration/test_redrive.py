@@ -4,7 +4,11 @@ import json
 import time
 
 import boto3
+import pytest
 
+from ingestion.domain.errors import StaleWriteError
+from ingestion.domain.throttle import Throttle
+from ingestion.store.jobs import JobRepository
 from tests.integration.helpers import get_job, post_csv, post_json
 from tests.support import (
     FakeContext,
@@ -13,6 +17,7 @@ from tests.support import (
     handler_module,
     hh_long_csv,
     load_event,
+    readings_of,
     ticking_budget,
 )
 
@@ -89,3 +94,96 @@ def test_the_run_touches_at_most_limit_jobs(stack, monkeypatch):
     purge(stack.queue_url)
 
     assert scheduled_run(monkeypatch, seconds_later=600, limit=2)["total"] == 2
+
+
+class Clock:
+    """An injected clock: the worker's, the status page's and the scheduled run's time, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class WorkerKilled(BaseException):
+    """The process died (SIGKILL, out of memory): nothing runs after it, no handler sees it."""
+
+
+class DyingJobs(JobRepository):
+    """The worker dies in its `die_at`th commit, before the update reaches DynamoDB (its batch is
+    written but not counted); the commit it was sending is kept, to arrive late."""
+
+    def __init__(self, die_at: int) -> None:
+        self.die_at, self.commits, self.lost = die_at, 0, None
+
+    def commit_batch(self, job_id, c):
+        self.commits += 1
+        if self.commits == self.die_at:
+            self.lost = c
+            raise WorkerKilled
+        return super().commit_batch(job_id, c)
+
+
+def test_a_worker_killed_mid_import_is_resumed_once_its_lease_runs_out_with_exact_counts(stack, monkeypatch):
+    clock = Clock()
+    ingest = handler_module("ingest")
+    monkeypatch.setattr(ingest.services, "clock", clock)
+    monkeypatch.setattr(handler_module("status"), "system_clock", clock)
+    monkeypatch.setattr(ingest.services, "sleep", clock.advance)  # the pauses pass on the clock
+    dying = DyingJobs(die_at=3)
+    monkeypatch.setattr(ingest.services, "jobs", dying)
+    job_id = post_csv(hh_long_csv(3000), throttle="medium")["json"]["job_id"]  # 100 rows, 100 ms pauses
+    with pytest.raises(WorkerKilled):
+        QueueDriver(stack.queue_url).drain()  # its message comes back only after 30 minutes
+    monkeypatch.setattr(ingest.services, "jobs", JobRepository())
+    died = get_job(job_id)["json"]
+    assert (died["processed_rows"], died["stalled"], died["shards"][0]["running"]) == (200, False, True)
+
+    clock.advance(30)
+    assert call("ingest", load_event("scheduler_redrive.json"))["resumed"] == []  # its lease is live
+    clock.advance(31)  # a minute after its last commit
+    waiting = get_job(job_id)["json"]
+    assert waiting["stalled"] is True and "lease ran out" in waiting["stall_reason"]
+    assert call("ingest", load_event("scheduler_redrive.json"))["resumed"] == [job_id]
+    QueueDriver(stack.queue_url).drain()
+
+    done = get_job(job_id)["json"]
+    assert (done["status"], done["processed_rows"], done["imported_rows"], done["failed_rows"]) == (
+        "completed",
+        3000,
+        3000,
+        0,
+    )
+    assert done["readings_written"] == len(readings_of(stack.readings_table)) == 3000
+    with pytest.raises(StaleWriteError):  # the dead worker's commit, arriving late, counts nothing
+        JobRepository().commit_batch(job_id, dying.lost)
+    assert get_job(job_id)["json"] == done
+
+
+def test_a_live_worker_renews_its_lease_before_a_pause_longer_than_the_lease(stack, monkeypatch):
+    clock = Clock()
+    ingest = handler_module("ingest")
+    settings = ingest.services.settings.model_copy(update={"lease_seconds": 2, "inline_sleep_max_ms": 5000})
+    monkeypatch.setattr(ingest.services, "settings", settings)
+    monkeypatch.setattr(ingest.services, "clock", clock)
+    job_id = post_csv(hh_long_csv(300), throttle="medium")["json"]["job_id"]
+    JobRepository().change_throttle(job_id, throttle=Throttle(batch_size=100, delay_ms=3000), owner=None)
+    covered: list[bool] = []
+
+    def pause(seconds: float) -> None:
+        lease = JobRepository().get(job_id).shards[0].lease_expires
+        # (long enough for the pause and then a lease's length: no longer, or a death goes unseen)
+        covered.append(lease is not None and clock() + seconds < lease <= clock() + seconds + 2)
+        clock.advance(seconds)
+
+    monkeypatch.setattr(ingest.services, "sleep", pause)
+    driver = QueueDriver(stack.queue_url)
+    driver.drain()
+
+    job = get_job(job_id)["json"]
+    assert (job["status"], job["processed_rows"], driver.invocations) == ("completed", 300, 1)
+    assert covered == [True, True]

@@ -38,7 +38,7 @@ def test_event_sources_come_from_the_template():
     (bucket,) = stack.buckets
     assert (bucket.function, bucket.prefix) == ("UploadFunction", "uploads/")
     (schedule,) = stack.schedules
-    assert schedule.input == '{"once": true, "limit": 3}' and rate_seconds(schedule.expression) == 300
+    assert schedule.input == '{"once": true, "limit": 3}' and rate_seconds(schedule.expression) == 60
     routes = {(r.method, r.path): (r.function, r.authorized) for r in stack.routes}
     assert routes[("POST", "/imports")] == ("UploadFunction", True)
     assert routes[("GET", "/admin/imports/new")] == ("StatusFunction", False)

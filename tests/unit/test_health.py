@@ -71,3 +71,19 @@ def test_a_shard_runs_while_its_lease_lasts_and_not_after_its_worker_died():
 
     assert running(NOW + 60)  # the batch in hand when it was cancelled is still to be counted
     assert not running(NOW - 1)
+
+
+def test_a_job_being_cancelled_by_a_live_worker_is_not_stalled_and_says_so():
+    health = diagnose(job(JobStatus.CANCELLING, idle=5, lease_expires=NOW + 30), NOW, PATIENCE)
+    assert health.stalled is False and "being cancelled" in health.reason
+
+
+def test_a_job_being_cancelled_whose_worker_died_is_stalled_until_the_scheduled_run_ends_it():
+    health = diagnose(job(JobStatus.CANCELLING, idle=100, lease_expires=NOW - 1), NOW, PATIENCE)
+    assert health.stalled and "ends it as cancelled" in health.reason
+
+
+def test_a_job_whose_worker_died_is_stalled_as_soon_as_its_lease_runs_out():
+    assert diagnose(job(idle=50, lease_expires=NOW + 10), NOW, PATIENCE).stalled is False
+    health = diagnose(job(idle=61, lease_expires=NOW - 1), NOW, PATIENCE)
+    assert health.stalled and "lease ran out" in health.reason and "scheduled run" in health.reason

@@ -52,6 +52,7 @@ VALUES = {
     "min_batch_size": "30",
     "stall_after_seconds": "61",
     "queued_grace_seconds": "62",
+    "lease_seconds": "45",
     "upload_url_expires_seconds": "63",
     "segment_safety_ms": "64",
     "inline_sleep_max_ms": "65",

@@ -2,11 +2,13 @@
 // Everything from the API reaches the page as text (textContent / Text nodes), never as HTML.
 
 export const TOKEN_KEY = "csvimport.token";
-export const ACTIVE_STATUSES = new Set(["awaiting_upload", "queued", "processing"]);
+// Every status but the final ones (completed, failed, cancelled): the job may still change.
+export const ACTIVE_STATUSES = new Set(["awaiting_upload", "queued", "processing", "cancelling"]);
 export const STATUS_LABELS = {
   awaiting_upload: "Awaiting upload",
   queued: "Queued",
   processing: "Processing",
+  cancelling: "Cancelling",
   completed: "Completed",
   failed: "Failed",
   cancelled: "Cancelled",

@@ -110,7 +110,10 @@ function render(job) {
   const eta = $("#eta");
   if (active) {
     eta.previousElementSibling.textContent = "Time left";
-    const waiting = job.status === "awaiting_upload" ? "waiting for the file" : "waiting to start";
+    const waiting = {
+      awaiting_upload: "waiting for the file",
+      cancelling: "stopping after the rows in hand",
+    }[job.status] || "waiting to start";
     text("#eta", job.status === "processing" ? roughDuration(job.eta_seconds) || "working it out" : waiting);
   } else {
     eta.previousElementSibling.textContent = "Took";
@@ -140,7 +143,7 @@ function render(job) {
   ].filter(Boolean);
   $("#health").textContent = health.join(" ");
   $("#health").hidden = health.length === 0;
-  $("#cancel").hidden = !active || job.deleting;
+  $("#cancel").hidden = !active || job.deleting || job.status === "cancelling";
   $("#delete").hidden = active || job.deleting;
   // The report exists once the job has ended (errors_url is set then); the fix file only has rows
   // when some failed.
@@ -193,17 +196,17 @@ async function load() {
   }
   if (mine !== latest) return;
   render(job);
-  // A job being deleted is followed until it is gone; a cancelled one until the batch that was in
-  // hand when it was cancelled is counted (its shard stops running).
-  const settling = job.shards.some((shard) => shard.running);
-  if (ACTIVE_STATUSES.has(job.status) || job.deleting || settling) timer = setTimeout(load, REFRESH_MS);
+  // A job is followed until it has ended (a cancelling one until its batch in hand is counted and
+  // it reads cancelled), and a job being deleted until it is gone.
+  if (ACTIVE_STATUSES.has(job.status) || job.deleting) timer = setTimeout(load, REFRESH_MS);
 }
 
+/** Call the API for a button; `done` is what to say afterwards (or makes it from the answer). */
 async function act(button, method, path, done) {
   button.disabled = true;
   try {
-    await api(path, { method });
-    say(message, done);
+    const answer = await api(path, { method });
+    say(message, typeof done === "function" ? done(answer) : done);
   } catch (err) {
     say(message, err.message, { error: true });
   } finally {
@@ -238,7 +241,11 @@ for (const [selector, file] of Object.entries(DOWNLOADS)) {
 
 $("#cancel").addEventListener("click", (event) => {
   const path = `/imports/${encodeURIComponent(jobIdFromUrl())}/cancel`;
-  act(event.currentTarget, "POST", path, "Cancelled: rows imported so far are kept.");
+  act(event.currentTarget, "POST", path, (job) =>
+    job?.status === "cancelling"
+      ? "Cancelling: the rows in hand are being counted, then the import stops. Rows imported are kept."
+      : "Cancelled: rows imported so far are kept.",
+  );
 });
 
 $("#delete").addEventListener("click", (event) => {

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     max_segments: int = _env("MAX_SEGMENTS", default=1000, gt=0)
     # A processing job with no progress for this long is stalled, and re-driven by the scheduled run.
     stall_after_seconds: int = _env("STALL_AFTER_SECONDS", default=900, gt=0)
+    # A worker's claim on a shard (its lease) lasts this long and is renewed at every batch commit
+    # (and before a longer pause): a worker that died is found, and its job re-driven, this long
+    # after its last commit by the scheduled run. Longer than any one batch takes.
+    lease_seconds: int = _env("LEASE_SECONDS", default=60, ge=1, le=900)
     # A queued job whose first message has not been picked up after this long is stalled, and re-driven.
     queued_grace_seconds: int = _env("QUEUED_GRACE_SECONDS", default=120, gt=0)
     upload_url_expires_seconds: int = _env("UPLOAD_URL_EXPIRES_SECONDS", default=900, gt=0, le=7 * 24 * 3600)

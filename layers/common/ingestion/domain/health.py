@@ -26,11 +26,27 @@ class Health:
 
 def diagnose(job: Job, now: float, patience: Patience) -> Health:
     """Whether the job has made no progress for longer than it should, and the likely cause."""
+    if job.status is JobStatus.CANCELLING:
+        if job.held_at(now):
+            return Health(False, "being cancelled: the batch in hand is counted, then the import stops")
+        return Health(
+            True,
+            "being cancelled, but its worker stopped before it could end the import; the scheduled "
+            "run ends it as cancelled",
+        )
     if job.status not in (JobStatus.QUEUED, JobStatus.PROCESSING):
         return Health(False)
     idle = now - parse_iso(job.updated_at)
     if job.next_retry_at is not None and job.next_retry_at > now:
         return Health(False, f"waiting to retry at {iso(job.next_retry_at)} after: {job.last_error}")
+    if job.status is JobStatus.PROCESSING and (dead := job.abandoned(now)):
+        ran_out = max(job.shards[index].lease_expires or 0 for index in dead)
+        worker = "its worker" if len(job.shards) == 1 else "the worker of one of its parts"
+        return Health(
+            True,
+            f"{worker} stopped (its lease ran out at {iso(ran_out)}); the scheduled run resumes it "
+            "from its cursor at its next run",
+        )
     if job.status is JobStatus.QUEUED:
         if idle > patience.queued_s:
             return Health(
@@ -42,9 +58,7 @@ def diagnose(job: Job, now: float, patience: Patience) -> Health:
     allowed = patience.stall_after_s + job.throttle.delay_ms / 1000
     if idle <= allowed:
         return Health(False)
-    if job.lease_expires is not None and job.lease_expires < now:
-        cause = f"its worker stopped (its lease ran out at {iso(job.lease_expires)})"
-    elif job.lease_expires is None:
+    if job.lease_expires is None:
         cause = "no worker holds it and no continuation arrived"
     else:
         cause = "its worker holds it but has committed nothing"

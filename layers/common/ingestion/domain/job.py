@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated
 
@@ -23,17 +23,24 @@ class JobStatus(StrEnum):
     AWAITING_UPLOAD = "awaiting_upload"
     QUEUED = "queued"
     PROCESSING = "processing"
+    # Cancelled while a worker held a shard: its batch in hand is still being counted. The worker
+    # (or, if it died, the scheduled run once its lease has run out) then ends the job cancelled.
+    CANCELLING = "cancelling"
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+        """A terminal state: nothing about the job changes any more (but its deletion)."""
+        return self in FINISHED
 
 
-ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
-NOT_ENDED = (JobStatus.AWAITING_UPLOAD, *ACTIVE)
+FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)  # segments may start
+CANCELLABLE = (JobStatus.AWAITING_UPLOAD, *ACTIVE)  # a cancel, or a new throttle, is taken
+NOT_ENDED = (*CANCELLABLE, JobStatus.CANCELLING)  # every status a job's record may still change in
+WORKING = (*ACTIVE, JobStatus.CANCELLING)  # a worker may be running on it (it cannot be deleted)
 # The job keeps the first messages of its errors and of its warnings (every error is in its error
 # report): at most this many of each, and at most so many bytes of each (UTF-8, as DynamoDB sizes
 # them), so that the item stays small and a commit cheap whatever the file (docs/design.md).
@@ -157,6 +164,18 @@ class Job:
         """How the file's bytes are split into lines and decoded (known once its first segment ran)."""
         return Framing(self.encoding or "UTF-8", self.line_ending or "LF")
 
+    def abandoned(self, now: float) -> tuple[int, ...]:
+        """The shards whose holder's lease ran out before it gave them back: their worker died."""
+        return tuple(
+            index
+            for index, s in enumerate(self.shards)
+            if s.holder is not None and not s.done and (s.lease_expires or 0) < now
+        )
+
+    def held_at(self, now: float) -> bool:
+        """Whether an invocation holds a live lease on one of the job's shards at `now`."""
+        return any(s.holder is not None and (s.lease_expires or 0) > now for s in self.shards if not s.done)
+
     @property
     def lease_expires(self) -> float | None:
         """The earliest end of a lease held on one of the job's shards (None: nobody works on it)."""
@@ -177,10 +196,17 @@ class Lease:
     holder: str
     now: float
     seconds: float
+    # The latest it may last, renewed or not: its invocation's deadline (and a margin); None: no bound.
+    bound: float | None = None
 
     @property
     def expires(self) -> float:
-        return self.now + self.seconds
+        end = self.now + self.seconds
+        return end if self.bound is None else min(end, self.bound)
+
+    def renewed(self, now: float, seconds: float | None = None) -> Lease:
+        """The same lease from `now`, for its own length or for `seconds`."""
+        return replace(self, now=now, seconds=self.seconds if seconds is None else seconds)
 
 
 @dataclass(frozen=True)
@@ -202,7 +228,8 @@ class BatchCommit:
     lease: Lease
     header: HeaderInfo | None = None  # set by the first commit of a job
     note: str | None = None
-    # A batch written while the job was being cancelled is still counted, against the cancelled job.
+    # The status the job must have: a batch written while the job was being cancelled is still
+    # counted, while it reads cancelling (never once it reads cancelled).
     job_status: JobStatus = JobStatus.PROCESSING
     adaptation: Adaptation | None = None  # the throttle the next batch runs with, and why
     # With final, in a job of one shard: this commit completes the job as well.

@@ -27,7 +27,10 @@ class JobView(BaseModel):
     format: str = Field(description="the requested format: hh, daily, sites or auto")
     layout: str | None = Field(description="the layout found in the header: hh-long, hh-wide, daily or sites")
     dry_run: bool
-    status: JobStatus
+    status: JobStatus = Field(
+        description="cancelling: a cancel is under way (the batch in hand is still counted); "
+        "completed, failed and cancelled are final: nothing about the job changes after"
+    )
     total_rows: int | None = Field(description="data rows in the file: estimated until total_rows_exact")
     total_rows_exact: bool
     processed_rows: int
@@ -59,7 +62,10 @@ class JobView(BaseModel):
     deleting: bool = Field(description="DELETE was asked: the job is being removed")
     throttled: bool = Field(description="slowed down by the service because DynamoDB is throttling writes")
     throttled_reason: str | None
-    stalled: bool = Field(description="no progress for longer than the job's throttle allows")
+    stalled: bool = Field(
+        description="its worker stopped (its lease ran out: the scheduled run resumes it), or no "
+        "progress for longer than the job's throttle allows"
+    )
     stall_reason: str | None = Field(description="why it is not moving (or what it is waiting for)")
     retry_count: int = Field(description="transient failures so far (given up after MAX_RETRIES)")
     last_error: str | None = Field(
@@ -113,6 +119,8 @@ def _progress_fields(job: Job, now: float) -> dict[str, Any]:
         now=now,
     )
     rows_per_sec, eta_seconds, percent = progress.rows_per_sec, progress.eta_seconds, progress.percent
+    if job.status is JobStatus.CANCELLING:
+        eta_seconds = None  # it stops after the batch in hand
     if job.status.finished:
         started = parse_iso(job.started_at) if job.started_at else None
         ended = parse_iso(job.completed_at) if job.completed_at else None
@@ -138,7 +146,8 @@ class ShardView(BaseModel):
     segments: int = Field(description="invocations that worked on this range")
     done: bool
     running: bool = Field(
-        description="an invocation is working on it now (after a cancel: its batch in hand is yet to count)"
+        description="an invocation is working on it now (its lease is live; while cancelling: its batch "
+        "in hand is yet to count)"
     )
 
     @classmethod

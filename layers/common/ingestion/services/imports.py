@@ -4,6 +4,7 @@ that starts a presigned one."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -219,12 +220,20 @@ def on_object_created(key: str, size: int, etag: str | None, svc: Services) -> s
 
 
 def cancel_import(job_id: str, owner: str, svc: Services) -> Job:
-    """Cancel the caller's job that has not ended (a running one stops within one batch)."""
-    try:
-        return svc.jobs.cancel(job_id, owner=owner, now_iso=iso(svc.clock()))
-    except StaleWriteError:
+    """Cancel the caller's job that has not ended. One no worker holds ends cancelled at once; one
+    a worker holds reads cancelling until that worker has counted its batch in hand and ended it
+    (within one batch). A job being cancelled already is returned as it is."""
+    job = svc.jobs.get_owned(job_id, owner)
+    now = svc.clock()
+    if job.status is not JobStatus.CANCELLING:
+        with suppress(StaleWriteError):  # a worker holds it (or it ended): see below
+            return svc.jobs.cancel(job_id, owner=owner, now=now, shards=len(job.shards))
+        with suppress(StaleWriteError):
+            return svc.jobs.mark_cancelling(job_id, owner=owner, now_iso=iso(now))
         job = svc.jobs.get_owned(job_id, owner)
-        raise JobConflictError(f"the job has already ended: it is {job.status.value}") from None
+    if job.status is JobStatus.CANCELLING:
+        return job
+    raise JobConflictError(f"the job has already ended: it is {job.status.value}")
 
 
 def change_throttle(job_id: str, caller: Caller, requested: str | Throttle, svc: Services) -> Job:
@@ -256,6 +265,10 @@ def delete_import(job_id: str, owner: str, svc: Services) -> Job:
     try:
         job = svc.jobs.mark_deleting(job_id, owner=owner, now_iso=iso(svc.clock()))
     except StaleWriteError:
+        if job.status is JobStatus.CANCELLING:
+            raise JobConflictError(
+                "the job is being cancelled: delete it once it reads cancelled (after its batch in hand)"
+            ) from None
         raise JobConflictError(f"the job is {job.status.value}: cancel it before deleting it") from None
     svc.queue.send(IngestMessage(job_id=job_id, action="delete"))
     return job

@@ -13,13 +13,17 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
+from ingestion.domain.clock import iso
 from ingestion.domain.errors import InvalidRequestError, JobNotFoundError, StaleWriteError
 from ingestion.domain.formats.row_errors import shortened
 from ingestion.domain.job import (
     ACTIVE,
+    CANCELLABLE,
+    FINISHED,
     JOB_ID_MAX_LENGTH,
     MAX_ERROR_MESSAGE_CHARS,
     NOT_ENDED,
+    WORKING,
     BatchCommit,
     Job,
     JobStatus,
@@ -47,6 +51,18 @@ JOBS_IN_BULK = rights("JobsTable", "dynamodb:BatchGetItem")
 
 def _is_conditional_failure(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _statuses(statuses: Iterable[JobStatus]) -> Condition:
+    return JobModel.status.is_in(*[s.value for s in statuses])
+
+
+def _and_nobody_holds(condition: Condition, shards: int, now: float) -> Condition:
+    """`condition`, and no invocation holds a live lease on any of the job's `shards` shards at `now`."""
+    for index in range(shards):
+        cursor: Any = JobModel.shards[index]  # a list element's paths are untyped
+        condition &= cursor.holder.does_not_exist() | (cursor.lease_expires < now) | (cursor.done == True)  # noqa: E712
+    return condition
 
 
 def _encode_token(created_at: str, job_id: str) -> str:
@@ -242,18 +258,30 @@ class JobRepository:
     def release(self, job_id: str, shard: int, lease: Lease) -> None:
         """Give the shard back (the segment ended) so that its continuation can claim it at once."""
         cursor = JobModel.shards[shard]
-        # StaleWriteError: the lease had run out and someone else holds it; nothing of ours to give back.
+        # StaleWriteError: the lease had run out and someone else holds it, or the job has ended;
+        # nothing of ours to give back.
         with suppress(StaleWriteError):
             self._update(
                 job_id,
                 [cursor.holder.remove(), cursor.lease_expires.remove()],  # type: ignore[attr-defined]
-                cursor.holder == lease.holder,  # type: ignore[attr-defined]
+                (cursor.holder == lease.holder) & _statuses(NOT_ENDED),  # type: ignore[attr-defined]
             )
+
+    def renew_lease(self, job_id: str, shard: int, lease: Lease) -> None:
+        """Extend the holder's lease on a shard (before a pause longer than it would last); a
+        commit renews it too. StaleWriteError: someone else holds the shard, or the job ended."""
+        cursor: Any = JobModel.shards[shard]  # a list element's paths are untyped
+        self._update(
+            job_id,
+            [cursor.lease_expires.set(lease.expires)],
+            (cursor.holder == lease.holder) & _statuses(WORKING),
+        )
 
     def commit_batch(self, job_id: str, c: BatchCommit) -> Job:
         """Count one batch exactly once: the cursor moves only from where the batch started.
 
-        The last batch of a shard marks it done; in a job of one shard, `c.complete` also completes
+        The holder's lease is renewed from the commit's time (`c.lease`). The last batch of a
+        shard marks it done; in a job of one shard, `c.complete` also completes
         the job in the same update (a split job completes after merging its shards). The first
         batch of a large file may split it (`c.split`): the whole list of shards is then written,
         this one's cursor in it."""
@@ -275,9 +303,11 @@ class JobRepository:
                 JobModel.total_rows.set(JobModel.processed_rows + c.processed),
                 JobModel.total_rows_exact.set(True),
             ]
+        # A terminal job never changes: the status asked for is never completed, failed or cancelled.
         condition = (
             (cursor.offset == c.expected_offset)  # type: ignore[attr-defined]
             & (JobModel.status == c.job_status.value)
+            & ~_statuses(FINISHED)
             & (cursor.holder == c.lease.holder)  # type: ignore[attr-defined]
         )
         return self._update(job_id, actions, condition)
@@ -313,27 +343,50 @@ class JobRepository:
         return self._update(
             job_id,
             [JobModel.deleting.set(True), JobModel.updated_at.set(now_iso)],
-            (JobModel.owner == owner) & ~JobModel.status.is_in(*[s.value for s in ACTIVE]),
+            (JobModel.owner == owner) & ~_statuses(WORKING),
         )
 
     def remove(self, job_id: str) -> None:
         """The last step of a delete: the job's record itself."""
         JobModel(job_id=job_id).delete(condition=JobModel.deleting == True)  # noqa: E712
 
-    def cancel(self, job_id: str, *, owner: str, now_iso: str) -> Job:
-        """Stop a job that has not ended. A running segment notices at its next batch; what was
-        imported stays imported."""
+    def cancel(self, job_id: str, *, owner: str, now: float, shards: int) -> Job:
+        """End a job that no invocation is working on (no live lease on any of its `shards`
+        shards) as cancelled; what was imported stays imported. StaleWriteError: a worker holds it
+        (mark_cancelling), or the job has ended."""
+        return self._update(
+            job_id,
+            _cancelled_actions(iso(now)),
+            _and_nobody_holds(
+                (JobModel.owner == owner) & (JobModel.deleting == False) & _statuses(CANCELLABLE),  # noqa: E712
+                shards,
+                now,
+            ),
+        )
+
+    def mark_cancelling(self, job_id: str, *, owner: str, now_iso: str) -> Job:
+        """Cancel a job a worker holds: it counts its batch in hand, then ends the job cancelled
+        (finish_cancel). StaleWriteError: the job has ended, or is being cancelled already."""
         return self._update(
             job_id,
             [
-                JobModel.status.set(JobStatus.CANCELLED.value),
-                JobModel.completed_at.set(now_iso),
+                JobModel.status.set(JobStatus.CANCELLING.value),
                 JobModel.updated_at.set(now_iso),
-                JobModel.note.set("Cancelled by its owner; rows imported before that are kept."),
+                JobModel.note.set(
+                    "Being cancelled by its owner: the batch in hand is counted, then the import stops; "
+                    "rows imported are kept."
+                ),
             ],
-            (JobModel.owner == owner)
-            & (JobModel.deleting == False)  # noqa: E712
-            & JobModel.status.is_in(*[s.value for s in NOT_ENDED]),
+            (JobModel.owner == owner) & (JobModel.deleting == False) & _statuses(ACTIVE),  # noqa: E712
+        )
+
+    def finish_cancel(self, job_id: str, *, now: float, shards: int) -> Job:
+        """A cancelling job whose workers have all given their shards back (or whose leases ran
+        out) ends cancelled. StaleWriteError: a worker still holds a shard, or it ended already."""
+        return self._update(
+            job_id,
+            _cancelled_actions(iso(now)),
+            _and_nobody_holds(JobModel.status == JobStatus.CANCELLING.value, shards, now),
         )
 
     def change_throttle(self, job_id: str, *, throttle: Throttle, owner: str | None) -> Job:
@@ -342,7 +395,7 @@ class JobRepository:
         A running segment takes it from its next batch: every commit returns the job as stored.
         The service's own slow-down under write throttling starts again from the new throttle.
         updated_at is left alone: it tells progress (stall detection), and this is none."""
-        condition = JobModel.status.is_in(*[s.value for s in NOT_ENDED]) & (JobModel.deleting == False)  # noqa: E712
+        condition = _statuses(CANCELLABLE) & (JobModel.deleting == False)  # noqa: E712
         if owner is not None:
             condition &= JobModel.owner == owner
         return self._update(
@@ -367,7 +420,9 @@ class JobRepository:
                 JobModel.throttled.set(False),
                 JobModel.throttled_reason.remove(),
             ],
-            (stored.batch_size == throttle.batch_size) & (stored.delay_ms == throttle.delay_ms),
+            (stored.batch_size == throttle.batch_size)
+            & (stored.delay_ms == throttle.delay_ms)
+            & _statuses(NOT_ENDED),
         )
 
     def fail(
@@ -393,6 +448,15 @@ class JobRepository:
             [JobModel.redrives.add(1), JobModel.updated_at.set(now_iso)],
             (JobModel.updated_at == expected_updated_at) & JobModel.status.is_in(*[s.value for s in ACTIVE]),
         )
+
+
+def _cancelled_actions(now_iso: str) -> list[Action]:
+    return [
+        JobModel.status.set(JobStatus.CANCELLED.value),
+        JobModel.completed_at.set(now_iso),
+        JobModel.updated_at.set(now_iso),
+        JobModel.note.set("Cancelled by its owner; rows imported before that are kept."),
+    ]
 
 
 def _counter_actions(c: BatchCommit) -> list[Action]:

@@ -37,7 +37,7 @@ from ingestion.domain.seen_keys import SeenKeys
 from ingestion.domain.sharding import Boundary
 from ingestion.domain.throttle import Adaptation, adapt, plan_pause, segment_should_stop
 from ingestion.services.ingest.files import chunks_from_cursor, end_line, read_file_start, rows_in_range
-from ingestion.services.ingest.lifecycle import announce_completed, complete
+from ingestion.services.ingest.lifecycle import announce_completed, complete, finish_cancel
 from ingestion.services.ingest.outcome import Outcome, SegmentReport, Tally
 from ingestion.services.ingest.shards import plan_split, shard_keys, split_shards
 from ingestion.services.wiring import Services
@@ -47,7 +47,7 @@ class Counted(StrEnum):
     """What counting a batch came to."""
 
     COUNTED = "counted"
-    CANCELLED = "cancelled"  # counted against the job, which was cancelled meanwhile: stop
+    CANCELLED = "cancelled"  # counted while the job was being cancelled, which then ended it: stop
     SUPERSEDED = "superseded"  # another invocation counted it first: stop
 
 
@@ -82,7 +82,7 @@ class SegmentRun:
         self.remaining_ms = remaining_ms
         self.svc = svc
         self.holder = lease.holder
-        self.lease_until = lease.expires
+        self.lease = lease  # as last written: renewed at every commit
         self.tally = Tally()
         # What the first commit of a job records, then forgets:
         self.header: HeaderInfo | None = None
@@ -167,8 +167,25 @@ class SegmentRun:
             if self._out_of_time(pause.sleep_ms):
                 # The hop through the queue takes about as long as a short pause: no delay.
                 return self._continue_later(pause.sleep_ms // 1000)
+            if not self._hold_through(pause.sleep_ms / 1000):
+                superseded = "the shard's lease was lost before a pause"
+                return SegmentReport.of(Outcome.SUPERSEDED, self.tally, superseded)
             self.svc.sleep(pause.sleep_ms / 1000)
         return None
+
+    def _hold_through(self, seconds: float) -> bool:
+        """Renew the lease before a pause it would not last through (the pause, then a lease's
+        length). False: it was lost (another invocation took the shard over, or the job ended)."""
+        now = self.svc.clock()
+        if now + seconds < self.lease.expires:
+            return True
+        lease = self.lease.renewed(now, seconds + self.svc.settings.lease_seconds)
+        try:
+            self.svc.jobs.renew_lease(self.job.job_id, self.message.shard, lease)
+        except StaleWriteError:
+            return False
+        self.lease = lease
+        return True
 
     # ---- reading ---------------------------------------------------------------------------------
 
@@ -291,7 +308,7 @@ class SegmentRun:
         samples = tuple(
             add_sample(list(shard.samples), Sample(now, rows_before + len(p.batch), end[0] - shard.start))
         )
-        lease = Lease(self.holder, now, self.lease_until - now)
+        lease = self.lease.renewed(now)
         return BatchCommit(
             shard=self.message.shard,
             expected_offset=p.expected,
@@ -321,17 +338,18 @@ class SegmentRun:
 
     def _count(self, p: Prepared, then: Prepared | None = None) -> Counted:
         """Count a prepared batch exactly once (one conditional update). SUPERSEDED: another
-        invocation counted it first. CANCELLED: the job was cancelled meanwhile, and the batch is
-        counted against the cancelled job, and so is `then` (the next batch, written already)."""
+        invocation counted it first. CANCELLED: the job was being cancelled meanwhile; the batch is
+        counted, and so is `then` (the next batch, written already), and the job is ended."""
         svc, job = self.svc, self.job
         commit = self._batch_commit(p)
         counted = Counted.COUNTED
         try:
             self.job = svc.jobs.commit_batch(job.job_id, commit)
+            self.lease = commit.lease
         except StaleWriteError:
             if then is not None:
                 then.writing.exception()  # wait: its writes land whatever happens next
-            if not self._commit_into_cancelled(commit, then):
+            if not self._commit_into_cancelling(commit, then):
                 return Counted.SUPERSEDED
             counted = Counted.CANCELLED
         if commit.adaptation is not None and self.job.throttle != job.throttle:
@@ -359,13 +377,15 @@ class SegmentRun:
             return None
         return adapt(job.throttle, job.running_throttle, resends)
 
-    def _commit_into_cancelled(self, commit: BatchCommit, then: Prepared | None = None) -> bool:
+    def _commit_into_cancelling(self, commit: BatchCommit, then: Prepared | None = None) -> bool:
         """The job was cancelled while this batch was being written: count the batch anyway (its
-        records are in the table), against the cancelled job, and stop. So too the next batch, if
-        it was written already (`then`). False: the job was not cancelled (someone else counted)."""
+        records are in the table) while the job reads cancelling, and so the next batch, if it was
+        written already (`then`); give the shard back and end the job cancelled (the last of its
+        shards' workers to stop does). False: the job was not being cancelled (someone else
+        counted), or it has ended already: a terminal job never changes."""
         try:
             self.job = self.svc.jobs.commit_batch(
-                self.job.job_id, replace(commit, job_status=JobStatus.CANCELLED, final=False)
+                self.job.job_id, replace(commit, job_status=JobStatus.CANCELLING, final=False)
             )
         except StaleWriteError:
             return False
@@ -375,11 +395,11 @@ class SegmentRun:
             later = self._batch_commit(then)
             with suppress(StaleWriteError):
                 self.job = self.svc.jobs.commit_batch(
-                    self.job.job_id, replace(later, job_status=JobStatus.CANCELLED, final=False)
+                    self.job.job_id, replace(later, job_status=JobStatus.CANCELLING, final=False)
                 )
                 self._counted(then)
         self.svc.jobs.release(self.job.job_id, self.message.shard, commit.lease)
-        self.svc.reports.assemble(self.job.job_id, self.job.header or ())
+        finish_cancel(self.job, self.svc)
         return True
 
     # ---- handing on ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from ingestion.domain.faults import (
     unexpected_message,
     waiting_message,
 )
-from ingestion.domain.job import ACTIVE, Job, Lease, MergeCounts
+from ingestion.domain.job import WORKING, Job, Lease, MergeCounts
 from ingestion.domain.messages import IngestMessage
 from ingestion.domain.retry import retry_delay
 from ingestion.domain.throttle import MAX_DELAY_SECONDS
@@ -51,20 +51,34 @@ def announce_completed(job: Job, svc: Services) -> None:
 
 
 def fail(job: Job, message: str, svc: Services) -> SegmentReport:
-    """End an active job as failed, with the message, and say so (once: the update decides). Every
-    shard's lease is given back in that update, so no shard shows running afterwards."""
+    """End a job a worker may be on as failed, with the message, and say so (once: the update
+    decides). Every shard's lease is given back in that update, so no shard shows running
+    afterwards. A job being cancelled that fails on the way ends failed: what stopped it is said."""
     # As many shards as it has now: this segment's own first commit may have split the file since
     # `job` was read (only that commit splits a job, so nothing else adds shards meanwhile).
     shards = len((svc.jobs.get(job.job_id) or job).shards)
     try:
         failed = svc.jobs.fail(
-            job.job_id, message=message, now_iso=iso(svc.clock()), from_statuses=ACTIVE, shards=shards
+            job.job_id, message=message, now_iso=iso(svc.clock()), from_statuses=WORKING, shards=shards
         )
     except StaleWriteError:
         return SegmentReport(Outcome.IGNORED, "job ended before it could be failed")
     logger.warning("job failed", extra={"job_id": job.job_id, "reason": message})
     svc.events.publish(FAILED, ending_detail(failed))
     return SegmentReport(Outcome.FAILED, message)
+
+
+def finish_cancel(job: Job, svc: Services) -> bool:
+    """End a cancelling job whose workers have all stopped as cancelled: its error report first
+    (safe to repeat), then the one conditional update. False: a worker still holds a shard (it
+    ends the job when it stops), or the job ended already."""
+    svc.reports.assemble(job.job_id, job.header or ())
+    try:
+        svc.jobs.finish_cancel(job.job_id, now=svc.clock(), shards=len(job.shards))
+    except StaleWriteError:
+        return False
+    logger.info("job cancelled", extra={"job_id": job.job_id})
+    return True
 
 
 def missing_file_message(job: Job, error: ObjectMissingError) -> str:
@@ -140,7 +154,7 @@ def give_up(message: IngestMessage, error: Exception, svc: Services) -> None:
     if fault is not None and fault.kind is FaultKind.THROTTLING:
         return
     job = svc.jobs.get(message.job_id)
-    if job is None or job.status not in ACTIVE:
+    if job is None or job.status not in WORKING:
         return
     deliveries = svc.settings.max_receive_count
     if fault is None:

@@ -17,13 +17,20 @@ from ingestion.domain.formats import FileFormatError
 from ingestion.domain.job import ACTIVE, Job, JobStatus, Lease
 from ingestion.domain.messages import IngestMessage
 from ingestion.services.ingest.batches import SegmentRun
-from ingestion.services.ingest.lifecycle import after_fault, complete, fail, missing_file_message
+from ingestion.services.ingest.lifecycle import (
+    after_fault,
+    complete,
+    fail,
+    finish_cancel,
+    missing_file_message,
+)
 from ingestion.services.ingest.outcome import Outcome, SegmentReport
 from ingestion.services.ingest.shards import start_waiting_shards
 from ingestion.services.wiring import Services
 from ingestion.store.failures import AWS_ERRORS
 
-# A lease ends this long after its invocation's deadline (clock skew between Lambda and DynamoDB).
+# A lease ends at the latest this long after its invocation's deadline (clock skew between Lambda
+# and DynamoDB).
 LEASE_MARGIN_S = 5.0
 
 
@@ -47,9 +54,11 @@ def run_segment(message: IngestMessage, remaining_ms: Callable[[], int], svc: Se
             "of the file (the configured maximum). Split the file or raise MaxSegments.",
             svc,
         )
-    # The claim lasts as long as this invocation can: Lambda ends it at its deadline, so a lease
-    # never outlives its holder (and the queue's visibility timeout, 6x the function's, is longer).
-    lease = Lease(svc.new_holder(), now, remaining_ms() / 1000 + LEASE_MARGIN_S)
+    # A short claim, renewed at every commit: a worker that dies (killed for memory, say) leaves a
+    # lease that runs out within lease_seconds, and the scheduled run re-drives the shard. It never
+    # outlives the invocation's deadline, when Lambda ends the holder at the latest.
+    deadline = now + remaining_ms() / 1000 + LEASE_MARGIN_S
+    lease = Lease(svc.new_holder(), now, svc.settings.lease_seconds, bound=deadline)
     try:
         job = svc.jobs.begin_segment(
             job.job_id, shard=message.shard, segment=message.segment, now_iso=iso(now), lease=lease
@@ -70,6 +79,9 @@ def run_segment(message: IngestMessage, remaining_ms: Callable[[], int], svc: Se
 def _not_to_run(job: Job, message: IngestMessage, now: float, svc: Services) -> SegmentReport | None:
     """Why this message starts no segment (None: it does): the job ended, the message is stale, or
     the job waits for its back-off. A redelivered last message of a done shard may complete the job."""
+    if job.status is JobStatus.CANCELLING and not job.held_at(now) and finish_cancel(job, svc):
+        # (its worker gave the shard back just before the cancel saw it: nobody else would end it)
+        return SegmentReport(Outcome.CANCELLED, "the job was being cancelled and nobody works on it")
     if job.status not in ACTIVE:
         return SegmentReport(Outcome.IGNORED, f"job is {job.status.value}")
     if message.shard >= len(job.shards):
