@@ -377,3 +377,49 @@ def test_a_job_failed_on_its_header_shows_no_shard_running(stack, ingest):
     job = get_job(job_id)["json"]
     assert job["status"] == "failed"
     assert [shard["running"] for shard in job["shards"]] == [False]
+
+
+def test_a_permanent_error_claiming_the_shard_fails_the_job_at_once(
+    stack, ingest, monkeypatch, function_output
+):
+    services, _, queue = ingest
+
+    class RefusingJobs(JobRepository):
+        def begin_segment(self, job_id, **kwargs):
+            raise jobs_table_error(
+                "AccessDeniedException", f"not authorized to perform UpdateItem on {JOBS_TABLE_ARN}"
+            )
+
+    monkeypatch.setattr(services, "jobs", RefusingJobs())
+    job_id = post_csv(hh_long_csv(10))["json"]["job_id"]
+
+    QueueDriver(stack.queue_url).step(1)  # the first delivery, not the fifth
+
+    job = get_job(job_id)["json"]
+    assert job["status"] == "failed" and job["processed_rows"] == 0
+    assert job["error_message"].startswith("The import could not save its progress (a database error)")
+    assert not any(raw in user_facing(job) for raw in RAW), user_facing(job)
+    assert queue_is_empty(stack.queue_url)
+    assert any(JOBS_TABLE_ARN in line["error"] for line in operator_lines(function_output, job_id))
+
+
+def test_throttling_while_claiming_the_shard_leaves_the_message_to_come_back(stack, ingest, monkeypatch):
+    services, _, _ = ingest
+
+    class BusyJobs(JobRepository):
+        def begin_segment(self, job_id, **kwargs):
+            raise jobs_table_error("ThrottlingException", f"Rate exceeded for {JOBS_TABLE_ARN}")
+
+    monkeypatch.setattr(services, "jobs", BusyJobs())
+    job_id = post_csv(hh_long_csv(10))["json"]["job_id"]
+    record = {
+        "MessageId": "m-1",
+        "ReceiptHandle": "r",
+        "MD5OfBody": "x",
+        "Body": IngestMessage(job_id=job_id).model_dump_json(),
+        "Attributes": {"ApproximateReceiveCount": "1"},
+    }
+    with pytest.raises(Exception, match="All records failed"):  # the queue delivers it again
+        call("ingest", sqs_event([record], "arn:aws:sqs:eu-west-2:123456789012:csv-import-ingest"))
+
+    assert get_job(job_id)["json"]["status"] == "queued"

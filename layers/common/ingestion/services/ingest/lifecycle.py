@@ -108,6 +108,19 @@ def after_fault(
     return retry_later(job, message, lease, fault, svc)
 
 
+def fault_before_claim(job: Job, error: Exception, svc: Services) -> SegmentReport:
+    """An AWS call failed before the segment held its shard (so there is no lease to retry under):
+    a permanent fault fails the job at once; throttling or a transient one is raised again, for
+    the queue to deliver the message again after its visibility timeout."""
+    fault = classify(error)
+    logger.warning(
+        "segment could not start", extra={"job_id": job.job_id, "fault": fault.kind.value, "error": fault.detail}
+    )
+    if fault.kind is not FaultKind.PERMANENT:
+        raise error
+    return fail(job, stopped_message(fault, job.job_id), svc)
+
+
 def retry_later(job: Job, message: IngestMessage, lease: Lease, fault: Fault, svc: Services) -> SegmentReport:
     """A throttling or transient fault: try again after a back-off that really waits (a delayed
     message, not a sleep). Throttling waits and tries again however long it lasts (a job never

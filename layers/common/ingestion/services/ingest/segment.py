@@ -21,6 +21,7 @@ from ingestion.services.ingest.lifecycle import (
     after_fault,
     complete,
     fail,
+    fault_before_claim,
     finish_cancel,
     missing_file_message,
 )
@@ -65,6 +66,8 @@ def run_segment(message: IngestMessage, remaining_ms: Callable[[], int], svc: Se
         )
     except StaleWriteError:
         return SegmentReport(Outcome.IGNORED, "another live invocation holds the shard, or it moved on")
+    except AWS_ERRORS as exc:  # a permanent fault fails the job now; the others come back by the queue
+        return fault_before_claim(job, exc, svc)
     try:
         start_waiting_shards(job, message.shard, svc)
         return SegmentRun(job, message, remaining_ms, svc, lease).run()
