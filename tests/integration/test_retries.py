@@ -382,7 +382,7 @@ def test_a_job_failed_on_its_header_shows_no_shard_running(stack, ingest):
 def test_a_permanent_error_claiming_the_shard_fails_the_job_at_once(
     stack, ingest, monkeypatch, function_output
 ):
-    services, _, queue = ingest
+    services, _, _ = ingest
 
     class RefusingJobs(JobRepository):
         def begin_segment(self, job_id, **kwargs):

@@ -114,7 +114,8 @@ def fault_before_claim(job: Job, error: Exception, svc: Services) -> SegmentRepo
     the queue to deliver the message again after its visibility timeout."""
     fault = classify(error)
     logger.warning(
-        "segment could not start", extra={"job_id": job.job_id, "fault": fault.kind.value, "error": fault.detail}
+        "segment could not start",
+        extra={"job_id": job.job_id, "fault": fault.kind.value, "error": fault.detail},
     )
     if fault.kind is not FaultKind.PERMANENT:
         raise error
