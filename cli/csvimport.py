@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -281,7 +282,7 @@ def cmd_upload(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
         rt.out(f"Follow it with: {args.prog} status {job_id} --watch")
         return EXIT_OK
     rt.out()
-    hint = lambda job: slow_throttle_hint(job, args.prog)  # noqa: E731
+    hint = partial(slow_throttle_hint, prog=args.prog)
     return _watch_and_report(client, job_id, args.interval, rt, args.prog, hint)
 
 
