@@ -136,6 +136,11 @@ class ApiClient:
     def get_job(self, job_id: str) -> dict[str, Any]:
         return self._json("GET", f"/imports/{quote(job_id, safe='')}")
 
+    def change_throttle(self, job_id: str, throttle: str | dict[str, int]) -> dict[str, Any]:
+        """PATCH /imports/{id} {"throttle": preset | "off" | {batch_size, delay_ms}}: the job, which
+        takes it from its next batch; 409 once it has ended."""
+        return self._json("PATCH", f"/imports/{quote(job_id, safe='')}", json={"throttle": throttle})
+
     def error_report_links(self, job_id: str) -> dict[str, Any]:
         """GET /imports/{id}/errors: {failed_rows, errors_url, fix_url, expires_in} once the job has
         ended; 409 while it runs."""

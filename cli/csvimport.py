@@ -4,6 +4,7 @@
     csvimport status JOB_ID [--watch]
     csvimport list [--status S] [--limit N]
     csvimport errors JOB_ID [--fix] [-o FILE]
+    csvimport throttle JOB_ID PRESET|off|BATCH/DELAY
 
 Everything goes through the HTTP API in README.md; nothing here touches AWS directly.
 """
@@ -18,12 +19,22 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from cli.api import ApiClient, ApiError, ApiUnreachableError
-from cli.formatting import fit, format_bytes, format_count, job_summary, jobs_table, progress_line
+from cli.formatting import (
+    fit,
+    format_bytes,
+    format_count,
+    format_duration,
+    job_summary,
+    jobs_table,
+    progress_line,
+    throttle_text,
+)
 
 PROG = "csvimport"
 DEFAULT_API = "http://127.0.0.1:3000"  # the local stack (make run)
@@ -39,6 +50,9 @@ WATCH_RETRIES = 5
 # own copies: tests/cli/test_api_contract.py checks them against functions/status/openapi.json.
 FORMATS = ("auto", "hh", "daily", "sites")
 THROTTLES = ("small", "medium", "large", "very_large")
+THROTTLE_CHOICES = ("off", *THROTTLES)  # what PATCH takes besides a batch size and pause of one's own
+# `upload --watch` says how to speed up an import that its throttle's pauses keep going this long.
+LONG_ETA_S = 10 * 60
 STATUSES = ("awaiting_upload", "queued", "processing", "cancelling", "completed", "failed", "cancelled")
 
 EXIT_OK = 0
@@ -123,6 +137,14 @@ class ProgressDisplay:
             out.flush()
             self._printed = (status, line, now)
 
+    def note(self, text: str) -> None:
+        """A line of its own above the progress line (which is drawn again at the next show)."""
+        if self._tty:
+            self._rt.stdout.write("\r" + " " * self._drawn + "\r")
+            self._drawn = 0
+        self._rt.stdout.write(text + "\n")
+        self._rt.stdout.flush()
+
     def close(self) -> None:
         if self._tty and self._drawn:
             self._rt.stdout.write("\n")
@@ -135,10 +157,27 @@ def _transient(exc: Exception) -> bool:
     )
 
 
-def watch_job(client: ApiClient, job_id: str, rt: Runtime, interval: float) -> dict[str, Any]:
-    """Poll the job every ``interval`` seconds, showing its progress, until it has finished."""
+def slow_throttle_hint(job: dict[str, Any], prog: str) -> str | None:
+    """How to speed up a job whose throttle's pauses make it take long, or None."""
+    throttle, eta = job.get("throttle") or {}, job.get("eta_seconds")
+    if job.get("status") != "processing" or not throttle.get("delay_ms") or not isinstance(eta, int | float):
+        return None
+    if eta <= LONG_ETA_S:
+        return None
+    return (
+        f"The throttle {throttle_text(throttle)} makes this take about {format_duration(eta)}; "
+        f"to speed it up: {prog} throttle {job.get('job_id')} off"
+    )
+
+
+def watch_job(
+    client: ApiClient, job_id: str, rt: Runtime, interval: float, hint: Callable[[dict[str, Any]], str | None]
+) -> dict[str, Any]:
+    """Poll the job every ``interval`` seconds, showing its progress, until it has finished; the
+    first hint `hint` has for it is printed once."""
     display = ProgressDisplay(rt)
     failures = 0
+    hinted = False
     try:
         while True:
             try:
@@ -150,6 +189,9 @@ def watch_job(client: ApiClient, job_id: str, rt: Runtime, interval: float) -> d
                 rt.sleep(interval)
                 continue
             failures = 0
+            if not hinted and (text := hint(job)):
+                display.note(text)
+                hinted = True
             display.show(job)
             if job.get("status") in EXIT_BY_FINAL_STATUS:
                 return job
@@ -158,9 +200,16 @@ def watch_job(client: ApiClient, job_id: str, rt: Runtime, interval: float) -> d
         display.close()
 
 
-def _watch_and_report(client: ApiClient, job_id: str, interval: float, rt: Runtime, prog: str) -> int:
+def _watch_and_report(
+    client: ApiClient,
+    job_id: str,
+    interval: float,
+    rt: Runtime,
+    prog: str,
+    hint: Callable[[dict[str, Any]], str | None] = lambda job: None,
+) -> int:
     try:
-        job = watch_job(client, job_id, rt, interval)
+        job = watch_job(client, job_id, rt, interval, hint)
     except KeyboardInterrupt:
         rt.err(f"Stopped watching; the import goes on. Follow it again with: {prog} status {job_id} --watch")
         return EXIT_INTERRUPTED
@@ -233,7 +282,8 @@ def cmd_upload(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
         rt.out(f"Follow it with: {args.prog} status {job_id} --watch")
         return EXIT_OK
     rt.out()
-    return _watch_and_report(client, job_id, args.interval, rt, args.prog)
+    hint = partial(slow_throttle_hint, prog=args.prog)
+    return _watch_and_report(client, job_id, args.interval, rt, args.prog, hint)
 
 
 def cmd_status(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
@@ -261,6 +311,9 @@ def cmd_errors(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
         rt.err(f"Job {args.job_id} has not ended yet: its error report is ready once the import has ended.")
         rt.err(f"Follow it with: {args.prog} status {args.job_id} --watch")
         return EXIT_JOB_FAILED
+    if links.get("failed_rows") == 0:
+        rt.out(f"Job {args.job_id} has no failed rows: there is no error report to save.")
+        return EXIT_OK
     kind, what = ("fix", "failed rows to fix") if args.fix else ("errors", "error report")
     url = links.get(f"{kind}_url")
     if not isinstance(url, str) or not url:
@@ -272,6 +325,13 @@ def cmd_errors(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
     rt.out(f"Saved the {what} of job {args.job_id} ({rows}) to {path} ({format_bytes(size)}).")
     if args.fix and failed:
         rt.out(f"Correct the rows, then import the file again: {args.prog} upload {path}")
+    return EXIT_OK
+
+
+def cmd_throttle(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
+    job = client.change_throttle(args.job_id, args.throttle)
+    rt.out(f"Job {args.job_id} runs with {throttle_text(job.get('throttle'))} from its next batch.")
+    rt.out(f"Follow it with: {args.prog} status {args.job_id} --watch")
     return EXIT_OK
 
 
@@ -315,6 +375,19 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _throttle(text: str) -> str | dict[str, int]:
+    """A preset, off, or BATCH/DELAY: rows per batch and the pause after each, in milliseconds."""
+    if text in THROTTLE_CHOICES:
+        return text
+    batch, slash, delay = text.partition("/")
+    if slash and batch.isdigit() and delay.isdigit() and int(batch) >= 1:
+        return {"batch_size": int(batch), "delay_ms": int(delay)}
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is neither {', '.join(THROTTLE_CHOICES)} nor BATCH/DELAY (rows per batch / "
+        "milliseconds of pause after each, e.g. 200/50)"
+    )
+
+
 EPILOG = """\
 examples:
   %(prog)s upload readings.csv --watch
@@ -322,12 +395,14 @@ examples:
   %(prog)s status 3f0c2a4e-... --watch
   %(prog)s list --status failed --limit 50
   %(prog)s errors 3f0c2a4e-... --fix -o to-fix.csv
+  %(prog)s throttle 3f0c2a4e-... off
 
 The API and token come from --api/--token, else CSVIMPORT_API/CSVIMPORT_TOKEN, else the local
 stack (http://127.0.0.1:3000) as dev:$USER.
 
 exit status:
-  0  done: the job completed (or, without --watch, the request succeeded)
+  0  done: the job completed (or, without --watch, the request succeeded); errors: also when
+     the job has no failed rows (nothing is saved then)
   1  the watched job ended failed or cancelled; errors: the job has not ended yet
   2  a usage error, or the API refused the request (its message goes to stderr)
   3  the API (or the upload target) could not be reached
@@ -440,7 +515,8 @@ def build_parser(defaults: Defaults, prog: str = PROG) -> argparse.ArgumentParse
         description=(
             "Download an ended job's error report (a CSV of every failed row: line, column, column name, "
             "message, then the row's cells) or, with --fix, just its failed rows in the file's own "
-            "columns, to correct and import again."
+            "columns, to correct and import again. A job with no failed rows has no report: that is "
+            "said, nothing is saved, and it ends with exit status 0."
         ),
     )
     errors.add_argument("job_id", metavar="JOB_ID")
@@ -454,6 +530,24 @@ def build_parser(defaults: Defaults, prog: str = PROG) -> argparse.ArgumentParse
         help="where to save it (default: JOB_ID-errors.csv, or JOB_ID-fix.csv with --fix)",
     )
     errors.set_defaults(run=cmd_errors)
+
+    throttle = commands.add_parser(
+        "throttle",
+        parents=[common],
+        help="change the throttle of a job that has not ended",
+        description=(
+            "Give a queued or running job a new throttle; a running import takes it from its next "
+            "batch. off: no pauses; a preset: small (no pause), medium (100 rows/100 ms), large "
+            "(50/200 ms), very_large (25/300 ms), as operators have set them; BATCH/DELAY: your own "
+            "rows per batch and milliseconds of pause after each (e.g. 200/50; batches of at least "
+            "25 rows unless you are an administrator)."
+        ),
+    )
+    throttle.add_argument("job_id", metavar="JOB_ID")
+    throttle.add_argument(
+        "throttle", metavar="PRESET|off|BATCH/DELAY", type=_throttle, help="the new throttle"
+    )
+    throttle.set_defaults(run=cmd_throttle)
     return parser
 
 

@@ -61,7 +61,8 @@ def format_percent(percent: float | None) -> str:
 
 
 def format_ratio(ratio: float | None) -> str:
-    """success_rate (imported / processed, 0..1) as a percentage."""
+    """success_rate (imported / processed, 0..1) as a percentage. The API has already rounded it
+    down to three decimals (never 1 while a row failed), so it is shown as sent: 0.999 is 99.9%."""
     return MISSING if ratio is None else f"{100 * ratio:.1f}%"
 
 
@@ -126,12 +127,18 @@ def fit(line: str, columns: int) -> str:
     return line if len(line) < columns else line[: max(columns - 1, 0)]
 
 
-def _throttle_text(throttle: dict[str, Any] | None) -> str:
+def throttle_text(throttle: dict[str, Any] | None) -> str:
+    """very_large (25 rows per batch, 300 ms pause)."""
     if not throttle:
         return MISSING
     batch, delay = format_count(throttle.get("batch_size")), throttle.get("delay_ms", 0)
     detail = f"{batch} rows per batch, {delay} ms pause"
     return f"{throttle['preset']} ({detail})" if throttle.get("preset") else detail
+
+
+def _written_label(job: dict[str, Any]) -> str:
+    """What a job's records are: a sites file writes sites, the others readings."""
+    return "Sites" if "sites" in (job.get("layout"), job.get("format")) else "Readings"
 
 
 def _file_text(job: dict[str, Any]) -> str:
@@ -175,9 +182,11 @@ def job_summary(
         ("Status", str(job.get("status", MISSING))),
         ("Progress", f"{format_percent(job.get('percent'))} {progress_bar(job.get('percent'))}"),
         ("Rows", rows),
-        ("Readings", format_count(job.get("readings_written"))),
-        ("Speed", format_rate(job.get("rows_per_sec"))),
+        (_written_label(job), format_count(job.get("readings_written"))),
     ]
+    # An ended job without a rate took under a second: a rows/s figure would mean nothing.
+    if not (job.get("completed_at") and job.get("rows_per_sec") is None):
+        pairs.append(("Speed", format_rate(job.get("rows_per_sec"))))
     if not job.get("completed_at"):  # an ended job has nothing left to estimate
         pairs.append(("ETA", format_duration(job.get("eta_seconds"))))
     if job.get("warning_rows") is not None:
@@ -191,7 +200,7 @@ def job_summary(
         pairs.append(("Dry run", would))
     pairs += [
         ("Success rate", format_ratio(job.get("success_rate"))),
-        ("Throttle", _throttle_text(job.get("throttle"))),
+        ("Throttle", throttle_text(job.get("throttle"))),
         ("Created", format_timestamp(job.get("created_at"))),
         ("Started", format_timestamp(job.get("started_at"))),
     ]

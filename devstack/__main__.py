@@ -101,6 +101,7 @@ CSV import service, running locally (no AWS account, no Docker)
   API        {api}/imports
   AWS        {runtime.aws_url}   (moto: tables, bucket and queues from template.yaml)
   Sign in    Authorization: Bearer dev:<user>      (dev:admin is an administrator)
+  Throttle   {runtime.stack.parameters["DefaultThrottle"]} for jobs that choose none (deployed stacks: auto)
   Try        curl -H "Authorization: Bearer dev:$USER" {api}/imports
 
 ready: api={api} aws={runtime.aws_url} in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.

@@ -20,6 +20,8 @@ ACCOUNT_ID = "123456789012"
 DEV_PARAMETERS = {
     "JwtIssuer": "https://issuer.local.invalid/",
     "JwtAudience": "csv-import-local",
+    # Someone trying the service wants their file in at once; deployed stacks keep auto (template.yaml).
+    "DefaultThrottle": "off",
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cli.csvimport import EXIT_BY_FINAL_STATUS, Defaults, build_parser
+from cli.csvimport import EXIT_BY_FINAL_STATUS, THROTTLE_CHOICES, Defaults, build_parser
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "functions" / "status" / "openapi.json"
 
@@ -92,3 +92,8 @@ def test_list_filters_by_the_statuses_the_api_knows(api):
 def test_watching_stops_only_on_statuses_the_api_knows(api):
     statuses = enum_of(api, query_parameter(api, "/imports", "get", "status"))
     assert set(EXIT_BY_FINAL_STATUS) < set(statuses)  # some, never all: a job that has not ended
+
+
+def test_throttle_offers_the_names_the_patch_accepts(api):
+    accepted = enum_of(api, body_property(api, "UpdateImportRequest", "throttle"))
+    assert sorted(THROTTLE_CHOICES) == sorted(accepted)

@@ -210,7 +210,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = _handle
+    do_GET = do_POST = do_PATCH = _handle
 
 
 @pytest.fixture

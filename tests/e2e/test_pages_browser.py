@@ -333,6 +333,10 @@ def test_the_status_page_cancels_a_running_import_and_then_deletes_it(
     assert cancelled["status"] == "cancelled" and 0 < cancelled["processed_rows"] < 3000
     assert not any(shard["running"] for shard in cancelled["shards"])
     expect(page.locator("#imported")).to_have_text(f"{cancelled['imported_rows']:,}", timeout=15_000)
+    # The banner says the final counts, not those of the moment the cancel was asked for.
+    expect(page.locator("#message")).to_have_text(
+        f"Cancelled: {cancelled['imported_rows']:,} rows imported, {cancelled['failed_rows']:,} failed."
+    )
     time.sleep(1)  # a worker's late batch would have landed by now (one batch is 300 ms)
     assert wait_for_job(local_stack, job_id, user=user) == cancelled
 
@@ -347,6 +351,45 @@ def test_the_status_page_cancels_a_running_import_and_then_deletes_it(
     assert gone.status_code == 404
 
 
+def eta_seconds(page: Page) -> int | None:
+    seconds = page.locator("#eta").get_attribute("data-seconds")
+    return int(seconds) if seconds else None
+
+
+def test_the_owner_turns_a_slow_imports_throttle_off_on_its_status_page_and_the_eta_falls(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    rows = 20_000  # very_large (25 rows, then 300 ms): about 4 minutes; off: seconds
+    job_id = post_csv(local_stack, user, hh_long_csv(rows), "slow.csv", throttle="very_large")
+    wait_for_job(local_stack, job_id, user=user, until=("processing",))
+    page = signed_in.page
+    page.goto(f"/admin/imports/status/{job_id}")
+    page.wait_for_selector("#throttle-form:not([hidden])")
+    assert "very large" in signed_in.text("#throttle")
+    expect(page.locator("#eta")).to_have_attribute("data-seconds", re.compile(r"\d+"), timeout=15_000)
+    before = eta_seconds(page)
+    assert before is not None and before > 20, f"ETA {before} s with very_large"
+
+    page.select_option("#throttle-choice", "custom")
+    assert page.locator("#throttle-batch").is_visible() and page.locator("#throttle-delay").is_visible()
+    page.select_option("#throttle-choice", "off")
+    assert page.locator("#throttle-batch").is_hidden()
+    page.click("#throttle-apply")
+
+    expect(page.locator("#message")).to_contain_text("from its next batch")
+    assert "no pauses" in signed_in.text("#message")
+    deadline = time.monotonic() + 60
+    seen: list[int] = []
+    while signed_in.text("#status") != "Completed":
+        assert time.monotonic() < deadline, f"not completed 60 s after throttling off; ETAs: {before}, {seen}"
+        if (eta := eta_seconds(page)) is not None and (not seen or seen[-1] != eta):
+            seen.append(eta)
+        page.wait_for_timeout(200)
+    assert signed_in.number("#imported") == rows
+    assert seen and min(seen) < before / 2, f"the ETA did not fall: {before} s, then {seen}"
+    assert page.locator("#throttle-form").is_hidden()  # an ended job's throttle cannot change
+
+
 def test_an_ended_import_shows_its_warnings_and_how_the_file_was_read_and_downloads_its_error_report(
     signed_in: BrowserSession, local_stack, user: str
 ):
@@ -358,6 +401,10 @@ def test_an_ended_import_shows_its_warnings_and_how_the_file_was_read_and_downlo
 
     assert signed_in.text("#file-text") == "Windows-1252, CRLF"
     assert signed_in.text("#format") == "Sites"
+    assert signed_in.text("#written-label") == "Sites written" and "Readings" not in signed_in.text("#job")
+    ended = wait_for_job(local_stack, job_id, user=user)
+    assert page.locator("#rate-fact").is_visible() == (ended["rows_per_sec"] is not None)
+    assert signed_in.text("#success") == "66.6 %"  # 2 of 3: the API's 0.666, as the CLI shows it
     assert (signed_in.number("#failed"), signed_in.number("#warned")) == (1, 1)
     assert signed_in.text("#warnings-summary").startswith("1 row imported with a warning")
     assert page.locator("#warning-list li").all_inner_texts() == [
@@ -383,7 +430,7 @@ def test_an_ended_import_shows_its_warnings_and_how_the_file_was_read_and_downlo
     assert signed_in.text("#message") == "Downloading the error report."
 
 
-def test_a_dry_run_shows_what_it_would_write_and_without_failed_rows_offers_only_the_report(
+def test_a_dry_run_shows_what_it_would_write_and_without_failed_rows_offers_no_report(
     signed_in: BrowserSession, local_stack, user: str
 ):
     site = f"Dry run {uuid.uuid4().hex[:8]}"
@@ -397,14 +444,16 @@ def test_a_dry_run_shows_what_it_would_write_and_without_failed_rows_offers_only
 
     assert signed_in.text("#dry-run") == "would insert 1 row, would update 1"
     assert signed_in.text("#file-text") == "UTF-8, LF"
-    assert page.locator("#download-errors").is_visible()
+    assert page.locator("#download-errors").is_hidden()
     assert page.locator("#download-fix").is_hidden()
+    assert signed_in.text("#no-failed-rows").startswith("No failed rows")
 
 
 def test_a_download_the_api_refuses_is_explained_in_the_page(
     signed_in: BrowserSession, local_stack, user: str
 ):
-    job_id = import_by_api(local_stack, user, 6, "refused.csv")
+    job_id = post_csv(local_stack, user, SITES_1252, "refused.csv")  # one failed row: a report to get
+    wait_for_job(local_stack, job_id, user=user)
     refusal = {"error": "Internal Server Error", "message": "something went wrong on our side; try again"}
     page = signed_in.page
     page.route(

@@ -263,6 +263,16 @@ def test_a_preset_named_in_a_patch_takes_the_saved_presets_values(stack):
     assert throttle_of(patch_job(job_id, {"throttle": "large"})["json"]) == (70, 40, "large")
 
 
+def test_off_in_a_patch_turns_the_pauses_off_whatever_the_presets_say(stack):
+    put_settings(settings(small={"delay_ms": 50}))
+    job_id = post_csv(hh_long_csv(10), throttle="very_large")["json"]["job_id"]
+
+    response = patch_job(job_id, {"throttle": "off"})
+
+    assert response["statusCode"] == 200
+    assert throttle_of(response["json"])[:2] == (UNTHROTTLED_BATCH_SIZE, 0)
+
+
 def test_an_administrator_changes_anyones_job_and_a_stranger_gets_404(stack):
     job_id = post_csv(hh_long_csv(10), throttle="small")["json"]["job_id"]
 

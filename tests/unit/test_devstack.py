@@ -27,7 +27,13 @@ def test_functions_get_the_templates_environment_resolved_to_local_resources():
     assert ingest.environment["JOBS_TABLE"] == "csv-import-jobs"
     assert ingest.environment["INGEST_QUEUE_URL"] == PHYSICAL["IngestQueue"]
     assert ingest.environment["UPLOAD_BUCKET"] == PHYSICAL["UploadBucket"]
-    assert ingest.environment["DEFAULT_THROTTLE"] == "auto"
+    assert ingest.environment["DEFAULT_THROTTLE"] == "off"  # locally; deployed stacks default to auto
+
+
+def test_the_local_stack_runs_without_throttling_unless_told_otherwise():
+    assert read_stack(PHYSICAL).functions["UploadFunction"].environment["DEFAULT_THROTTLE"] == "off"
+    told = read_stack(PHYSICAL, parameters={"DefaultThrottle": "auto"})
+    assert told.functions["UploadFunction"].environment["DEFAULT_THROTTLE"] == "auto"
 
 
 def test_event_sources_come_from_the_template():

@@ -6,6 +6,7 @@ from ingestion.domain.progress import (
     compute_progress,
     estimate_total_rows,
     percent_done,
+    success_rate,
 )
 
 
@@ -73,3 +74,27 @@ def test_the_rate_of_a_split_job_is_the_sum_of_its_moving_shards():
     idle = [Sample(-30.0, 0, 0), Sample(-20.0, 10, 10)]  # nothing for over two minutes: not moving
     assert combined_rates([fast, slow, idle, []], now=111.0) == (150.0, 7500.0)
     assert combined_rates([idle], now=111.0) is None
+
+
+def test_the_success_rate_is_rounded_down_to_a_tenth_of_a_percent():
+    assert success_rate(imported=299_935, processed=300_000) == 0.999  # 65 failed: 99.9 %, not 100 %
+    assert success_rate(imported=4, processed=11) == 0.363  # 36.36...: 36.3 % on every surface
+    assert success_rate(imported=7, processed=11) == 0.636
+    assert success_rate(imported=2, processed=3) == 0.666
+    assert success_rate(imported=11, processed=11) == 1.0
+    assert success_rate(imported=0, processed=11) == 0.0
+    assert success_rate(imported=0, processed=0) is None
+
+
+def test_the_success_rate_never_reads_100_while_a_row_failed_nor_0_while_one_was_imported():
+    assert success_rate(imported=999_999_999, processed=1_000_000_000) == 0.999
+    assert success_rate(imported=1, processed=1_000_000_000) == 0.001
+
+
+def test_the_progress_carries_the_one_success_rate():
+    assert progress([], now=0, processed_rows=300_000, imported_rows=299_935).success_rate == 0.999
+
+
+def test_a_job_that_took_under_a_second_has_no_average_rate():
+    assert average_rate(3, 100.0, 100.4) is None  # "7.5 rows/s" for 3 rows means nothing
+    assert average_rate(3, 100.0, 101.0) == 3.0

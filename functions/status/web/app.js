@@ -173,6 +173,13 @@ export function formatPercent(p) {
   return `${p > 0 && p < 100 ? decimals.format(Math.floor(p * 10) / 10) : integers.format(p)} %`;
 }
 
+const tenths = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+/** The API's success_rate (0..1, already rounded down to a tenth of a percent: never 100 % while a
+ * row failed) as it is, "99.9 %": the same number the CLI shows. */
+export const formatSuccessRate = (ratio) =>
+  typeof ratio === "number" ? `${tenths.format(ratio * 100)} %` : "—";
+
 /** A time the API sent (ISO 8601), in the reader's local time; the ISO text stays in datetime. */
 export function timeElement(iso) {
   if (!iso) return "—";

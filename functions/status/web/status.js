@@ -7,6 +7,7 @@ import {
   formatCount,
   formatPercent,
   formatRate,
+  formatSuccessRate,
   h,
   roughDuration,
   say,
@@ -30,6 +31,9 @@ const message = $("#message");
 let timer = null;
 let latest = 0;
 let shownStatus = null;
+let throttleChosen = false; // the owner's choice in the form is kept across refreshes
+// A job's throttle can change while it can still run (PATCH answers 409 once it has ended).
+const THROTTLE_STATUSES = new Set(["queued", "processing"]);
 
 function jobIdFromUrl() {
   try {
@@ -71,8 +75,30 @@ function showMessages(name, lines, count, lead = "") {
 function throttleText(throttle) {
   if (!throttle) return null;
   const name = throttle.preset ? throttle.preset.replace("_", " ") : "custom";
-  if (!throttle.delay_ms) return `${name}: no pauses`;
+  if (!throttle.delay_ms) return `${name}: ${formatCount(throttle.batch_size)} rows a batch, no pauses`;
   return `${name}: ${formatCount(throttle.batch_size)} rows, then ${formatCount(throttle.delay_ms)} ms pause`;
+}
+
+const isSites = (job) => job.layout === "sites" || job.format === "sites";
+
+/** The banner's counts: "850 rows imported, 3 failed, 2 with warnings". */
+function counts(job, warned) {
+  const withWarnings = warned ? `, ${formatCount(warned)} with warnings` : "";
+  const failed = `${formatCount(job.failed_rows)} failed${withWarnings}`;
+  return `${formatCount(job.imported_rows)} rows imported, ${failed}`;
+}
+
+/** The form starts at the job's own throttle; after that it keeps what the owner picks. */
+function showThrottleForm(job) {
+  const form = $("#throttle-form");
+  form.hidden = !THROTTLE_STATUSES.has(job.status) || job.deleting;
+  if (form.hidden || throttleChosen || !job.throttle) return;
+  const { preset, batch_size: batch, delay_ms: delay } = job.throttle;
+  const choice = !delay ? "off" : preset || "custom";
+  $("#throttle-choice").value = choice;
+  $("#throttle-batch").value = String(batch);
+  $("#throttle-delay").value = String(delay);
+  $("#throttle-custom").hidden = choice !== "custom";
 }
 
 function seconds(from, to) {
@@ -105,9 +131,18 @@ function render(job) {
   text("#dry-run", dryRunText(job));
   text("#total", totalRows(job));
   const success = job.success_rate;
-  text("#success", typeof success === "number" ? formatPercent(success * 100) : null);
+  text("#success", formatSuccessRate(success));
+  $("#written-label").textContent = isSites(job) ? "Sites written" : "Readings written";
+  text("#written", formatCount(job.readings_written));
+  // An ended job without a rate took under a second: a rows/s figure would mean nothing.
+  $("#rate-fact").hidden = !active && typeof job.rows_per_sec !== "number";
   text("#rate", formatRate(job.rows_per_sec));
   const eta = $("#eta");
+  if (job.status === "processing" && typeof job.eta_seconds === "number") {
+    eta.dataset.seconds = String(job.eta_seconds);
+  } else {
+    delete eta.dataset.seconds;
+  }
   if (active) {
     eta.previousElementSibling.textContent = "Time left";
     const waiting = {
@@ -145,11 +180,15 @@ function render(job) {
   $("#health").hidden = health.length === 0;
   $("#cancel").hidden = !active || job.deleting || job.status === "cancelling";
   $("#delete").hidden = active || job.deleting;
-  // The report exists once the job has ended (errors_url is set then); the fix file only has rows
-  // when some failed.
+  showThrottleForm(job);
+  // The report exists once the job has ended (errors_url is set then), and only a job with failed
+  // rows has anything in it.
+  const failed = job.failed_rows > 0;
   $("#downloads").hidden = !job.errors_url || job.deleting;
-  $("#download-fix").hidden = !(job.failed_rows > 0);
-  $("#fix-hint").hidden = !(job.failed_rows > 0);
+  $("#download-errors").hidden = !failed;
+  $("#download-fix").hidden = !failed;
+  $("#downloads-hint").hidden = !failed;
+  $("#no-failed-rows").hidden = failed;
 
   const errors = Array.isArray(job.errors) ? job.errors : [];
   showMessages("error", errors, job.failed_rows);
@@ -159,16 +198,18 @@ function render(job) {
   showMessages("warning", warnings, warned, lead);
   $("#job").hidden = false;
 
-  // Announce a change of status once, not every refresh.
-  if (shownStatus !== null && shownStatus !== job.status) {
-    const label = STATUS_LABELS[job.status] || job.status;
-    const withWarnings = warned ? `, ${formatCount(warned)} with warnings` : "";
-    const counts =
-      `${formatCount(job.imported_rows)} rows imported, ${formatCount(job.failed_rows)} failed${withWarnings}`;
-    say(message, active ? `Now ${label.toLowerCase()}.` : `${label}: ${counts}.`);
+  // Announce a change of status once, not every refresh. While cancelling, the banner follows the
+  // counts (the batch in hand is still being counted); once cancelled it says the final ones.
+  const label = STATUS_LABELS[job.status] || job.status;
+  let banner = null;
+  if (job.status === "cancelling") {
+    banner = `Cancelling: ${counts(job, warned)} so far; the rows in hand are being counted, then it stops.`;
+  } else if (shownStatus !== null && shownStatus !== job.status) {
+    banner = active ? `Now ${label.toLowerCase()}.` : `${label}: ${counts(job, warned)}.`;
   } else if (shownStatus === null) {
-    say(message, "");
+    banner = "";
   }
+  if (banner !== null && message.textContent !== banner) say(message, banner);
   shownStatus = job.status;
 }
 
@@ -238,6 +279,39 @@ async function download(button, { link, what }) {
 for (const [selector, file] of Object.entries(DOWNLOADS)) {
   $(selector).addEventListener("click", (event) => download(event.currentTarget, file));
 }
+
+$("#throttle-choice").addEventListener("change", (event) => {
+  throttleChosen = true;
+  $("#throttle-custom").hidden = event.currentTarget.value !== "custom";
+});
+
+/** What PATCH /imports/{id} is sent: a preset, "off", or the owner's batch size and pause. */
+function chosenThrottle() {
+  const choice = $("#throttle-choice").value;
+  if (choice !== "custom") return choice;
+  return { batch_size: Number($("#throttle-batch").value), delay_ms: Number($("#throttle-delay").value) };
+}
+
+$("#throttle-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const button = $("#throttle-apply");
+  button.disabled = true;
+  try {
+    const job = await api(`/imports/${encodeURIComponent(jobIdFromUrl())}`, {
+      method: "PATCH",
+      json: { throttle: chosenThrottle() },
+    });
+    const now = throttleText(job?.throttle) || "the new throttle";
+    const when = "the import takes it from its next batch, and the time left falls as it speeds up";
+    say(message, `Throttle changed to ${now}: ${when}.`);
+  } catch (err) {
+    say(message, err.message, { error: true, details: err.details });
+  } finally {
+    button.disabled = false;
+  }
+  throttleChosen = false;
+  load();
+});
 
 $("#cancel").addEventListener("click", (event) => {
   const path = `/imports/${encodeURIComponent(jobIdFromUrl())}/cancel`;

@@ -12,6 +12,10 @@ RATE_WINDOW_S = 60.0
 SAMPLE_SPACING_S = 2.0
 # A job with no commit for this long shows no rate (it is not moving).
 RATE_STALE_S = 120.0
+# A job that ran for less than this shows no average rate: "7.5 rows/s" for 3 rows means nothing.
+MIN_AVERAGE_SPAN_S = 1.0
+# The success rate is shown as a percentage with one decimal: the ratio has three.
+SUCCESS_RATE_STEPS = 1000
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,19 @@ class Progress:
     rows_per_sec: float | None
     eta_seconds: int | None
     success_rate: float | None
+
+
+def success_rate(*, imported: int, processed: int) -> float | None:
+    """imported / processed, rounded down to a tenth of a percent (0.999 is 99.9 %), and never 1.0
+    while a row failed nor 0.0 while one was imported: the one rule every surface shows."""
+    if processed <= 0:
+        return None
+    steps = imported * SUCCESS_RATE_STEPS // processed  # whole numbers: no float rounds it up
+    if imported < processed:
+        steps = min(steps, SUCCESS_RATE_STEPS - 1)
+    if imported > 0:
+        steps = max(steps, 1)
+    return steps / SUCCESS_RATE_STEPS
 
 
 def add_sample(samples: list[Sample], new: Sample) -> list[Sample]:
@@ -91,9 +108,9 @@ def compute_progress(
     now: float,
 ) -> Progress:
     """`samples`: each shard's own; the job's rate is the sum of its shards' rates."""
-    success_rate = round(imported_rows / processed_rows, 4) if processed_rows else None
+    rate = success_rate(imported=imported_rows, processed=processed_rows)
     if finished:
-        return Progress(100.0, processed_rows, True, None, 0, success_rate)
+        return Progress(100.0, processed_rows, True, None, 0, rate)
     rates = combined_rates(samples, now)
     rows_per_sec = eta = None
     if rates is not None:
@@ -106,12 +123,12 @@ def compute_progress(
         total_rows_exact=False,
         rows_per_sec=rows_per_sec,
         eta_seconds=eta,
-        success_rate=success_rate,
+        success_rate=rate,
     )
 
 
 def average_rate(rows: int, started_at: float | None, ended_at: float | None) -> float | None:
-    """Rows per second over a finished job's whole run."""
-    if started_at is None or ended_at is None or ended_at <= started_at:
+    """Rows per second over a finished job's whole run; None for a run under a second."""
+    if started_at is None or ended_at is None or ended_at - started_at < MIN_AVERAGE_SPAN_S:
         return None
     return round(rows / (ended_at - started_at), 1)

@@ -60,8 +60,9 @@ class UpdateImportRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    throttle: PresetName | ThrottleBody = Field(
-        description="a preset (its values as the throttle settings hold them now) or your own"
+    throttle: Literal[PresetName, "off"] | ThrottleBody = Field(
+        description='a preset (its values as the throttle settings hold them now), "off" (no pauses) '
+        "or your own"
     )
 
     def requested_throttle(self) -> str | Throttle:
@@ -82,7 +83,7 @@ class ThrottleSettingsRequest(ThrottleConfig):
 def as_throttle(value: str | ThrottleBody | None) -> str | Throttle | None:
     if isinstance(value, ThrottleBody):
         return Throttle(batch_size=value.batch_size, delay_ms=value.delay_ms)
-    if value is not None and value not in PRESETS:
+    if value is not None and value != "off" and value not in PRESETS:
         raise ValueError(f"unknown throttle preset {value!r}")
     return value
 

@@ -48,10 +48,14 @@ class JobView(BaseModel):
     bytes_processed: int
     percent: float = Field(ge=0, le=100)
     rows_per_sec: float | None = Field(
-        description="over the last minute while running; the average when done"
+        description="over the last minute while running; the average when done (null for a job "
+        "that took under a second, where a rate means nothing)"
     )
     eta_seconds: int | None
-    success_rate: float | None = Field(description="imported_rows / processed_rows")
+    success_rate: float | None = Field(
+        description="imported_rows / processed_rows, rounded down to three decimals (0.999 is 99.9 %); "
+        "never 1 while a row failed nor 0 while one was imported: show it as it is"
+    )
     throttle: Throttle
     segments: int = Field(description="ingest invocations so far")
     created_at: str
