@@ -49,8 +49,8 @@ WATCH_RETRIES = 5
 # The API contract's values. The CLI is a client of the contract, not of the layer, so it keeps its
 # own copies: tests/cli/test_api_contract.py checks them against functions/status/openapi.json.
 FORMATS = ("auto", "hh", "daily", "sites")
-THROTTLES = ("small", "medium", "large", "very_large")
-THROTTLE_CHOICES = ("off", *THROTTLES)  # what PATCH takes besides a batch size and pause of one's own
+THROTTLES = ("off", "small", "medium", "large", "very_large")  # a preset, or off
+THROTTLE_CHOICES = THROTTLES  # what PATCH takes besides a batch size and pause of one's own
 # `upload --watch` says how to speed up an import that its throttle's pauses keep going this long.
 LONG_ETA_S = 10 * 60
 STATUSES = ("awaiting_upload", "queued", "processing", "cancelling", "completed", "failed", "cancelled")
@@ -474,8 +474,9 @@ def build_parser(defaults: Defaults, prog: str = PROG) -> argparse.ArgumentParse
     upload.add_argument(
         "--throttle",
         choices=THROTTLES,
-        help="pace the import with a preset; built in: small (no pause), medium (100 rows/100 ms), "
-        "large (50/200 ms), very_large (25/300 ms), which operators may change; default: the service's",
+        help="pace the import: off (no pauses), or a preset; built in: small (1,000-row batches, no pause), "
+        "medium (100 rows/100 ms), large (50/200 ms), very_large (25/300 ms), which operators may change; "
+        "default: the service's",
     )
     upload.add_argument(
         "--dry-run", action="store_true", help="validate every row and report errors, but write nothing"

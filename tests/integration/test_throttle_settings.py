@@ -449,3 +449,13 @@ def test_the_minimum_is_the_stacks_setting(stack, monkeypatch):
     assert (
         post_import({"filename": "a.csv", "throttle": "very_large"})["statusCode"] == 201
     )  # presets: admins'
+
+
+def test_a_new_import_may_ask_for_throttling_off_as_a_change_may(stack):
+    """ "off" is accepted wherever a throttle is named: a direct upload, a presigned form, a PATCH."""
+    direct = post_csv(hh_long_csv(5), throttle="off")
+    assert direct["statusCode"] == 202, direct
+    assert get_job(direct["json"]["job_id"])["json"]["throttle"]["delay_ms"] == 0
+    presigned = post_json(json.dumps({"filename": "big.csv", "throttle": "off"}))
+    assert presigned["statusCode"] == 201, presigned
+    assert get_job(presigned["json"]["job_id"])["json"]["throttle"]["delay_ms"] == 0

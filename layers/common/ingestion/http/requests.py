@@ -40,6 +40,10 @@ class ThrottleBody(BaseModel):
     delay_ms: int = Field(ge=0, le=MAX_DELAY_SECONDS * 1000)
 
 
+# What a client may name for a job's throttle: a preset, or "off" (no pauses).
+ThrottleName = Literal[PresetName, "off"]
+
+
 class CreateImportRequest(BaseModel):
     """POST /imports with a JSON body: create a job and get a presigned upload."""
 
@@ -48,7 +52,7 @@ class CreateImportRequest(BaseModel):
     filename: Filename
     format: ImportFormat = "auto"
     dry_run: bool = False
-    throttle: PresetName | ThrottleBody | None = None
+    throttle: ThrottleName | ThrottleBody | None = None
     size: Annotated[int, Field(ge=0, description="the file's size in bytes, if known")] | None = None
 
     def options(self) -> ImportOptions:
@@ -60,7 +64,7 @@ class UpdateImportRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    throttle: Literal[PresetName, "off"] | ThrottleBody = Field(
+    throttle: ThrottleName | ThrottleBody = Field(
         description='a preset (its values as the throttle settings hold them now), "off" (no pauses) '
         "or your own"
     )
@@ -96,7 +100,7 @@ class DirectImportParams(BaseModel):
     filename: Filename
     format: ImportFormat = "auto"
     dry_run: bool = False
-    throttle: PresetName | None = None
+    throttle: ThrottleName | None = None
     mode: Literal["async", "sync"] = "async"
 
     def options(self, size: int) -> ImportOptions:
