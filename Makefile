@@ -20,12 +20,14 @@ help:
 	@echo "make deploy   - sam build && sam deploy --guided"
 	@echo "make bench    - throughput and memory on the local stack (BENCH_ARGS=\"--rows 200000\", see bench/README.md)"
 
+# pip's output (on these machines ~160 lines of warnings, which --quiet keeps) goes to
+# .venv/install.log: only its errors reach the terminal, and a failed install fails the make.
 $(STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "python3.12 not found on PATH or under pyenv"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON312) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .   # the csvimport command
+	scripts/quietly $(VENV)/install.log $(BIN)/python -m pip install --quiet --upgrade pip
+	scripts/quietly $(VENV)/install.log $(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	scripts/quietly $(VENV)/install.log $(BIN)/python -m pip install --quiet --no-deps -e .   # the csvimport command
 	@touch $@
 
 venv: $(STAMP)

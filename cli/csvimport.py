@@ -1,7 +1,7 @@
 """csvimport: send meter-reading CSV files to the import service and follow their progress.
 
-    csvimport upload FILE [--format FORMAT] [--throttle PRESET] [--dry-run] [--watch]
-    csvimport status JOB_ID [--watch]
+    csvimport upload FILE [--format FORMAT] [--throttle PRESET] [--dry-run] [--watch [--fail-on-errors]]
+    csvimport status JOB_ID [--watch [--fail-on-errors]]
     csvimport list [--status S] [--limit N]
     csvimport errors JOB_ID [--fix] [-o FILE]
     csvimport throttle JOB_ID PRESET|off|BATCH/DELAY
@@ -12,8 +12,8 @@ Everything goes through the HTTP API in README.md; nothing here touches AWS dire
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -30,6 +30,7 @@ from cli.formatting import (
     format_bytes,
     format_count,
     format_duration,
+    format_rows,
     job_summary,
     jobs_table,
     progress_line,
@@ -38,6 +39,8 @@ from cli.formatting import (
 
 PROG = "csvimport"
 DEFAULT_API = "http://127.0.0.1:3000"  # the local stack (make run)
+# The one local identity: the pages' sign-in box and make run's hints use it too (docs/local.md).
+DEFAULT_TOKEN = "dev:alice"
 # Larger files go through a presigned POST: the API takes direct bodies up to this size.
 DIRECT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 POLL_INTERVAL_S = 2.0
@@ -59,6 +62,7 @@ EXIT_OK = 0
 EXIT_JOB_FAILED = 1
 EXIT_ERROR = 2
 EXIT_UNREACHABLE = 3
+EXIT_ROWS_FAILED = 4  # --fail-on-errors: the job completed, but some of its rows failed
 EXIT_INTERRUPTED = 130
 EXIT_BY_FINAL_STATUS = {"completed": EXIT_OK, "failed": EXIT_JOB_FAILED, "cancelled": EXIT_JOB_FAILED}
 
@@ -87,25 +91,66 @@ class Runtime:
 
 @dataclass(frozen=True)
 class Defaults:
-    """The global options' defaults, read once from the environment."""
+    """The global options' defaults, read once from the environment: CSVIMPORT_API/CSVIMPORT_TOKEN,
+    else the local stack as its one default user (whoever runs the command, so the CLI and the
+    pages see the same jobs)."""
 
     api: str
     token: str
+    api_from_env: bool = False
+    token_from_env: bool = False
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Defaults:
-        user = environ.get("USER") or _login_name()
+        api, token = environ.get("CSVIMPORT_API"), environ.get("CSVIMPORT_TOKEN")
         return cls(
-            api=environ.get("CSVIMPORT_API") or DEFAULT_API,
-            token=environ.get("CSVIMPORT_TOKEN") or f"dev:{user}",
+            api=api or DEFAULT_API,
+            token=token or DEFAULT_TOKEN,
+            api_from_env=bool(api),
+            token_from_env=bool(token),
         )
 
 
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no USER/LOGNAME and no passwd entry (some containers)
-        return "dev"
+@dataclass(frozen=True)
+class Hints:
+    """Follow-up commands that work when pasted: they carry the --api and --token this command was
+    given. A token is printed only when it is a local `dev:` name; a real bearer token never is
+    (given with --token, the note asks for it again; from CSVIMPORT_TOKEN, the note names it, as it
+    does CSVIMPORT_API, which stays set in this shell)."""
+
+    prog: str
+    options: tuple[str, ...] = ()
+    note: str = ""
+
+    @classmethod
+    def of(cls, prog: str, defaults: Defaults, api: str | None, token: str | None) -> Hints:
+        options: list[str] = []
+        notes: list[str] = []
+        from_env: list[str] = []
+        if api is not None:
+            options += ["--api", api]
+        elif defaults.api_from_env:
+            from_env.append("CSVIMPORT_API")
+        if token is not None and token.startswith("dev:"):
+            options += ["--token", token]
+        elif token is not None:
+            notes.append("add the --token you gave this command: a token is never printed")
+        elif defaults.token_from_env:
+            from_env.append("CSVIMPORT_TOKEN")
+        if len(from_env) == 2:
+            notes.append("run it where CSVIMPORT_API and CSVIMPORT_TOKEN are set as they are here")
+        elif from_env:
+            notes.append(f"run it where {from_env[0]} is set as it is here")
+        return cls(prog, tuple(options), "; ".join(notes))
+
+    def command(self, *words: str) -> str:
+        return " ".join([self.prog, shlex.join([*words, *self.options])])  # (prog: "python -m cli")
+
+    def show(self, write: Callable[[str], None], lead: str, *words: str, after: str = "") -> None:
+        """``lead: COMMAND after``, then what the command needs that it does not say, if anything."""
+        write(f"{lead}: {self.command(*words)}{after}")
+        if self.note:
+            write(f"  ({self.note})")
 
 
 # ---- watching -----------------------------------------------------------------------------------
@@ -157,7 +202,7 @@ def _transient(exc: Exception) -> bool:
     )
 
 
-def slow_throttle_hint(job: dict[str, Any], prog: str) -> str | None:
+def slow_throttle_hint(job: dict[str, Any], hints: Hints) -> str | None:
     """How to speed up a job whose throttle's pauses make it take long, or None."""
     throttle, eta = job.get("throttle") or {}, job.get("eta_seconds")
     if job.get("status") != "processing" or not throttle.get("delay_ms") or not isinstance(eta, int | float):
@@ -166,7 +211,8 @@ def slow_throttle_hint(job: dict[str, Any], prog: str) -> str | None:
         return None
     return (
         f"The throttle {throttle_text(throttle)} makes this take about {format_duration(eta)}; "
-        f"to speed it up: {prog} throttle {job.get('job_id')} off"
+        f"to speed it up: {hints.command('throttle', str(job.get('job_id')), 'off')}"
+        + (f" ({hints.note})" if hints.note else "")
     )
 
 
@@ -203,27 +249,34 @@ def watch_job(
 def _watch_and_report(
     client: ApiClient,
     job_id: str,
-    interval: float,
+    args: argparse.Namespace,
     rt: Runtime,
-    prog: str,
     hint: Callable[[dict[str, Any]], str | None] = lambda job: None,
 ) -> int:
     try:
-        job = watch_job(client, job_id, rt, interval, hint)
+        job = watch_job(client, job_id, rt, args.interval, hint)
     except KeyboardInterrupt:
-        rt.err(f"Stopped watching; the import goes on. Follow it again with: {prog} status {job_id} --watch")
+        args.hints.show(
+            rt.err, "Stopped watching; the import goes on. Follow it again with", "status", job_id, "--watch"
+        )
         return EXIT_INTERRUPTED
     rt.out()
-    _print_summary(job, rt, prog)
-    return EXIT_BY_FINAL_STATUS[job["status"]]
+    _print_summary(job, rt, args.hints)
+    code = EXIT_BY_FINAL_STATUS[job["status"]]
+    if code == EXIT_OK and args.fail_on_errors and job.get("failed_rows"):
+        rt.err(
+            f"{format_rows(job['failed_rows'])} failed: exit status {EXIT_ROWS_FAILED} (--fail-on-errors)."
+        )
+        return EXIT_ROWS_FAILED
+    return code
 
 
-def _print_summary(job: dict[str, Any], rt: Runtime, prog: str) -> None:
+def _print_summary(job: dict[str, Any], rt: Runtime, hints: Hints) -> None:
     rt.out(job_summary(job))
     if job.get("errors_url") and job.get("failed_rows"):  # ended, with rows to look at
         rt.out()
-        command = f"{prog} errors {job['job_id']}"
-        rt.out(f"Every failed row: {command} (with --fix: just the rows, to fix and import again)")
+        after = " (with --fix: just the rows, to fix and import again)"
+        hints.show(rt.out, "Every failed row", "errors", job["job_id"], after=after)
 
 
 # ---- commands -----------------------------------------------------------------------------------
@@ -279,17 +332,16 @@ def cmd_upload(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
     rt.out(f"Status:      {status}")
     rt.out(f"Status URL:  {client.absolute(created.get('status_url') or f'/imports/{job_id}')}")
     if not args.watch:
-        rt.out(f"Follow it with: {args.prog} status {job_id} --watch")
+        args.hints.show(rt.out, "Follow it with", "status", job_id, "--watch")
         return EXIT_OK
     rt.out()
-    hint = partial(slow_throttle_hint, prog=args.prog)
-    return _watch_and_report(client, job_id, args.interval, rt, args.prog, hint)
+    return _watch_and_report(client, job_id, args, rt, partial(slow_throttle_hint, hints=args.hints))
 
 
 def cmd_status(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
     if args.watch:
-        return _watch_and_report(client, args.job_id, args.interval, rt, args.prog)
-    _print_summary(client.get_job(args.job_id), rt, args.prog)
+        return _watch_and_report(client, args.job_id, args, rt)
+    _print_summary(client.get_job(args.job_id), rt, args.hints)
     return EXIT_OK
 
 
@@ -309,7 +361,7 @@ def cmd_errors(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
         if exc.status != 409:
             raise
         rt.err(f"Job {args.job_id} has not ended yet: its error report is ready once the import has ended.")
-        rt.err(f"Follow it with: {args.prog} status {args.job_id} --watch")
+        args.hints.show(rt.err, "Follow it with", "status", args.job_id, "--watch")
         return EXIT_JOB_FAILED
     if links.get("failed_rows") == 0:
         rt.out(f"Job {args.job_id} has no failed rows: there is no error report to save.")
@@ -324,14 +376,14 @@ def cmd_errors(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
     rows = f"{format_count(failed)} failed {'row' if failed == 1 else 'rows'}"
     rt.out(f"Saved the {what} of job {args.job_id} ({rows}) to {path} ({format_bytes(size)}).")
     if args.fix and failed:
-        rt.out(f"Correct the rows, then import the file again: {args.prog} upload {path}")
+        args.hints.show(rt.out, "Correct the rows, then import the file again", "upload", str(path))
     return EXIT_OK
 
 
 def cmd_throttle(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
     job = client.change_throttle(args.job_id, args.throttle)
     rt.out(f"Job {args.job_id} runs with {throttle_text(job.get('throttle'))} from its next batch.")
-    rt.out(f"Follow it with: {args.prog} status {args.job_id} --watch")
+    args.hints.show(rt.out, "Follow it with", "status", args.job_id, "--watch")
     return EXIT_OK
 
 
@@ -398,7 +450,9 @@ examples:
   %(prog)s throttle 3f0c2a4e-... off
 
 The API and token come from --api/--token, else CSVIMPORT_API/CSVIMPORT_TOKEN, else the local
-stack (http://127.0.0.1:3000) as dev:$USER.
+stack (http://127.0.0.1:3000) as dev:alice, its one default user (the pages' too). The commands it
+suggests carry the --api and --token given (a token only when it is a dev: name; never one from
+CSVIMPORT_TOKEN).
 
 exit status:
   0  done: the job completed (or, without --watch, the request succeeded); errors: also when
@@ -406,24 +460,26 @@ exit status:
   1  the watched job ended failed or cancelled; errors: the job has not ended yet
   2  a usage error, or the API refused the request (its message goes to stderr)
   3  the API (or the upload target) could not be reached
+  4  with --watch --fail-on-errors: the job completed, but some rows failed
 """
 
 
-def _add_connection_options(parser: argparse.ArgumentParser, defaults: Defaults | None) -> None:
-    """--api and --token. The subcommands take them too (as SUPPRESS, so they only override)."""
+def _add_connection_options(parser: argparse.ArgumentParser, top: bool) -> None:
+    """--api and --token, None unless given (main fills in the defaults, and knows what was given).
+    The subcommands take them too (as SUPPRESS, so they only override)."""
     group = parser.add_argument_group("connection")
     group.add_argument(
         "--api",
         metavar="URL",
         type=_api_url,
-        default=defaults.api if defaults else argparse.SUPPRESS,
+        default=None if top else argparse.SUPPRESS,
         help=f"the API's base URL (default: $CSVIMPORT_API, else the local stack at {DEFAULT_API})",
     )
     group.add_argument(
         "--token",
         metavar="TOKEN",
-        default=defaults.token if defaults else argparse.SUPPRESS,
-        help="bearer token (default: $CSVIMPORT_TOKEN, else dev:$USER, which the local stack accepts)",
+        default=None if top else argparse.SUPPRESS,
+        help=f"bearer token (default: $CSVIMPORT_TOKEN, else {DEFAULT_TOKEN}: the local default user)",
     )
 
 
@@ -440,18 +496,24 @@ def _add_watch_options(parser: argparse.ArgumentParser) -> None:
         default=POLL_INTERVAL_S,
         help=f"seconds between polls with --watch (default: {POLL_INTERVAL_S:g})",
     )
+    parser.add_argument(
+        "--fail-on-errors",
+        action="store_true",
+        help=f"with --watch, for scripts: exit with status {EXIT_ROWS_FAILED} when the job completed but "
+        "some rows failed (a failed or cancelled job exits 1 either way)",
+    )
 
 
-def build_parser(defaults: Defaults, prog: str = PROG) -> argparse.ArgumentParser:
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Import energy-meter CSV files through the CSV import service, and follow the imports.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_connection_options(parser, defaults)
+    _add_connection_options(parser, top=True)
     common = argparse.ArgumentParser(add_help=False)
-    _add_connection_options(common, None)
+    _add_connection_options(common, top=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     upload = commands.add_parser(
@@ -555,13 +617,17 @@ def build_parser(defaults: Defaults, prog: str = PROG) -> argparse.ArgumentParse
 def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None, prog: str = PROG) -> int:
     """Run one csvimport command; returns the exit status."""
     rt = runtime or Runtime()
-    parser = build_parser(Defaults.from_environ(rt.environ), prog)
+    defaults = Defaults.from_environ(rt.environ)
+    parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
+        if getattr(args, "fail_on_errors", False) and not args.watch:
+            parser.error("--fail-on-errors needs --watch: without it the command does not wait for the end")
     except SystemExit as stop:  # --help (0) or a usage error (2), already printed by argparse
         return stop.code if isinstance(stop.code, int) else EXIT_ERROR
     args.prog = prog
-    client = ApiClient(args.api, args.token)
+    args.hints = Hints.of(prog, defaults, args.api, args.token)
+    client = ApiClient(args.api or defaults.api, args.token or defaults.token)
     try:
         code: int = args.run(args, client, rt)
         return code

@@ -10,6 +10,10 @@ import time
 
 from devstack.runtime import LocalRuntime, Options
 
+# The one local identity: the CLI's default token and the pages' sign-in box are the same one.
+DEFAULT_USER_TOKEN = "dev:alice"
+ADMIN_TOKEN = "dev:admin"
+
 
 def _pairs(values: list[str], what: str) -> dict[str, str]:
     pairs = {}
@@ -67,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         help="fault injection: kill these invocations of FUNCTION after SECONDS, as a timeout would",
     )
     parser.add_argument("--quiet", action="store_true", help="only warnings from the runtime itself")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="the functions' full JSON log lines and metrics, instead of one short line per job event",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="devstack: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -83,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             parameters=_pairs(args.parameter, "--parameter"),
             schedule_seconds=args.schedule_seconds,
             sqs_concurrency=args.sqs_concurrency,
+            verbose=args.verbose,
             **_kills(args.kill),
         )
     )
@@ -100,9 +110,11 @@ CSV import service, running locally (no AWS account, no Docker)
   Pages      {api}/admin/imports/new   (upload)   {api}/admin/imports/jobs   (jobs)
   API        {api}/imports
   AWS        {runtime.aws_url}   (moto: tables, bucket and queues from template.yaml)
-  Sign in    Authorization: Bearer dev:<user>      (dev:admin is an administrator)
+  Sign in    {DEFAULT_USER_TOKEN}: the local default user, for the pages, the CLI and curl alike
+             (any dev:<name> is another user; {ADMIN_TOKEN} is an administrator)
   Throttle   {runtime.stack.parameters["DefaultThrottle"]} for jobs that choose none (deployed stacks: auto)
-  Try        curl -H "Authorization: Bearer dev:$USER" {api}/imports
+  Try        curl -H "Authorization: Bearer {DEFAULT_USER_TOKEN}" {api}/imports
+  Log        a line per job event; make run RUN_ARGS=--verbose for the functions' JSON lines
 
 ready: api={api} aws={runtime.aws_url} in {time.monotonic() - started:.1f} s. Ctrl-C stops everything.
 """,
@@ -111,9 +123,10 @@ ready: api={api} aws={runtime.aws_url} in {time.monotonic() - started:.1f} s. Ct
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        print("stopping...", file=sys.stderr)
+        print("stopping...", file=sys.stderr, flush=True)
     finally:
         runtime.stop()
+    print("stopped", flush=True)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -52,8 +53,10 @@ class FunctionPool:
         base_env: dict[str, str],
         kill: set[int] | None = None,
         kill_after: float = 0.0,
+        verbose: bool = False,
     ) -> None:
         self.function = function
+        self._verbose = verbose
         self._kill_numbers = kill or set()
         self._kill_after = kill_after
         self.invocations = 0
@@ -76,10 +79,18 @@ class FunctionPool:
         process = _spawn.Process(
             target=serve,
             args=(child, str(f.code_uri), f.handler, self._layers, self._env, f.logical_id, f.memory),
+            kwargs={"verbose": self._verbose},
             name=f"lambda:{f.logical_id}",
             daemon=True,
         )
-        process.start()
+        # Ctrl-C reaches every process of the terminal's group: the environment starts with SIGINT
+        # blocked (a child inherits the mask; the worker then ignores it), so only the runtime gets
+        # it and stops them (stop, below): no KeyboardInterrupt traceback from a worker.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
         if not parent.poll(INIT_TIMEOUT_S) or parent.recv()[0] != "ready":
             process.kill()

@@ -39,6 +39,8 @@ class Options:
     # Fault injection for tests: {"IngestFunction": {2}} kills the 2nd invocation after kill_after s.
     kill: dict[str, set[int]] = field(default_factory=dict)
     kill_after: float = 1.0
+    # The functions' JSON log lines as they are, instead of a short line per job event (console.py).
+    verbose: bool = False
 
 
 class LocalRuntime:
@@ -77,7 +79,7 @@ class LocalRuntime:
         }
         layers = [str(d) for d in self.stack.layer_dirs]
         self.pools = {
-            name: FunctionPool(fn, layers, base_env, o.kill.get(name), o.kill_after)
+            name: FunctionPool(fn, layers, base_env, o.kill.get(name), o.kill_after, verbose=o.verbose)
             for name, fn in self.stack.functions.items()
         }
         if o.warm:  # start the environments side by side: ready sooner

@@ -96,7 +96,8 @@ class QueuePoller(threading.Thread):
         try:
             result = self.invoke(self.function, event)
         except (FunctionError, FunctionTimeout) as exc:
-            log.warning("%s failed on %d message(s): %s", self.function, len(messages), exc)
+            if not self.stop_event.is_set():  # (stopping kills the environment mid-invocation)
+                log.warning("%s failed on %d message(s): %s", self.function, len(messages), exc)
             return
         failed: set[str] = set()
         if self.report_failures and isinstance(result, dict):
@@ -118,7 +119,8 @@ class BucketNotifier(QueuePoller):
             try:
                 self.invoke(self.function, json.loads(message["Body"]))
             except (FunctionError, FunctionTimeout) as exc:
-                log.warning("%s failed on an S3 event: %s", self.function, exc)
+                if not self.stop_event.is_set():
+                    log.warning("%s failed on an S3 event: %s", self.function, exc)
                 continue  # S3 retries asynchronous invocations: the message comes back
             self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
@@ -137,6 +139,13 @@ class Scheduler(threading.Thread):
         while not self.stop_event.wait(self.interval):
             try:
                 result = self.invoke(self.function, self.payload)
-                log.info("scheduled run of %s: %s", self.function, json.dumps(result)[:300])
+                # A run with nothing to do is no news (what it did do, the function logs per job).
+                did = not isinstance(result, dict) or result.get("total") != 0
+                log.log(
+                    logging.INFO if did else logging.DEBUG,
+                    "scheduled run of %s: %s",
+                    self.function,
+                    json.dumps(result)[:300],
+                )
             except (FunctionError, FunctionTimeout) as exc:
                 log.warning("scheduled run of %s failed: %s", self.function, exc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 import time
 import traceback
@@ -14,6 +15,8 @@ import warnings
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
+
+from devstack.console import EventLines
 
 
 @dataclass
@@ -48,8 +51,16 @@ def serve(
     environment: dict[str, str],
     function_name: str,
     memory: int,
+    verbose: bool = False,
 ) -> None:
+    # Ctrl-C is the runtime's to handle: it stops the environments (lambdas.py also starts them
+    # with SIGINT blocked, so that none arrives before this line either).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(environment)
+    # Before the handler is imported: its logger writes to the sys.stdout it finds then.
+    events = None if verbose else EventLines(sys.stdout)
+    if events is not None:
+        sys.stdout = events  # type: ignore[assignment]
     # Powertools warns on every invocation that records no metric (pages, stray messages): noise.
     warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
     os.chdir(code_uri)
@@ -77,6 +88,9 @@ def serve(
             result = entry(event, context)
         except Exception as exc:
             traceback.print_exc()
-            conn.send(("error", {"errorType": type(exc).__name__, "errorMessage": str(exc)}))
+            answer: tuple[str, Any] = ("error", {"errorType": type(exc).__name__, "errorMessage": str(exc)})
         else:
-            conn.send(("ok", result))
+            answer = ("ok", result)
+        if events is not None:
+            events.end_invocation()
+        conn.send(answer)

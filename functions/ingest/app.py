@@ -50,6 +50,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> str:
         if int(record.attributes.approximate_receive_count) >= services.settings.max_receive_count:
             give_up(message, exc, services)
         raise
+    seconds = time.monotonic() - started
     logger.info(
         "segment done",
         extra={
@@ -57,12 +58,13 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> str:
             "reason": report.reason,
             "rows": report.rows,
             "batches": report.batches,
+            "seconds": round(seconds, 3),
         },
     )
     metrics.add_metric(name="RowsProcessed", unit=MetricUnit.Count, value=report.rows)
     metrics.add_metric(name="RowsImported", unit=MetricUnit.Count, value=report.imported)
     metrics.add_metric(name="RowsFailed", unit=MetricUnit.Count, value=report.failed)
-    metrics.add_metric(name="SegmentDuration", unit=MetricUnit.Seconds, value=time.monotonic() - started)
+    metrics.add_metric(name="SegmentDuration", unit=MetricUnit.Seconds, value=seconds)
     return report.outcome.value
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cli.csvimport import EXIT_BY_FINAL_STATUS, THROTTLE_CHOICES, Defaults, build_parser
+from cli.csvimport import EXIT_BY_FINAL_STATUS, THROTTLE_CHOICES, build_parser
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "functions" / "status" / "openapi.json"
 
@@ -59,7 +59,7 @@ def body_property(document: dict[str, Any], schema_name: str, name: str) -> dict
 
 def cli_option(command: str, flag: str) -> argparse.Action:
     """An option of a csvimport subcommand, as the parser the command line runs with has it."""
-    parser = build_parser(Defaults(api="http://127.0.0.1:9", token="dev:test"))
+    parser = build_parser()
     [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     [option] = [a for a in commands.choices[command]._actions if flag in a.option_strings]
     return option

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import socket
 import subprocess
 import sys
@@ -254,14 +255,18 @@ class Run:
     time: FakeTime
 
 
-def run(api: FakeApi, *args: str, tty: bool = False, env: dict[str, str] | None = None) -> Run:
+def run(
+    api: FakeApi, *args: str, tty: bool = False, env: dict[str, str] | None = None, bare: bool = False
+) -> Run:
+    """The command against the fake API (CSVIMPORT_API names it; bare: nothing is in the environment
+    but ``env``, so the command line says where the API is)."""
     stdout = Terminal() if tty else io.StringIO()
     stderr = io.StringIO()
     fake_time = FakeTime()
     runtime = Runtime(
         stdout=stdout,
         stderr=stderr,
-        environ={"CSVIMPORT_API": api.base_url, "USER": "alice", **(env or {})},
+        environ=(env or {}) if bare else {"CSVIMPORT_API": api.base_url, "USER": "alice", **(env or {})},
         sleep=fake_time.sleep,
         clock=fake_time.clock,
         columns=lambda: 200,
@@ -473,18 +478,19 @@ def test_multipart_body_escapes_quotes_in_the_filename(tmp_path: Path) -> None:
 # ---- defaults -----------------------------------------------------------------------------------
 
 
-def test_the_local_stack_and_a_dev_token_are_the_defaults() -> None:
-    assert Defaults.from_environ({"USER": "alice"}) == Defaults("http://127.0.0.1:3000", "dev:alice")
+@pytest.mark.parametrize("environ", [{"USER": "root"}, {"USER": ""}, {}])
+def test_the_local_stack_and_the_one_local_identity_are_the_defaults_whoever_runs_it(
+    environ: dict[str, str],
+) -> None:
+    # The pages' sign-in box and every hint make run prints use dev:alice too: one identity.
+    defaults = Defaults.from_environ(environ)
+    assert (defaults.api, defaults.token) == ("http://127.0.0.1:3000", "dev:alice")
 
 
 def test_the_environment_chooses_another_api_and_token() -> None:
     env = {"USER": "alice", "CSVIMPORT_API": "https://api.example.com", "CSVIMPORT_TOKEN": "eyJ.x.y"}
-    assert Defaults.from_environ(env) == Defaults("https://api.example.com", "eyJ.x.y")
-
-
-def test_without_user_the_token_still_names_someone() -> None:
-    token = Defaults.from_environ({}).token
-    assert token.startswith("dev:") and len(token) > len("dev:")
+    defaults = Defaults.from_environ(env)
+    assert (defaults.api, defaults.token) == ("https://api.example.com", "eyJ.x.y")
 
 
 # ---- upload -------------------------------------------------------------------------------------
@@ -733,11 +739,151 @@ def test_watch_gives_up_on_an_answer_that_will_not_change(api: FakeApi) -> None:
 def test_status_of_an_ended_job_with_failed_rows_points_to_its_error_report(api: FakeApi) -> None:
     api.job_states["job-1"] = [completed(errors_url="/imports/job-1/errors")]
     result = run(api, "status", "job-1")
-    assert result.out.endswith(
+    assert (
         "Every failed row: csvimport errors job-1 (with --fix: just the rows, to fix and import again)\n"
+        in result.out
     )
     api.job_states["job-2"] = [completed(job_id="job-2", failed_rows=0, errors_url="/imports/job-2/errors")]
     assert "csvimport errors" not in run(api, "status", "job-2").out
+
+
+# ---- hints that work when pasted ----------------------------------------------------------------
+
+
+def pasted(api: FakeApi, hint: str) -> Run:
+    """Run a printed hint as a person pasting it would: in a shell with nothing set."""
+    words = shlex.split(hint)
+    assert words[0] == "csvimport"
+    return run(api, *words[1:], bare=True)
+
+
+def hint_after(text: str, lead: str) -> str:
+    [line] = [line for line in text.splitlines() if line.startswith(lead)]
+    return line.removeprefix(lead).split(" (")[0].strip()
+
+
+def test_the_errors_hint_carries_the_api_and_token_the_command_was_given(api: FakeApi) -> None:
+    api.job_states["job-1"] = [completed(errors_url="/imports/job-1/errors")]
+
+    result = run(api, "status", "job-1", "--api", api.base_url, "--token", "dev:bob", bare=True)
+
+    hint = hint_after(result.out, "Every failed row:")
+    assert hint == f"csvimport errors job-1 --api {api.base_url} --token dev:bob"
+    api.received.clear()
+    assert pasted(api, hint).code == 0
+    assert api.received[0].headers["authorization"] == "Bearer dev:bob"
+
+
+def test_the_follow_hint_after_an_upload_talks_to_the_same_stack_as_the_same_user(
+    api: FakeApi, small_csv: Path
+) -> None:
+    api.job_states["job-direct"] = [completed(job_id="job-direct")]
+
+    result = run(api, "--api", api.base_url, "--token", "dev:bob", "upload", str(small_csv), bare=True)
+
+    hint = hint_after(result.out, "Follow it with:")
+    assert hint == f"csvimport status job-direct --watch --api {api.base_url} --token dev:bob"
+    api.received.clear()
+    assert pasted(api, hint).code == 0
+    assert [r.headers["authorization"] for r in api.received] == ["Bearer dev:bob"]
+
+
+def test_the_fix_hint_quotes_the_file_and_carries_the_connection(api: FakeApi, tmp_path: Path) -> None:
+    api.job_states["job-1"] = [completed(failed_rows=1)]
+    target = tmp_path / "to fix.csv"
+
+    result = run(
+        api,
+        "errors",
+        "job-1",
+        "--fix",
+        "-o",
+        str(target),
+        "--api",
+        api.base_url,
+        "--token",
+        "dev:bob",
+        bare=True,
+    )
+
+    hint = hint_after(result.out, "Correct the rows, then import the file again:")
+    assert shlex.split(hint) == [
+        "csvimport", "upload", str(target), "--api", api.base_url, "--token", "dev:bob"
+    ]  # fmt: skip
+
+
+def test_hints_never_print_a_token_from_the_environment_and_say_where_it_comes_from(api: FakeApi) -> None:
+    api.job_states["job-1"] = [completed(errors_url="/imports/job-1/errors")]
+    secret = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"
+
+    result = run(api, "status", "job-1", env={"CSVIMPORT_TOKEN": secret})
+
+    assert secret not in result.out + result.err
+    assert hint_after(result.out, "Every failed row:") == "csvimport errors job-1"
+    assert "where CSVIMPORT_API and CSVIMPORT_TOKEN are set as they are here" in result.out
+
+
+def test_a_real_token_given_with_token_is_not_printed_in_a_hint(api: FakeApi) -> None:
+    api.job_states["job-1"] = [completed(errors_url="/imports/job-1/errors")]
+    secret = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"
+
+    result = run(api, "status", "job-1", "--api", api.base_url, "--token", secret, bare=True)
+
+    assert secret not in result.out + result.err
+    assert hint_after(result.out, "Every failed row:") == f"csvimport errors job-1 --api {api.base_url}"
+    assert "add the --token you gave this command" in result.out
+
+
+def test_an_api_from_the_environment_is_named_in_the_hint_not_repeated(api: FakeApi) -> None:
+    api.job_states["job-1"] = [completed(errors_url="/imports/job-1/errors")]
+
+    result = run(api, "status", "job-1")  # CSVIMPORT_API set, the default token
+
+    assert hint_after(result.out, "Every failed row:") == "csvimport errors job-1"
+    assert "where CSVIMPORT_API is set as it is here" in result.out
+    assert "CSVIMPORT_TOKEN" not in result.out
+
+
+# ---- --fail-on-errors ---------------------------------------------------------------------------
+
+
+def test_fail_on_errors_exits_4_when_the_watched_job_completed_with_failed_rows(
+    api: FakeApi, small_csv: Path
+) -> None:
+    api.job_states["job-direct"] = [completed(job_id="job-direct", failed_rows=10)]
+    result = run(api, "upload", str(small_csv), "--watch", "--fail-on-errors")
+    assert result.code == 4
+    assert "Status:       completed" in result.out
+    assert "10 rows failed" in result.err
+
+
+def test_fail_on_errors_exits_0_when_no_row_failed_and_without_it_failed_rows_exit_0(
+    api: FakeApi, small_csv: Path
+) -> None:
+    api.job_states["job-direct"] = [completed(job_id="job-direct", failed_rows=0)]
+    assert run(api, "upload", str(small_csv), "--watch", "--fail-on-errors").code == 0
+    api.job_states["job-direct"] = [completed(job_id="job-direct", failed_rows=10)]
+    assert run(api, "upload", str(small_csv), "--watch").code == 0
+
+
+def test_fail_on_errors_keeps_1_for_a_job_that_failed(api: FakeApi) -> None:
+    api.job_states["job-1"] = [job(status="failed", failed_rows=3, error_message="Missing column: MPAN")]
+    assert run(api, "status", "job-1", "--watch", "--fail-on-errors").code == 1
+
+
+def test_fail_on_errors_without_watch_is_a_usage_error(
+    api: FakeApi, small_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run(api, "upload", str(small_csv), "--fail-on-errors")
+    assert result.code == 2
+    assert "--fail-on-errors needs --watch" in capsys.readouterr().err
+    assert api.received == []
+
+
+def test_help_says_which_status_fail_on_errors_exits_with(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["upload", "--help"], Runtime(environ={})) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--fail-on-errors" in text and "exit with status 4" in text
 
 
 # ---- errors -------------------------------------------------------------------------------------

@@ -36,16 +36,21 @@ class LocalStackProcess:
         return self.log_path.read_text(errors="replace")
 
 
-def start_local_stack(tmp: Path, *extra: str, name: str = "stack") -> LocalStackProcess:
+def start_local_stack(
+    tmp: Path, *extra: str, name: str = "stack", quiet: bool = True, unset: tuple[str, ...] = ()
+) -> LocalStackProcess:
+    """`python -m devstack` on free ports (quiet=False: with the output `make run` shows; unset:
+    environment variables it starts without)."""
     log_path = tmp / f"{name}.log"
     log = log_path.open("wb")
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "JOBS_", "READINGS_", "UPLOAD_", "INGEST_"))
+        if not k.startswith(("AWS_", "JOBS_", "READINGS_", "UPLOAD_", "INGEST_")) and k not in unset
     }
+    quieter = ["--quiet"] if quiet else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "--api-port", "0", "--aws-port", "0", "--quiet", *extra],
+        [sys.executable, "-m", "devstack", "--api-port", "0", "--aws-port", "0", *quieter, *extra],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -39,6 +39,8 @@ export function displayName(token) {
 }
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+// The local stack's default user: the CLI's default token and make run's hints are the same one.
+const LOCAL_DEFAULT_TOKEN = "dev:alice";
 
 function showSignedIn(token) {
   $("#auth-user").textContent = displayName(token);
@@ -52,9 +54,9 @@ export function askToSignIn(reason) {
   const input = $("#token");
   $("#sign-in-message").textContent = reason;
   if (form.hidden) {
-    // Local stacks take "dev:<user>" tokens: start the box with the prefix as a hint.
-    input.value = LOCAL_HOSTS.has(location.hostname) ? "dev:" : "";
-    input.placeholder = "dev:alice, or an access token from your identity provider";
+    // Locally, start the box with the default user, so the pages show the CLI's imports.
+    input.value = LOCAL_HOSTS.has(location.hostname) ? LOCAL_DEFAULT_TOKEN : "";
+    input.placeholder = "an access token from your identity provider (locally: dev:<name>)";
     form.hidden = false;
   }
   $("#auth-who").hidden = true;
@@ -73,7 +75,7 @@ export function startPage(load) {
     event.preventDefault();
     const token = $("#token").value.trim();
     if (!token || token === "dev:") {
-      $("#sign-in-message").textContent = "Paste a token first (locally: dev: followed by a user name).";
+      $("#sign-in-message").textContent = `Paste a token first (locally: ${LOCAL_DEFAULT_TOKEN}, or dev: and any name).`;
       return;
     }
     localStorage.setItem(TOKEN_KEY, token);

@@ -47,6 +47,11 @@ def complete(job: Job, svc: Services) -> bool:
 
 
 def announce_completed(job: Job, svc: Services) -> None:
+    """Say that the job (as its completing update left it) has completed: the log and the event."""
+    logger.info(
+        "job completed",
+        extra={"job_id": job.job_id, "imported": job.imported_rows, "failed": job.failed_rows},
+    )
     svc.events.publish(COMPLETED, ending_detail(job))
 
 

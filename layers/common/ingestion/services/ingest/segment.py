@@ -8,6 +8,7 @@ is batches.py; how the job ends, lifecycle.py."""
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 
@@ -33,6 +34,8 @@ from ingestion.store.failures import AWS_ERRORS
 # A lease ends at the latest this long after its invocation's deadline (clock skew between Lambda
 # and DynamoDB).
 LEASE_MARGIN_S = 5.0
+
+logger = logging.getLogger(__name__)
 
 
 def run_segment(message: IngestMessage, remaining_ms: Callable[[], int], svc: Services) -> SegmentReport:
@@ -68,6 +71,8 @@ def run_segment(message: IngestMessage, remaining_ms: Callable[[], int], svc: Se
         return SegmentReport(Outcome.IGNORED, "another live invocation holds the shard, or it moved on")
     except AWS_ERRORS as exc:  # a permanent fault fails the job now; the others come back by the queue
         return fault_before_claim(job, exc, svc)
+    if job.segments == 1:  # this claim was the job's first: it starts now
+        _log_started(job)
     try:
         start_waiting_shards(job, message.shard, svc)
         return SegmentRun(job, message, remaining_ms, svc, lease).run()
@@ -77,6 +82,18 @@ def run_segment(message: IngestMessage, remaining_ms: Callable[[], int], svc: Se
         return fail(job, str(exc), svc)
     except AWS_ERRORS as exc:  # throttling waits, a transient fault is retried, the rest fails the job
         return after_fault(job, message, lease, exc, svc)
+
+
+def _log_started(job: Job) -> None:
+    logger.info(
+        "job started",
+        extra={
+            "job_id": job.job_id,
+            "file": job.filename,
+            "bytes": job.bytes_total,
+            "throttle": job.throttle.model_dump(),
+        },
+    )
 
 
 def _not_to_run(job: Job, message: IngestMessage, now: float, svc: Services) -> SegmentReport | None:
