@@ -1,4 +1,4 @@
-# Entry points: make test, make run (local stack), make lint, make build, make deploy, make bench.
+# Entry points: `make` lists them (each target with a "## " note); make run and make test are the two that matter.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -13,68 +13,73 @@ SAM_PATH := $(dir $(PYTHON312)):$(abspath $(BIN)):$(PATH)
 
 .PHONY: help venv test unit integration e2e lint validate build deploy run bench clean openapi
 
+# `make` or `make help` lists the targets that carry a "## " note (the README's Development table is
+# the same list: tests/unit/test_makefile.py keeps them one).
 help:
-	@echo "make run      - the whole service locally (see README)"
-	@echo "make test     - lint, template validation, unit and integration tests"
-	@echo "make build    - sam build"
-	@echo "make deploy   - sam build && sam deploy --guided"
-	@echo "make bench    - throughput and memory on the local stack (BENCH_ARGS=\"--rows 200000\", see bench/README.md)"
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## /\1\t/' | \
+		awk -F'\t' '{ line = sprintf("make %-11s %s", $$1, $$2) } \
+			$$1 == "run" || $$1 == "test" { print line; next } { rest = rest line "\n" } END { printf "%s", rest }'
 
 # pip's output (on these machines ~160 lines of warnings, which --quiet keeps) goes to
 # .venv/install.log: only its errors reach the terminal, and a failed install fails the make.
 $(STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "python3.12 not found on PATH or under pyenv"; exit 1; }
+	@echo "building $(VENV) from the pinned requirements (first run only: about a minute; pip's output goes to $(VENV)/install.log)"
 	@test -x $(BIN)/python || $(PYTHON312) -m venv $(VENV)
-	scripts/quietly $(VENV)/install.log $(BIN)/python -m pip install --quiet --upgrade pip
-	scripts/quietly $(VENV)/install.log $(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	scripts/quietly $(VENV)/install.log $(BIN)/python -m pip install --quiet --no-deps -e .   # the csvimport command
+	@echo "  1/3 pip itself"
+	@scripts/quietly $(VENV)/install.log $(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "  2/3 the service's and the tools' packages (requirements-dev.txt)"
+	@scripts/quietly $(VENV)/install.log $(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@echo "  3/3 the csvimport command"
+	@scripts/quietly $(VENV)/install.log $(BIN)/python -m pip install --quiet --no-deps -e .
+	@echo "$(VENV) is ready"
 	@touch $@
 
-venv: $(STAMP)
+venv: $(STAMP) ## the virtualenv alone (.venv, from the pinned requirements; make run and make test build it too)
 
 # In-process tests (moto in each process) run on every core; the end-to-end tests, which start
 # local stacks and watch imports in real time, run one at a time after them.
-test: $(STAMP) lint validate
+test: $(STAMP) lint validate ## everything CI runs (.ci/run calls it): lint, validate, unit, integration, CLI, e2e and browser tests (about 15 minutes on 2 cores)
 	@scripts/ensure-chromium
 	$(BIN)/python -m pytest -n auto tests/unit tests/integration tests/cli
 	$(BIN)/python -m pytest tests/e2e
 
-unit: $(STAMP)
+unit: $(STAMP) ## the unit tests (pure logic, no AWS)
 	$(BIN)/python -m pytest tests/unit
 
-integration: $(STAMP)
+integration: $(STAMP) ## the integration and CLI tests (the real handlers in-process against moto)
 	$(BIN)/python -m pytest tests/integration tests/cli
 
-e2e: $(STAMP)
+e2e: $(STAMP) ## the end-to-end and browser tests (HTTP against local stacks; about 8 minutes)
 	@scripts/ensure-chromium
 	$(BIN)/python -m pytest tests/e2e
 
 # The OpenAPI document is generated from the handlers and committed (tests/integration/test_openapi.py
 # fails when it is stale).
-openapi: $(STAMP)
+openapi: $(STAMP) ## regenerate functions/status/openapi.json from the handlers
 	PYTHONPATH=layers/common $(BIN)/python -m devstack.openapi
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff check, ruff format --check, mypy on the layer, the import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy -p ingestion
 	cd layers/common && ../../$(BIN)/lint-imports --config ../../pyproject.toml
 
-validate: $(STAMP)
+validate: $(STAMP) ## sam validate --lint on template.yaml
 	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --region eu-west-2
 
-build: $(STAMP)
+build: $(STAMP) ## sam build
 	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(BIN)/sam build
 
-deploy: build
+deploy: build ## sam build, then sam deploy --guided (docs/deploy.md)
 	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(BIN)/sam deploy --guided
 
-run: $(STAMP)
+run: $(STAMP) ## the whole service locally, a line per job event (RUN_ARGS=--verbose for the JSON lines; docs/local.md)
 	$(BIN)/python -m devstack $(RUN_ARGS)
 
 # Measures, asserts nothing: prints a table and writes bench/results.json (bench/README.md).
-bench: $(STAMP)
+bench: $(STAMP) ## throughput, memory and cost of an import on the local stack (BENCH_ARGS="--rows 200000"; bench/README.md)
 	PYTHONPATH=layers/common $(BIN)/python -m bench $(BENCH_ARGS)
 
-clean:
+clean: ## remove .venv and the build and tool caches
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache
