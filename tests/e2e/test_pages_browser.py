@@ -94,8 +94,10 @@ class BrowserSession:
         return int(re.sub(r"\D", "", self.text(selector)))
 
 
-def session(browser: Browser, api_url: str, token: str | None) -> BrowserSession:
-    context = browser.new_context(base_url=api_url)
+def session(
+    browser: Browser, api_url: str, token: str | None, timezone_id: str | None = None
+) -> BrowserSession:
+    context = browser.new_context(base_url=api_url, timezone_id=timezone_id)
     if token is not None:  # signed in before any page script runs, as a returning user is
         context.add_init_script(f"localStorage.setItem('csvimport.token', {json.dumps(token)})")
     return BrowserSession(context, api_url)
@@ -350,6 +352,72 @@ def test_the_status_page_cancels_a_running_import_and_then_deletes_it(
         f"{local_stack.api_url}/imports/{job_id}", headers=local_stack.headers(user), timeout=10
     )
     assert gone.status_code == 404
+
+
+SIZE_READ = re.compile(r"^[\d,.]+ (bytes|KB|MB|GB) of [\d,.]+ (bytes|KB|MB|GB)$")
+NAMED_ZONE = re.compile(r"\b(GMT|BST|GMT\+1)$")  # London: GMT+1 in en-US summers
+ANY_ZONE = re.compile(r"\b([A-Z]{3,5}|GMT[+-]\d{1,2}(:\d\d)?)$")
+
+
+def slow_job(local_stack, user: str, filename: str) -> str:
+    """A job that runs for minutes (very_large: 25 rows, then 300 ms), once it shows a rate and ETA."""
+    job_id = post_csv(local_stack, user, hh_long_csv(3000), filename, throttle="very_large")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        job = wait_for_job(local_stack, job_id, user=user, until=("processing",))
+        if job["rows_per_sec"] is not None and job["eta_seconds"] is not None:
+            return job_id
+        time.sleep(0.5)  # the local stack's own clock: a rate needs a few batches of samples
+    pytest.fail(f"no rate and ETA 30 s into {job_id}: {job}")
+
+
+def cancel(local_stack, user: str, job_id: str) -> None:
+    url = f"{local_stack.api_url}/imports/{job_id}/cancel"
+    requests.post(url, headers=local_stack.headers(user), timeout=10).raise_for_status()
+
+
+def test_a_running_imports_page_shows_how_much_of_the_file_is_read_and_names_the_zone_of_its_times(
+    browser: Browser, local_stack, user: str
+):
+    job_id = slow_job(local_stack, user, "sized.csv")
+    london = session(browser, local_stack.api_url, local_stack.token(user), timezone_id="Europe/London")
+    page = london.page
+    try:
+        page.goto(f"/admin/imports/status/{job_id}")
+        page.wait_for_selector("#job:not([hidden])")
+
+        assert SIZE_READ.match(london.text("#bytes")), london.text("#bytes")
+        assert london.text("#bytes").endswith(" of 131.9 KB")  # 135,046 bytes, as the CLI says it
+        assert NAMED_ZONE.search(london.text("#created")), london.text("#created")
+        assert NAMED_ZONE.search(london.text("#live").split(" · ")[0]), london.text("#live")
+    finally:
+        cancel(local_stack, user, job_id)
+        london.context.close()
+    assert london.problems == []
+
+
+def test_the_jobs_list_shows_rate_and_time_left_for_a_running_import_and_none_for_an_ended_one(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    ended = import_by_api(local_stack, user, 10, "ended.csv")
+    running = slow_job(local_stack, user, "running.csv")
+    page = signed_in.page
+    try:
+        page.goto("/admin/imports/jobs")
+        page.locator("#jobs tbody tr").nth(1).wait_for()
+
+        def cells(job_id: str) -> list[str]:
+            row = page.locator("#jobs tbody tr", has=page.locator(f'a[href$="{job_id}"]'))
+            return [row.locator("td").nth(i).inner_text() for i in (6, 7)]
+
+        rate, left = cells(running)
+        assert re.fullmatch(r"[\d,.]+ rows/s", rate), rate
+        assert re.fullmatch(r"(about .+|a few seconds)", left), left
+        assert cells(ended) == ["", ""]
+        created = page.locator("#jobs time").first.inner_text()
+        assert ANY_ZONE.search(created), created  # the browser's own zone (this machine's: UTC)
+    finally:
+        cancel(local_stack, user, running)
 
 
 def eta_seconds(page: Page) -> int | None:

@@ -182,15 +182,25 @@ const tenths = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maxi
 export const formatSuccessRate = (ratio) =>
   typeof ratio === "number" ? `${tenths.format(ratio * 100)} %` : "—";
 
-/** A time the API sent (ISO 8601), in the reader's local time; the ISO text stays in datetime. */
+// Every time on every page is written by formatTime: in the reader's own time zone, always named
+// ("3 Dec 2026, 06:36:35 GMT", "BST" in a British summer), so a job that ran across a clock change
+// reads without guessing.
+const CLOCK = { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" };
+const dateAndTime = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", ...CLOCK });
+const timeOnly = new Intl.DateTimeFormat(undefined, CLOCK);
+
+/** A time (a Date, or ISO 8601 text as the API sends it) with its zone's name; null if unreadable. */
+export function formatTime(instant, { date = true } = {}) {
+  const when = instant instanceof Date ? instant : new Date(instant);
+  if (Number.isNaN(when.getTime())) return null;
+  return (date ? dateAndTime : timeOnly).format(when);
+}
+
+/** A time the API sent (ISO 8601) as a <time> element; the ISO text stays in datetime. */
 export function timeElement(iso) {
   if (!iso) return "—";
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return h("time", { datetime: iso, title: iso }, date.toLocaleString(undefined, {
-    dateStyle: "medium",
-    timeStyle: "medium",
-  }));
+  const shown = formatTime(iso);
+  return shown === null ? iso : h("time", { datetime: iso, title: iso }, shown);
 }
 
 /** A rough, human time span: "a few seconds", "about 40 s", "about 3 min", "about 2 h 15 min". */
@@ -208,4 +218,20 @@ export function roughDuration(seconds) {
   return `about ${Math.round(hours / 24)} days`;
 }
 
-export const formatRate = (r) => (typeof r === "number" ? `${decimals.format(r)} rows/s` : "—");
+/** Rows a second as the CLI writes them: "6.5 rows/s" under ten, whole numbers above ("69 rows/s"). */
+export function formatRate(r) {
+  if (typeof r !== "number") return "—";
+  return `${r < 10 ? tenths.format(r) : integers.format(Math.round(r))} rows/s`;
+}
+
+/** A size as the CLI writes it: "812 bytes", then KB, MB and GB of 1,024 with one decimal ("10.6 MB"). */
+export function formatBytes(size) {
+  if (typeof size !== "number") return "—";
+  if (size < 1024) return `${integers.format(size)} bytes`;
+  let value = size / 1024;
+  for (const unit of ["KB", "MB"]) {
+    if (value < 1024) return `${tenths.format(value)} ${unit}`;
+    value /= 1024;
+  }
+  return `${tenths.format(value)} GB`;
+}

@@ -1,12 +1,15 @@
 // /admin/imports/jobs: the caller's imports, newest first, filtered by status, a page at a time.
 import {
   $,
+  ACTIVE_STATUSES,
   STATUS_LABELS,
   api,
   badge,
   formatCount,
   formatPercent,
+  formatRate,
   h,
+  roughDuration,
   say,
   startPage,
   statusUrl,
@@ -34,7 +37,16 @@ function readFiltersFromUrl() {
   limitSelect.value = PAGE_SIZES.includes(limit) ? limit : "20";
 }
 
+/** A running import's speed and time left, as its status page says them; nothing once it has ended
+ * (the list is a snapshot: it does not refresh, the status page does). */
+function pace(job) {
+  if (!ACTIVE_STATUSES.has(job.status)) return ["", ""];
+  const left = job.status === "processing" ? roughDuration(job.eta_seconds) : null;
+  return [job.status === "processing" ? formatRate(job.rows_per_sec) : "—", left || "—"];
+}
+
 function row(job) {
+  const [rate, left] = pace(job);
   const name = job.filename || job.job_id;
   return h(
     "tr",
@@ -55,6 +67,8 @@ function row(job) {
     h("td", { class: "num" }, formatCount(job.processed_rows)),
     h("td", { class: "num" }, formatCount(job.imported_rows)),
     h("td", { class: "num" }, formatCount(job.failed_rows)),
+    h("td", { class: "num" }, rate),
+    h("td", { class: "num" }, left),
     h("td", {}, timeElement(job.created_at)),
   );
 }

@@ -4,10 +4,12 @@ import {
   ACTIVE_STATUSES,
   STATUS_LABELS,
   api,
+  formatBytes,
   formatCount,
   formatPercent,
   formatRate,
   formatSuccessRate,
+  formatTime,
   h,
   roughDuration,
   say,
@@ -57,6 +59,12 @@ const rows = (n) => `${formatCount(n)} ${n === 1 ? "row" : "rows"}`;
 /** How the file was read: "Windows-1252, CRLF"; null until the import has looked at it. */
 function fileText(job) {
   return [job.encoding, job.line_ending].filter(Boolean).join(", ") || null;
+}
+
+/** How much of the file has been read, as the CLI writes sizes: "3.2 MB of 10.6 MB". */
+function sizeText(job) {
+  if (typeof job.bytes_total !== "number") return "not known yet";
+  return `${formatBytes(job.bytes_processed)} of ${formatBytes(job.bytes_total)}`;
 }
 
 function dryRunText(job) {
@@ -114,7 +122,7 @@ function render(job) {
   status.className = `badge ${job.status}`;
   status.textContent = STATUS_LABELS[job.status] || job.status;
   $("#live").textContent = active
-    ? `Updated ${new Date().toLocaleTimeString()} · refreshes every 5 seconds`
+    ? `Updated ${formatTime(new Date(), { date: false })} · refreshes every 5 seconds`
     : "Finished: no more updates";
 
   const percent = typeof job.percent === "number" ? job.percent : 0;
@@ -158,6 +166,7 @@ function render(job) {
   const layout = FORMAT_LABELS[job.layout] || FORMAT_LABELS[job.format] || "detected from the header";
   text("#format", job.dry_run ? `${layout} · dry run, nothing saved` : layout);
   text("#file-text", fileText(job));
+  text("#bytes", sizeText(job));
   text("#throttle", throttleText(job.throttle));
   text("#created", timeElement(job.created_at));
   text("#started", timeElement(job.started_at));
