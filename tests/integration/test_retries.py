@@ -78,6 +78,30 @@ def queue_is_empty(queue_url: str) -> bool:
     return set(attributes.values()) == {"0"}
 
 
+INGEST_QUEUE_ARN = "arn:aws:sqs:eu-west-2:123456789012:csv-import-ingest"
+
+
+def deliver_failing(job_id: str, receive_count: int) -> None:
+    """Deliver the job's first message as its `receive_count`-th delivery; the handler reports it
+    failed (for the queue to deliver it again, or to dead-letter it after the last)."""
+    record = {
+        "MessageId": "m-1",
+        "ReceiptHandle": "r",
+        "MD5OfBody": "x",
+        "Body": IngestMessage(job_id=job_id).model_dump_json(),
+        "Attributes": {"ApproximateReceiveCount": str(receive_count)},
+    }
+    with pytest.raises(Exception, match="All records failed"):
+        call("ingest", sqs_event([record], INGEST_QUEUE_ARN))
+
+
+class ThrottledClaims(JobRepository):
+    """The jobs table throttles every claim of a shard."""
+
+    def begin_segment(self, job_id, **kwargs):
+        raise jobs_table_error("ThrottlingException", f"Rate exceeded for {JOBS_TABLE_ARN}")
+
+
 # 3,000 rows in batches of 1,000 (small: no pause, each batch written while the one before is counted)
 FILE = hh_long_csv(3000, bad_every=250)
 EXACT = {"status": "completed", "processed_rows": 3000, "imported_rows": 2988, "failed_rows": 12}
@@ -190,19 +214,9 @@ def test_the_last_delivery_of_a_message_that_keeps_failing_fails_its_job(
 
     monkeypatch.setattr(services, "readings", Broken())
     job_id = post_csv(hh_long_csv(10))["json"]["job_id"]
-    body = IngestMessage(job_id=job_id).model_dump_json()
-    arn = "arn:aws:sqs:eu-west-2:123456789012:csv-import-ingest"
 
     def deliver(receive_count: int) -> dict:
-        record = {
-            "MessageId": "m-1",
-            "ReceiptHandle": "r",
-            "MD5OfBody": "x",
-            "Body": body,
-            "Attributes": {"ApproximateReceiveCount": str(receive_count)},
-        }
-        with pytest.raises(Exception, match="All records failed"):
-            call("ingest", sqs_event([record], arn))
+        deliver_failing(job_id, receive_count)
         clock.now += 1800  # the queue's visibility timeout: the dead invocation's lease ran out
         return get_job(job_id)["json"]
 
@@ -220,22 +234,9 @@ def test_the_last_delivery_of_a_message_that_keeps_failing_fails_its_job(
 
 def test_the_last_delivery_failing_for_throttling_leaves_the_job_to_the_re_drive(stack, ingest, monkeypatch):
     services, _, _ = ingest
-
-    class BusyJobs(JobRepository):
-        def begin_segment(self, job_id, **kwargs):
-            raise jobs_table_error("ThrottlingException", f"Rate exceeded for {JOBS_TABLE_ARN}")
-
-    monkeypatch.setattr(services, "jobs", BusyJobs())
+    monkeypatch.setattr(services, "jobs", ThrottledClaims())
     job_id = post_csv(hh_long_csv(10))["json"]["job_id"]
-    record = {
-        "MessageId": "m-1",
-        "ReceiptHandle": "r",
-        "MD5OfBody": "x",
-        "Body": IngestMessage(job_id=job_id).model_dump_json(),
-        "Attributes": {"ApproximateReceiveCount": "5"},  # the last: SQS dead-letters it next
-    }
-    with pytest.raises(Exception, match="All records failed"):
-        call("ingest", sqs_event([record], "arn:aws:sqs:eu-west-2:123456789012:csv-import-ingest"))
+    deliver_failing(job_id, 5)  # the last: SQS dead-letters it next
 
     assert get_job(job_id)["json"]["status"] == "queued"  # not failed: throttling never fails a job
 
@@ -405,21 +406,8 @@ def test_a_permanent_error_claiming_the_shard_fails_the_job_at_once(
 
 def test_throttling_while_claiming_the_shard_leaves_the_message_to_come_back(stack, ingest, monkeypatch):
     services, _, _ = ingest
-
-    class BusyJobs(JobRepository):
-        def begin_segment(self, job_id, **kwargs):
-            raise jobs_table_error("ThrottlingException", f"Rate exceeded for {JOBS_TABLE_ARN}")
-
-    monkeypatch.setattr(services, "jobs", BusyJobs())
+    monkeypatch.setattr(services, "jobs", ThrottledClaims())
     job_id = post_csv(hh_long_csv(10))["json"]["job_id"]
-    record = {
-        "MessageId": "m-1",
-        "ReceiptHandle": "r",
-        "MD5OfBody": "x",
-        "Body": IngestMessage(job_id=job_id).model_dump_json(),
-        "Attributes": {"ApproximateReceiveCount": "1"},
-    }
-    with pytest.raises(Exception, match="All records failed"):  # the queue delivers it again
-        call("ingest", sqs_event([record], "arn:aws:sqs:eu-west-2:123456789012:csv-import-ingest"))
+    deliver_failing(job_id, 1)  # the queue delivers it again
 
     assert get_job(job_id)["json"]["status"] == "queued"
