@@ -22,7 +22,7 @@ from ingestion.domain.errors import (
 from ingestion.domain.framing import SNIFF_BYTES, NotCsvError, sniff
 from ingestion.domain.job import ImportOptions, Job, JobStatus, Shard
 from ingestion.domain.messages import IngestMessage
-from ingestion.domain.throttle import OFF, Throttle, resolve_throttle
+from ingestion.domain.throttle import OFF, PRESET_NAMES, Throttle, resolve_throttle
 from ingestion.services.admin_settings import current_throttle_settings
 from ingestion.services.ingest.files import read_file_start
 from ingestion.services.ingest.outcome import Outcome
@@ -56,7 +56,7 @@ def _check_batch_size(requested: str | Throttle | None, caller: Caller, svc: Ser
         raise InvalidRequestError(
             f"batch_size must be at least {minimum} rows (you asked for {requested.batch_size}): every "
             "batch updates the job's record, so smaller batches are for administrators. Ask for "
-            f"{minimum} or more, or name a preset (small, medium, large or very_large)."
+            f"{minimum} or more, or name a preset ({', '.join(PRESET_NAMES[:-1])} or {PRESET_NAMES[-1]})."
         )
 
 

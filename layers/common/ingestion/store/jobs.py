@@ -142,7 +142,7 @@ class JobRepository:
         works whatever else the index projects; not transactional (see docs/design.md, Quotas)."""
         results = JobModel.owner_index.query(
             owner,
-            filter_condition=JobModel.status.is_in(*[s.value for s in NOT_ENDED]),
+            filter_condition=_statuses(NOT_ENDED),
             attributes_to_get=["job_id", "owner", "created_at", "status"],
             limit=stop_at,
         )
@@ -214,7 +214,7 @@ class JobRepository:
                 cursor.lease_expires.set(lease.expires),  # type: ignore[attr-defined]
                 JobModel.next_retry_at.remove(),
             ],
-            JobModel.status.is_in(*[s.value for s in ACTIVE])
+            _statuses(ACTIVE)
             & (cursor.segment <= segment)  # type: ignore[attr-defined]
             & (cursor.done == False)  # type: ignore[attr-defined]  # noqa: E712
             & (
@@ -439,14 +439,14 @@ class JobRepository:
         for index in range(shards):
             cursor: Any = JobModel.shards[index]  # a list element's paths are untyped
             actions += [cursor.holder.remove(), cursor.lease_expires.remove()]
-        return self._update(job_id, actions, JobModel.status.is_in(*[s.value for s in from_statuses]))
+        return self._update(job_id, actions, _statuses(from_statuses))
 
     def note_redrive(self, job_id: str, *, expected_updated_at: str, now_iso: str) -> Job:
         """Record that the scheduled run re-sent this job's message (once per stall)."""
         return self._update(
             job_id,
             [JobModel.redrives.add(1), JobModel.updated_at.set(now_iso)],
-            (JobModel.updated_at == expected_updated_at) & JobModel.status.is_in(*[s.value for s in ACTIVE]),
+            (JobModel.updated_at == expected_updated_at) & _statuses(ACTIVE),
         )
 
 
