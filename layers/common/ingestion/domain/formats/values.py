@@ -278,8 +278,8 @@ def to_kwh(value: Decimal, shift: int) -> Decimal:
 
 def read_flag(text: str) -> bool:
     """True when an actual/estimated flag says estimated; blank means actual."""
-    value = text.strip().lower()
-    problem = f"unknown actual/estimated flag {quoted(text.strip())} (expected {FLAGS})"
+    value = text.strip()
+    problem = f"unknown actual/estimated flag {quoted(value)} (expected {FLAGS})"
     return word_in(_ESTIMATED_BY_FLAG, value, problem)
 
 
