@@ -19,7 +19,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -52,8 +51,8 @@ WATCH_RETRIES = 5
 # The API contract's values. The CLI is a client of the contract, not of the layer, so it keeps its
 # own copies: tests/cli/test_api_contract.py checks them against functions/status/openapi.json.
 FORMATS = ("auto", "hh", "daily", "sites")
-THROTTLES = ("off", "small", "medium", "large", "very_large")  # a preset, or off
-THROTTLE_CHOICES = THROTTLES  # what PATCH takes besides a batch size and pause of one's own
+# A preset, or off: what --throttle and PATCH take (PATCH also a batch size and pause of one's own).
+THROTTLE_CHOICES = ("off", "small", "medium", "large", "very_large")
 # `upload --watch` says how to speed up an import that its throttle's pauses keep going this long.
 LONG_ETA_S = 10 * 60
 STATUSES = ("awaiting_upload", "queued", "processing", "cancelling", "completed", "failed", "cancelled")
@@ -335,7 +334,7 @@ def cmd_upload(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
         args.hints.show(rt.out, "Follow it with", "status", job_id, "--watch")
         return EXIT_OK
     rt.out()
-    return _watch_and_report(client, job_id, args, rt, partial(slow_throttle_hint, hints=args.hints))
+    return _watch_and_report(client, job_id, args, rt, lambda job: slow_throttle_hint(job, args.hints))
 
 
 def cmd_status(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
@@ -535,7 +534,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     )
     upload.add_argument(
         "--throttle",
-        choices=THROTTLES,
+        choices=THROTTLE_CHOICES,
         help="pace the import: off (no pauses), or a preset; built in: small (1,000-row batches, no pause), "
         "medium (100 rows/100 ms), large (50/200 ms), very_large (25/300 ms), which operators may change; "
         "default: the service's",
@@ -625,7 +624,6 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None, prog
             parser.error("--fail-on-errors needs --watch: without it the command does not wait for the end")
     except SystemExit as stop:  # --help (0) or a usage error (2), already printed by argparse
         return stop.code if isinstance(stop.code, int) else EXIT_ERROR
-    args.prog = prog
     args.hints = Hints.of(prog, defaults, args.api, args.token)
     client = ApiClient(args.api or defaults.api, args.token or defaults.token)
     try:

@@ -8,11 +8,12 @@ import signal
 import sys
 import time
 
+from devstack.gateway import ADMIN_USER
 from devstack.runtime import LocalRuntime, Options
 
 # The one local identity: the CLI's default token and the pages' sign-in box are the same one.
 DEFAULT_USER_TOKEN = "dev:alice"
-ADMIN_TOKEN = "dev:admin"
+ADMIN_TOKEN = f"dev:{ADMIN_USER}"
 
 
 def _pairs(values: list[str], what: str) -> dict[str, str]:

@@ -9,6 +9,8 @@ import io
 import json
 from typing import Any, TextIO
 
+from cli.formatting import format_bytes, format_rate
+
 # The job's id, as far as a line shows it: enough to tell jobs apart and to match the CLI's.
 SHORT_ID = 8
 # Outcomes of a segment that leave nothing to report (a stale or duplicate message).
@@ -29,19 +31,13 @@ def _when(record: dict[str, Any]) -> str:
 
 
 def _size(size: Any) -> str:
-    if not isinstance(size, int):
-        return "size unknown"
-    if size < 1024:
-        return f"{size:,} bytes"
-    kb = size / 1024
-    return f"{kb:.1f} KB" if kb < 1024 else f"{kb / 1024:.1f} MB"
+    return format_bytes(size) if isinstance(size, int) else "size unknown"
 
 
 def _rate(rows: int, seconds: Any) -> str:
     if not isinstance(seconds, int | float) or seconds <= 0:
         return ""
-    rate = rows / seconds
-    return f" ({rate:.1f} rows/s)" if rate < 10 else f" ({round(rate):,} rows/s)"
+    return f" ({format_rate(rows / seconds)})"
 
 
 def _throttle(record: dict[str, Any]) -> str:
