@@ -17,13 +17,16 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 
+from ingestion.domain.formats.mapping import Mapping
 from ingestion.domain.job import Job, JobStatus, Shard
 from ingestion.domain.progress import Sample
 from ingestion.domain.throttle import Throttle
 from ingestion.store.mapping import domain_fields, from_attributes, is_record, optional_inner, to_attributes
-from ingestion.store.tables import JobModel, SampleAttribute, ShardCursor, ThrottleAttribute
+from ingestion.store.tables import JobModel, MappingAttribute, SampleAttribute, ShardCursor, ThrottleAttribute
 
 STORED_AS = {Job: JobModel, Shard: ShardCursor, Sample: SampleAttribute, Throttle: ThrottleAttribute}
+# Records stored whole, as one attribute of their own kind (not a map of their fields).
+STORED_WHOLE: dict[type, type] = {Mapping: MappingAttribute}
 
 # Attributes a model holds that its domain type does not, and why ("JobModel.name": "reason").
 # None today. The mapping reads and writes only the domain type's fields, so such an attribute is
@@ -50,6 +53,8 @@ def _holds(attribute: Attribute[Any], annotation: Any) -> bool:
         (item, _) = get_args(annotation)
         element = attribute.element_type if isinstance(attribute, ListAttribute) else None
         return element is not None and _holds(element(), item)
+    if annotation in STORED_WHOLE:
+        return type(attribute) is STORED_WHOLE[annotation]
     if is_record(annotation):
         return type(attribute) is STORED_AS[annotation]
     if annotation is bool:
@@ -116,6 +121,9 @@ JOB = Job(
     layout="hh-wide",
     encoding="Windows-1252",
     line_ending="CRLF",
+    requested_mapping=Mapping(columns={"value": 3}, meter="1200023305967", timezone="UTC"),
+    profile="octopus",
+    mapping=Mapping(columns={"date": "date", "value": 3}, meter="1200023305967", timestamps="end"),
     processed_rows=12,
     imported_rows=9,
     failed_rows=2,

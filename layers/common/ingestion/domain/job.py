@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field
 
 from ingestion.domain.formats import ImportFormat
+from ingestion.domain.formats.mapping import Mapping
 from ingestion.domain.framing import Framing
 from ingestion.domain.progress import Sample
 from ingestion.domain.throttle import Adaptation, Throttle
@@ -89,6 +90,8 @@ class ImportOptions:
     dry_run: bool = False
     throttle: str | Throttle | None = None  # a preset's name, its own, or None: the default
     size: int | None = None  # bytes, if known
+    mapping: Mapping | None = None  # what the client says of the file's columns (a profile's, then its own)
+    profile: str | None = None  # the saved profile the mapping started from
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,11 @@ class Job:
     layout: str | None = None
     encoding: str | None = None
     line_ending: str | None = None
+    # The mapping the client asked for (a profile's, with the request's keys over it), and the one
+    # the first segment resolved from it and the file (every key known): later segments read with it.
+    requested_mapping: Mapping | None = None
+    profile: str | None = None
+    mapping: Mapping | None = None
     processed_rows: int = 0
     imported_rows: int = 0
     failed_rows: int = 0
@@ -258,3 +266,4 @@ class HeaderInfo:
     delimiter: str
     layout: str
     framing: Framing = field(default_factory=Framing)
+    mapping: Mapping | None = None  # resolved: how every segment reads the rows

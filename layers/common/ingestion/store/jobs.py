@@ -491,6 +491,7 @@ def _first_commit_actions(c: BatchCommit) -> list[Action]:
             JobModel.layout.set(c.header.layout),
             JobModel.encoding.set(c.header.framing.encoding),
             JobModel.line_ending.set(c.header.framing.line_ending),
+            *([JobModel.mapping.set(c.header.mapping)] if c.header.mapping is not None else []),
         ]
     if c.note is not None:
         actions.append(JobModel.note.set(c.note))

@@ -103,7 +103,8 @@ def _loader(annotation: Any) -> Callable[[Any], Any]:
         load_item = _loader(item)
         return lambda value: tuple(load_item(v) for v in value)
     if is_record(annotation):
-        return lambda value: from_attributes(annotation, value)
+        # (a record stored whole by its own attribute, such as a MappingAttribute, comes back as itself)
+        return lambda value: value if isinstance(value, annotation) else from_attributes(annotation, value)
     if isinstance(annotation, type) and issubclass(annotation, (Enum, *_SCALARS)):
         return annotation
     raise TypeError(f"no stored form for {annotation!r}")

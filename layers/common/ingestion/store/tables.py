@@ -9,16 +9,31 @@ the indexes."""
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    Attribute,
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
 )
+from pynamodb.constants import STRING
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
+from ingestion.domain.formats.mapping import Mapping
 from ingestion.settings import get_settings
+
+
+class MappingAttribute(Attribute[Mapping]):
+    """A column mapping, stored as its JSON (keys the user left out are not stored)."""
+
+    attr_type = STRING
+
+    def serialize(self, value: Mapping) -> str:
+        return value.model_dump_json(exclude_none=True, exclude_defaults=True)
+
+    def deserialize(self, value: str) -> Mapping:
+        return Mapping.model_validate_json(value)
 
 
 class SampleAttribute(MapAttribute):
@@ -94,6 +109,9 @@ class JobModel(Model):
     layout = UnicodeAttribute(null=True)
     encoding = UnicodeAttribute(null=True)  # a csvstream.ENCODINGS label, sniffed by the first segment
     line_ending = UnicodeAttribute(null=True)  # LF, CRLF or CR
+    requested_mapping = MappingAttribute(null=True)
+    profile = UnicodeAttribute(null=True)
+    mapping = MappingAttribute(null=True)  # resolved by the first segment
     processed_rows = NumberAttribute(default=0)
     imported_rows = NumberAttribute(default=0)
     failed_rows = NumberAttribute(default=0)
