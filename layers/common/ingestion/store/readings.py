@@ -18,12 +18,21 @@ from typing import Any
 
 from ingestion.domain.errors import WriteThrottledError
 from ingestion.domain.formats import Reading
+from ingestion.domain.formats.mapping import DEFAULT_CHANNEL
 from ingestion.domain.records import WriteResult
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
 from ingestion.store.rights import rights
 
 MAX_ITEMS_PER_CALL = 25
+
+
+def reading_partition(meter: str, channel: str = DEFAULT_CHANNEL) -> str:
+    """The readings table's partition key of a meter's readings on one channel: the meter id for
+    active import (what almost every file holds), `<meter>#<channel>` for the others (a meter id
+    never holds "#": values.read_meter refuses it, so the two never meet)."""
+    return meter if channel == DEFAULT_CHANNEL else f"{meter}#{channel}"
+
 BACKOFF_BASE_S = 0.05
 BACKOFF_CAP_S = 5.0
 MAX_ATTEMPTS = 10
