@@ -178,3 +178,26 @@ class ApiClient:
                 break
             seen.add(token)
         return jobs[:limit]
+
+    def readings_page(
+        self, meter: str, *, first: str, last: str, channel: str, limit: int, next_token: str | None
+    ) -> dict[str, Any]:
+        """GET /readings: {meter, channel, items, next}, a page of the meter's readings in time order."""
+        params: dict[str, str | int] = {
+            "meter": meter,
+            "from": first,
+            "to": last,
+            "channel": channel,
+            "limit": limit,
+        }
+        if next_token:
+            params["next"] = next_token
+        return self._json("GET", "/readings", params=params)
+
+    def readings_csv(self, meter: str, *, first: str, last: str, channel: str) -> str:
+        """GET /readings with Accept: text/csv: every reading of the range as CSV text."""
+        params = {"meter": meter, "from": first, "to": last, "channel": channel}
+        response = self._send(
+            "GET", f"{self.base_url}/readings", params=params, headers={"Accept": "text/csv"}
+        )
+        return response.content.decode("utf-8")

@@ -5,6 +5,7 @@
     csvimport list [--status S] [--limit N]
     csvimport errors JOB_ID [--fix] [-o FILE]
     csvimport throttle JOB_ID PRESET|off|BATCH/DELAY
+    csvimport readings METER --from DATE --to DATE [--channel C] [--csv]
 
 Everything goes through the HTTP API in README.md; nothing here touches AWS directly.
 """
@@ -33,6 +34,7 @@ from cli.formatting import (
     job_summary,
     jobs_table,
     progress_line,
+    readings_table,
     throttle_text,
 )
 
@@ -55,6 +57,9 @@ FORMATS = ("auto", "hh", "daily", "sites")
 THROTTLE_CHOICES = ("off", "small", "medium", "large", "very_large")
 # `upload --watch` says how to speed up an import that its throttle's pauses keep going this long.
 LONG_ETA_S = 10 * 60
+# GET /readings: its channels (the first the default), and the largest page it gives.
+CHANNELS = ("import", "export", "reactive_import", "reactive_export")
+READINGS_PAGE = 1000
 STATUSES = ("awaiting_upload", "queued", "processing", "cancelling", "completed", "failed", "cancelled")
 
 EXIT_OK = 0
@@ -386,6 +391,32 @@ def cmd_throttle(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> in
     return EXIT_OK
 
 
+def cmd_readings(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
+    what = dict(first=args.first, last=args.last, channel=args.channel)
+    if args.csv:
+        rt.stdout.write(client.readings_csv(args.meter, **what))
+        return EXIT_OK
+    readings: list[dict[str, Any]] = []
+    token: str | None = None
+    seen: set[str] = set()
+    while True:
+        page = client.readings_page(args.meter, limit=READINGS_PAGE, next_token=token, **what)
+        readings.extend(page.get("items") or [])
+        token = page.get("next")
+        if not token or token in seen:
+            break
+        seen.add(token)
+    which = f"meter {args.meter} ({args.channel})"
+    if not readings:
+        rt.out(f"No readings of {which} from {args.first} to {args.last}.")
+        return EXIT_OK
+    rt.out(readings_table(readings))
+    rt.out()
+    count = f"{len(readings):,} {'reading' if len(readings) == 1 else 'readings'}"
+    rt.out(f"{count} of {which}, {args.first} to {args.last}.")
+    return EXIT_OK
+
+
 def _download(client: ApiClient, url: str, path: Path) -> int:
     """The link's file at ``path``, written whole or not at all (a .part file until it has arrived)."""
     partial = path.with_name(path.name + ".part")
@@ -447,6 +478,7 @@ examples:
   %(prog)s list --status failed --limit 50
   %(prog)s errors 3f0c2a4e-... --fix -o to-fix.csv
   %(prog)s throttle 3f0c2a4e-... off
+  %(prog)s readings 1200000000001 --from 2024-10-01 --to 2024-10-31 --csv > october.csv
 
 The API and token come from --api/--token, else CSVIMPORT_API/CSVIMPORT_TOKEN, else the local
 stack (http://127.0.0.1:3000) as dev:alice, its one default user (the pages' too). The commands it
@@ -610,6 +642,33 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         "throttle", metavar="PRESET|off|BATCH/DELAY", type=_throttle, help="the new throttle"
     )
     throttle.set_defaults(run=cmd_throttle)
+
+    shown = commands.add_parser(
+        "readings",
+        parents=[common],
+        help="show a meter's readings over a range of days",
+        description=(
+            "Show a meter's half-hourly and daily readings, in time order, from one UK local date to "
+            "another (both included, at most 366 days): a table, or with --csv the CSV file. Readings "
+            "are shared: any user may read any meter's."
+        ),
+    )
+    shown.add_argument("meter", metavar="METER", help="the meter id (MPAN, MPRN or serial)")
+    shown.add_argument(
+        "--from", dest="first", metavar="DATE", required=True, help="the first day, YYYY-MM-DD"
+    )
+    shown.add_argument(
+        "--to", dest="last", metavar="DATE", required=True, help="the last day (included), YYYY-MM-DD"
+    )
+    shown.add_argument(
+        "--channel", choices=CHANNELS, default=CHANNELS[0], help="which energy (default: import, consumption)"
+    )
+    shown.add_argument(
+        "--csv",
+        action="store_true",
+        help="print the CSV (start,end,local_date,period,kind,value_kwh,estimated,job_id)",
+    )
+    shown.set_defaults(run=cmd_readings)
     return parser
 
 

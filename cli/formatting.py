@@ -256,3 +256,29 @@ def jobs_table(jobs: Sequence[dict[str, Any]], filename_width: int = 32) -> str:
         for job in jobs
     ]
     return render_table(JOB_COLUMNS, rows)
+
+
+READING_COLUMNS = ("START (UTC)", "END (UTC)", "LOCAL DATE", "PERIOD", "KIND", "KWH", "ESTIMATED", "JOB")
+
+
+def _minute(text: Any) -> str:
+    """2025-11-03T00:30:00Z as 2025-11-03 00:30."""
+    return str(text or MISSING).replace("T", " ").removesuffix("Z").removesuffix(":00")
+
+
+def readings_table(readings: Sequence[dict[str, Any]]) -> str:
+    """The ``csvimport readings`` table, one reading a row in the API's (time) order."""
+    rows = [
+        [
+            _minute(r.get("start")),
+            _minute(r.get("end")),
+            str(r.get("local_date") or MISSING),
+            MISSING if r.get("period") is None else str(r["period"]),
+            str(r.get("kind") or MISSING),
+            str(r.get("value_kwh") or MISSING),
+            "yes" if r.get("estimated") else "no",
+            str(r.get("job_id") or MISSING),
+        ]
+        for r in readings
+    ]
+    return render_table(READING_COLUMNS, rows)

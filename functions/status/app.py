@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import pages
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -15,13 +15,37 @@ from ingestion.domain.clock import system_clock
 from ingestion.domain.job import JOB_ID_MAX_LENGTH, Job, JobStatus
 from ingestion.http.auth import caller_of
 from ingestion.http.error_answers import register_error_handlers
-from ingestion.http.responses import ErrorReportLinks, JobPage, JobView, ThrottleSettingsView, error_responses
+from ingestion.http.requests import (
+    DEFAULT_READINGS_CHANNEL,
+    DEFAULT_READINGS_PAGE,
+    ReadingsChannel,
+    ReadingsFrom,
+    ReadingsLimit,
+    ReadingsMeter,
+    ReadingsNext,
+    ReadingsTo,
+    readings_range,
+    wants_csv,
+)
+from ingestion.http.responses import (
+    ErrorReportLinks,
+    JobPage,
+    JobView,
+    ReadingPage,
+    ReadingView,
+    ThrottleSettingsView,
+    error_responses,
+    readings_csv,
+    readings_filename,
+)
 from ingestion.services import rights
 from ingestion.services.admin_settings import read_throttle_settings
 from ingestion.services.logs import route_layer_logs
+from ingestion.services.readings import all_readings, readings_page
 from ingestion.services.status import MAX_PAGE, error_report_links, get_job, list_jobs
 from ingestion.settings import get_settings
 from ingestion.store.jobs import JobRepository
+from ingestion.store.reading_queries import ReadingQueries
 from ingestion.store.reports import ReportStore
 from ingestion.store.throttle_settings import ThrottleSettingsRepository
 
@@ -33,10 +57,11 @@ register_error_handlers(app)
 jobs = JobRepository()
 reports = ReportStore()
 throttle_settings = ThrottleSettingsRepository()
+readings = ReadingQueries()
 settings = get_settings()
 # The IAM rights its code calls (template.yaml grants exactly these): no uploaded file, no writes
 # but an error report's assembly.
-RIGHTS = rights.STATUS | rights.SETTINGS_READING
+RIGHTS = rights.STATUS | rights.SETTINGS_READING | rights.READINGS
 JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
 
 
@@ -86,6 +111,54 @@ def get_import(job_id: JobId) -> JobView:
 def get_error_report(job_id: JobId) -> ErrorReportLinks:
     links = error_report_links(job_id, caller_of(app), jobs, reports, expires_in=settings.report_link_seconds)
     return ErrorReportLinks.model_validate(links, from_attributes=True)
+
+
+@app.get(
+    "/readings",
+    summary="A meter's readings over a range of days, in time order",
+    description=(
+        "Half-hourly and daily readings of one meter on one channel, from one UK local date to another "
+        "(both included, at most 366 days), merged in time order, a page at a time. Readings are the "
+        "deployment's shared data: any signed-in user may read any meter's. With Accept: text/csv, "
+        "every reading of the range (no paging) as a CSV download: start, end, local_date, period, "
+        "kind, value_kwh, estimated, job_id."
+    ),
+    responses={
+        200: {
+            "description": "a page of readings, or with Accept: text/csv the whole range as a CSV file",
+            "content": {
+                "application/json": {"model": ReadingPage},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        },
+        **error_responses(400, 401),
+    },
+)
+def get_readings(
+    meter: ReadingsMeter,
+    from_: ReadingsFrom,
+    to: ReadingsTo,
+    channel: ReadingsChannel = DEFAULT_READINGS_CHANNEL,
+    limit: ReadingsLimit = DEFAULT_READINGS_PAGE,
+    next_token: ReadingsNext = None,
+) -> Response[Any]:
+    caller_of(app)  # anyone signed in: readings are shared (docs/design.md)
+    query = readings_range(meter, channel, from_, to)
+    if wants_csv(app):
+        return Response(
+            200,
+            "text/csv; charset=utf-8",
+            readings_csv(all_readings(query, store=readings)),
+            headers={"Content-Disposition": f'attachment; filename="{readings_filename(query)}"'},
+        )
+    page = readings_page(query, limit=limit, next_token=next_token, store=readings)
+    body = ReadingPage(
+        meter=query.meter,
+        channel=query.channel,
+        items=[ReadingView.of(r) for r in page.items],
+        next=page.next,
+    )
+    return Response(200, content_types.APPLICATION_JSON, body.model_dump(mode="json"))
 
 
 @app.get(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cli.csvimport import EXIT_BY_FINAL_STATUS, THROTTLE_CHOICES, build_parser
+from cli.csvimport import EXIT_BY_FINAL_STATUS, READINGS_PAGE, THROTTLE_CHOICES, build_parser
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "functions" / "status" / "openapi.json"
 
@@ -97,3 +97,14 @@ def test_watching_stops_only_on_statuses_the_api_knows(api):
 def test_throttle_offers_the_names_the_patch_accepts(api):
     accepted = enum_of(api, body_property(api, "UpdateImportRequest", "throttle"))
     assert sorted(THROTTLE_CHOICES) == sorted(accepted)
+
+
+def test_readings_offers_the_channels_the_api_knows_and_its_default(api):
+    offered = cli_option("readings", "--channel")
+    schema = query_parameter(api, "/readings", "get", "channel")
+    assert sorted(offered.choices or ()) == sorted(enum_of(api, schema))
+    assert offered.default == schema["default"]
+
+
+def test_readings_pages_no_larger_than_the_api_allows(api):
+    assert query_parameter(api, "/readings", "get", "limit")["maximum"] == READINGS_PAGE

@@ -119,6 +119,9 @@ class FakeApi:
     failures: dict[tuple[str, str], list[tuple[int, str, bytes]]] = field(default_factory=dict)
     # path -> a file it serves, as the storage behind a presigned link does
     files: dict[str, bytes] = field(default_factory=dict)
+    # GET /readings: the pages by the next token that asks for them (None: the first), and the CSV
+    readings: dict[str | None, dict[str, Any]] = field(default_factory=dict)
+    readings_csv: bytes = b""
 
     def fail(
         self, method: str, path: str, status: int, body: Any, content_type: str = "application/json"
@@ -133,6 +136,8 @@ class FakeApi:
         scripted = self.failures.get((request.method, request.path))
         if scripted:
             return scripted.pop(0)
+        if request.path == "/readings" and request.headers.get("accept") == "text/csv":
+            return 200, "text/csv; charset=utf-8", self.readings_csv
         if request.method == "GET" and request.path in self.files:
             return 200, "text/csv; charset=utf-8", self.files[request.path]
         status, body = self._route(request)
@@ -179,6 +184,8 @@ class FakeApi:
             return 200, states.pop(0) if len(states) > 1 else states[0]
         if r.method == "GET" and r.path == "/imports":
             return 200, self.pages.get(r.query.get("next"), {"items": [], "next": None})
+        if r.method == "GET" and r.path == "/readings":
+            return 200, self.readings[r.query.get("next")]
         return 404, {"message": "Not Found"}
 
 
@@ -1045,3 +1052,139 @@ def test_python_m_cli_runs_the_command(api: FakeApi) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "Status:       completed" in done.stdout
+
+
+# ---- readings -----------------------------------------------------------------------------------
+
+
+def reading(start: str, **changes: Any) -> dict[str, Any]:
+    base = {
+        "start": start,
+        "end": start.replace(":00:00Z", ":30:00Z"),
+        "local_date": start[:10],
+        "period": int(start[11:13]) * 2 + 1,
+        "kind": "hh",
+        "value_kwh": "0.507",
+        "estimated": False,
+        "job_id": "job-1",
+    }
+    return base | changes
+
+
+def two_pages(api: FakeApi) -> None:
+    first = [reading("2025-11-03T00:00:00Z"), reading("2025-11-03T01:00:00Z", estimated=True)]
+    day = reading(
+        "2025-11-04T00:00:00Z", kind="daily", period=None, end="2025-11-05T00:00:00Z", value_kwh="31.25"
+    )
+    api.readings = {
+        None: {"meter": "1900000000001", "channel": "import", "items": first, "next": "page-2"},
+        "page-2": {"meter": "1900000000001", "channel": "import", "items": [day], "next": None},
+    }
+
+
+def test_readings_prints_every_page_as_a_table(api: FakeApi) -> None:
+    two_pages(api)
+
+    result = run(api, "readings", "1900000000001", "--from", "2025-11-03", "--to", "2025-11-04")
+
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].split() == [
+        "START",
+        "(UTC)",
+        "END",
+        "(UTC)",
+        "LOCAL",
+        "DATE",
+        "PERIOD",
+        "KIND",
+        "KWH",
+        "ESTIMATED",
+        "JOB",
+    ]
+    assert lines[2].split() == [
+        "2025-11-03",
+        "00:00",
+        "2025-11-03",
+        "00:30",
+        "2025-11-03",
+        "1",
+        "hh",
+        "0.507",
+        "no",
+        "job-1",
+    ]
+    assert lines[3].split()[-2:] == ["yes", "job-1"]
+    assert lines[4].split() == [
+        "2025-11-04",
+        "00:00",
+        "2025-11-05",
+        "00:00",
+        "2025-11-04",
+        "-",
+        "daily",
+        "31.25",
+        "no",
+        "job-1",
+    ]
+    assert lines[-1] == "3 readings of meter 1900000000001 (import), 2025-11-03 to 2025-11-04."
+    asked = api.requests_to("GET", "/readings")
+    assert [r.query for r in asked] == [
+        {
+            "meter": "1900000000001",
+            "from": "2025-11-03",
+            "to": "2025-11-04",
+            "channel": "import",
+            "limit": "1000",
+        },
+        {
+            "meter": "1900000000001",
+            "from": "2025-11-03",
+            "to": "2025-11-04",
+            "channel": "import",
+            "limit": "1000",
+            "next": "page-2",
+        },
+    ]
+
+
+def test_readings_of_a_range_without_any_says_so(api: FakeApi) -> None:
+    api.readings = {None: {"meter": "m", "channel": "export", "items": [], "next": None}}
+
+    result = run(api, "readings", "m", "--from", "2025-11-03", "--to", "2025-11-04", "--channel", "export")
+
+    assert result.code == 0
+    assert result.out.strip() == "No readings of meter m (export) from 2025-11-03 to 2025-11-04."
+    assert api.requests_to("GET", "/readings")[0].query["channel"] == "export"
+
+
+def test_readings_with_csv_prints_the_api_s_csv_to_stdout(api: FakeApi) -> None:
+    api.readings_csv = (
+        b"start,end,local_date,period,kind,value_kwh,estimated,job_id\r\n"
+        b"2025-11-03T00:00:00Z,2025-11-03T00:30:00Z,2025-11-03,1,hh,0.507,false,job-1\r\n"
+    )
+
+    result = run(api, "readings", "m", "--from", "2025-11-03", "--to", "2025-11-03", "--csv")
+
+    assert result.code == 0
+    assert result.out == api.readings_csv.decode()  # as served: RFC 4180's CRLF
+    [asked] = api.requests_to("GET", "/readings")
+    assert asked.headers["accept"] == "text/csv"
+    assert "next" not in asked.query and "limit" not in asked.query
+
+
+def test_readings_refused_by_the_api_print_its_reason(api: FakeApi) -> None:
+    api.fail("GET", "/readings", 400, {"message": "to is before from (2025-11-01 < 2025-11-03): ..."})
+
+    result = run(api, "readings", "m", "--from", "2025-11-03", "--to", "2025-11-01")
+
+    assert result.code == 2
+    assert "to is before from" in result.err
+
+
+def test_readings_needs_the_dates(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(api, "readings", "m", "--from", "2025-11-03")
+
+    assert result.code == 2
+    assert "the following arguments are required: --to" in capsys.readouterr().err
+    assert api.requests_to("GET", "/readings") == []

@@ -262,6 +262,8 @@ def test_every_call_each_function_makes_is_among_its_rights_and_every_right_is_u
     assert get_job(job_id)["json"]["status"] == "completed"
     assert route("status", "GET", job_id, "/errors")["statusCode"] == 200
     assert call("status", http_event("GET", "/imports"))["statusCode"] == 200
+    dates = {"meter": "1900000000000", "from": "2025-11-01", "to": "2025-11-03"}
+    assert call("status", http_event("GET", "/readings", query=dates))["json"]["items"]
 
     # Direct and synchronous imports of both kinds, real and dry runs; a throttle change, a cancel.
     for name, query in (

@@ -24,11 +24,15 @@ def test_the_document_describes_every_api_route_with_its_answers():
         ("/imports/{job_id}", "patch"),
         ("/settings/import-throttle", "get"),
         ("/settings/import-throttle", "put"),
+        ("/readings", "get"),
     }
     create = document["paths"]["/imports"]["post"]
     assert set(create["requestBody"]["content"]) == {"application/json", "text/csv"}
     assert {"200", "201", "202", "400", "401", "413", "422"} <= set(create["responses"])
     assert document["security"] == [{"bearer": []}]
+    readings = document["paths"]["/readings"]["get"]
+    assert set(readings["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    assert {"400", "401"} <= set(readings["responses"])
 
 
 def test_the_upload_resolver_itself_describes_the_json_bodies_it_validates():

@@ -48,12 +48,18 @@ def error_response(status: HTTPStatus, message: str, **extra: Any) -> Response[d
     )
 
 
+def _problem(err: Any) -> str:
+    if err.get("type") == "missing" and tuple(err.get("loc", ()))[:1] == ("query",):
+        return "missing: this request needs it in its query string"
+    return str(err.get("msg", "invalid"))
+
+
 def _bad_request(errors: list[Any]) -> Response[dict[str, Any]]:
     """A 400 that names each field that is wrong (query parameters and bodies alike)."""
     problems = [
         {
             "field": ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "body")) or "body",
-            "message": str(err.get("msg", "invalid")),
+            "message": _problem(err),
         }
         for err in errors
     ]

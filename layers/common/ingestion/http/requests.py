@@ -15,12 +15,15 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     OpenAPIRequestValidationMiddleware,
 )
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingestion.domain.caller import Caller
 from ingestion.domain.errors import InvalidRequestError
+from ingestion.domain.formats.mapping import DEFAULT_CHANNEL, Channel
 from ingestion.domain.job import Filename, ImportFormat, ImportOptions
+from ingestion.domain.reading_pages import DEFAULT_PAGE, MAX_METER_CHARS, MAX_PAGE, ReadingRange
 from ingestion.domain.throttle import (
     MAX_BATCH_SIZE,
     MAX_DELAY_SECONDS,
@@ -105,6 +108,38 @@ class DirectImportParams(BaseModel):
 
     def options(self, size: int) -> ImportOptions:
         return ImportOptions(self.filename, self.format, self.dry_run, as_throttle(self.throttle), size)
+
+
+# GET /readings: its query parameters. The dates are checked by ReadingRange.of, which says in words
+# what is wrong with them (not a date, to before from, too long a range).
+ReadingsMeter = Annotated[
+    str, Query(min_length=1, max_length=MAX_METER_CHARS, description="the meter id (MPAN, MPRN, serial)")
+]
+_LOCAL_DATE = {"max_length": 32, "json_schema_extra": {"format": "date"}}
+ReadingsFrom = Annotated[
+    str, Query(alias="from", description="the first UK local date, YYYY-MM-DD", **_LOCAL_DATE)
+]
+ReadingsTo = Annotated[str, Query(description="the last UK local date (included), YYYY-MM-DD", **_LOCAL_DATE)]
+ReadingsChannel = Annotated[
+    Channel, Query(description="which energy: active import (the default), export, ...")
+]
+ReadingsLimit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="readings a page")]
+ReadingsNext = Annotated[
+    str | None, Query(alias="next", max_length=1024, description="from the previous page")
+]
+DEFAULT_READINGS_CHANNEL: Channel = DEFAULT_CHANNEL
+DEFAULT_READINGS_PAGE = DEFAULT_PAGE
+
+
+def readings_range(meter: str, channel: str, first: str, last: str) -> ReadingRange:
+    """The readings asked for, checked (400 with a sentence for bad dates or a range too long)."""
+    return ReadingRange.of(meter, channel, first, last)
+
+
+def wants_csv(app: APIGatewayHttpResolver) -> bool:
+    """Whether the client asked for text/csv (Accept) rather than JSON."""
+    accept = (app.current_event.headers.get("accept") or "").lower()
+    return any(part.split(";")[0].strip() == "text/csv" for part in accept.split(","))
 
 
 type CallerCheck = Callable[[Caller], None]

@@ -4,7 +4,10 @@ type (JobView.of a Job, ThrottleSettingsView.of saved settings), never written o
 
 from __future__ import annotations
 
-from typing import Any, Self
+import csv
+import io
+import re
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field
 
@@ -12,6 +15,7 @@ from ingestion.domain.clock import iso, parse_iso
 from ingestion.domain.health import Patience, diagnose
 from ingestion.domain.job import Job, JobStatus, Shard
 from ingestion.domain.progress import average_rate, compute_progress
+from ingestion.domain.reading_pages import ReadingRange, StoredReading
 from ingestion.domain.throttle import SavedThrottleSettings, Throttle, ThrottleConfig
 
 
@@ -222,6 +226,83 @@ class ThrottleSettingsView(ThrottleConfig):
                 "updated_at": saved.updated_at,
             }
         )
+
+
+def _utc(instant: Any) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ReadingView(BaseModel):
+    """One stored reading and the interval it covers."""
+
+    start: str = Field(description="UTC, ISO 8601: when the reading's interval starts")
+    end: str = Field(description="UTC, ISO 8601: when it ends (a daily reading: the next local midnight)")
+    local_date: str = Field(description="the UK local date it belongs to")
+    period: int | None = Field(description="the UK local half hour of the day, 1..46/48/50; null for daily")
+    kind: Literal["hh", "daily"]
+    value_kwh: str = Field(description="kWh, as a decimal string exactly as stored")
+    estimated: bool
+    job_id: str = Field(description="the import that wrote it last")
+
+    @classmethod
+    def of(cls, reading: StoredReading) -> Self:
+        return cls(
+            start=_utc(reading.start),
+            end=_utc(reading.end),
+            local_date=reading.local_date.isoformat(),
+            period=reading.period,
+            kind=reading.kind,
+            value_kwh=reading.value_kwh,
+            estimated=reading.estimated,
+            job_id=reading.job_id,
+        )
+
+
+class ReadingPage(BaseModel):
+    meter: str
+    channel: str
+    items: list[ReadingView] = Field(
+        description="in time order; where a day's reading and its first half hour start together, "
+        "the day's first"
+    )
+    next: str | None = Field(
+        description="pass as ?next= (with the same meter, channel, from and to) for the following page; "
+        "null on the last"
+    )
+
+
+READINGS_CSV_COLUMNS = tuple(ReadingView.model_fields)
+_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def readings_csv(readings: list[StoredReading]) -> str:
+    """The readings as a CSV file: a header row, then a row each (estimated: true/false; a daily
+    reading's period empty). Every cell is a date, a number (a negative one is a number to a
+    spreadsheet too, not a formula), a word or a job id: nothing a spreadsheet would run."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(READINGS_CSV_COLUMNS)
+    for reading in readings:
+        view = ReadingView.of(reading)
+        writer.writerow(
+            [
+                view.start,
+                view.end,
+                view.local_date,
+                "" if view.period is None else view.period,
+                view.kind,
+                view.value_kwh,
+                "true" if view.estimated else "false",
+                view.job_id,
+            ]
+        )
+    return out.getvalue()
+
+
+def readings_filename(query: ReadingRange) -> str:
+    """readings-<meter>-<channel>-<from>-<to>.csv, with only characters safe in any file system."""
+    meter = _FILENAME_UNSAFE.sub("_", query.meter)
+    return f"readings-{meter}-{query.channel}-{query.first.isoformat()}-{query.last.isoformat()}.csv"
 
 
 class ErrorBody(BaseModel):

@@ -4,7 +4,18 @@ template.yaml grants each function exactly those (tests/integration/test_least_p
 
 from __future__ import annotations
 
-from ingestion.store import events, jobs, lookup, objects, queue, readings, reports, sites, throttle_settings
+from ingestion.store import (
+    events,
+    jobs,
+    lookup,
+    objects,
+    queue,
+    reading_queries,
+    readings,
+    reports,
+    sites,
+    throttle_settings,
+)
 from ingestion.store.rights import Rights
 
 # A segment of an import (services/ingest/: claim, read the file, check, write, count, hand on,
@@ -62,3 +73,6 @@ STATUS: Rights = jobs.JOB_READS | jobs.JOBS_BY_OWNER | jobs.JOBS_IN_BULK | repor
 # The throttle settings (services/admin_settings.py): read them; save them (a conflict reads).
 SETTINGS_READING: Rights = throttle_settings.SETTINGS_READS
 SETTINGS_SAVING: Rights = throttle_settings.SETTINGS_READS | throttle_settings.SETTINGS_SAVES
+
+# The readings, to look at (services/readings.py): a meter's partition, by sort-key range.
+READINGS: Rights = reading_queries.READING_QUERIES
