@@ -1,5 +1,5 @@
 """What the tables hold already: for a dry run (would a row insert or update?) and for the warning
-about a daily reading beside half-hourly ones for the same meter and day."""
+about a daily reading beside half-hourly ones for the same meter, channel and day."""
 
 from __future__ import annotations
 
