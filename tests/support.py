@@ -202,7 +202,9 @@ def hh_long_csv(rows: int, *, meters: int = 3, bad_every: int | None = None, sta
 
 
 def readings_of(table: str) -> dict[tuple[str, str], tuple[str, bool]]:
-    """Every reading's natural key with its value and flag (who wrote it and when left out)."""
+    """Every reading's natural key, (partition, sort key), with its value and flag (who wrote it
+    and when left out). The partition is the meter id for active import and `<meter>#<channel>`
+    for the other channels (store/readings.reading_partition), so a test sees the channel."""
     ddb = boto3.client("dynamodb", region_name="eu-west-2")
     found: dict[tuple[str, str], tuple[str, bool]] = {}
     for page in ddb.get_paginator("scan").paginate(TableName=table):

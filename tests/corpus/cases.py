@@ -14,12 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ingestion.domain.formats.mapping import DEFAULT_CHANNEL
+from ingestion.store.readings import reading_partition
 from tests.support import SAMPLES
 
 CORPUS = Path(__file__).resolve().parent
 M1, M2 = "1200023305967", "1200023305968"
 
-ReadingKey = tuple[str, str]  # (meter, sort key) as the readings table holds it
+# (partition, sort key) as the readings table holds it: the partition is the meter id for active
+# import, "<meter>#<channel>" for the other channels (reading_partition)
+ReadingKey = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,14 @@ class Case:
         return 0 if self.status == "failed" or self.imported == 0 else None
 
 
-def half_hours(meter: str, first: datetime, values: list[str]) -> dict[ReadingKey, str]:
-    """Consecutive half-hourly readings from a UTC instant, as the readings table keys them."""
+def half_hours(
+    meter: str, first: datetime, values: list[str], channel: str = DEFAULT_CHANNEL
+) -> dict[ReadingKey, str]:
+    """Consecutive half-hourly readings of a meter's channel from a UTC instant, as the readings
+    table keys them."""
+    partition = reading_partition(meter, channel)
     return {
-        (meter, f"hh#{first + index * timedelta(minutes=30):%Y-%m-%dT%H:%M}Z"): value
+        (partition, f"hh#{first + index * timedelta(minutes=30):%Y-%m-%dT%H:%M}Z"): value
         for index, value in enumerate(values)
     }
 

@@ -48,7 +48,7 @@ def a_reading_item():
         value_kwh=Decimal("4.5"),
         estimated=False,
     )
-    return _item(reading, reading.key, str(uuid.uuid4()), iso(1795905000.123))
+    return _item(reading, reading.partition, reading.key, str(uuid.uuid4()), iso(1795905000.123))
 
 
 def test_item_sizes_follow_dynamodbs_rules():

@@ -1,5 +1,6 @@
 """Row shape and how errors read: ragged rows, empty rows, RowError.describe and Reading.key."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -126,3 +127,22 @@ def test_a_reading_built_the_quick_way_is_the_reading_the_class_builds():
     assert new_reading(*fields[:-1]) == Reading(*fields[:-1])  # not repeatable unless it says so
     with pytest.raises(AttributeError):
         quick.meter = "M2"  # type: ignore[misc]
+
+
+def test_a_reading_is_active_import_unless_it_says_otherwise():
+    start = datetime(2024, 11, 9, tzinfo=UTC)
+    fields = ("M1", "hh", start, date(2024, 11, 9), 1, Decimal("1"), False)
+    assert new_reading(*fields).channel == Reading(*fields).channel == "import"
+    reactive = new_reading(*fields, channel="reactive_import")
+    assert reactive == Reading(*fields, channel="reactive_import")
+    assert (reactive.key, reactive.partition) == ("hh#2024-11-09T00:00Z", "M1#reactive_import")
+    assert new_reading(*fields).partition == "M1"  # import: the meter id alone, as before channels
+
+
+def test_a_batch_of_readings_on_channels_gives_each_reading_its_channel():
+    layout = detect_layout(["MPAN", "ReadDateTime", "Value"], "auto")
+    columns = layout.parse_batch([["M1", "2024-11-09 00:00", "1"], ["M1", "2024-11-09 00:00", "2"]])
+    assert columns is not None and columns.channels is None
+    assert [r.channel for r in columns.readings()] == ["import", "import"]
+    on_two = replace(columns, channels=["import", "export"])
+    assert [(r.channel, r.value_kwh) for r in on_two.readings()] == [("import", 1), ("export", 2)]

@@ -238,3 +238,10 @@ def test_units_and_flags_read_again_from_the_cache_are_what_the_rules_give(text)
 def test_a_padded_cell_reads_as_its_stripped_text_however_long_the_padding(parse, text, pad):
     cell = " " * pad + text + "\t" * pad
     assert outcome(parse, cell) == outcome(parse, text) == outcome(parse, cell)
+
+
+def test_a_meter_id_with_a_hash_is_an_error_that_says_why():
+    # (the readings table keys a meter's other channels as "<meter>#<channel>")
+    assert error(meter="E06#BG").message == (
+        "meter id 'E06#BG' contains '#', which a meter id may not hold: remove it from the meter column"
+    )

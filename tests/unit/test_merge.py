@@ -116,3 +116,25 @@ def test_warned_lines_survive_a_save():
     seen.mark_warned(CheckedBatch(lines=[5, 6, 100_000], warned={0, 2}).warned_lines())
     again = SeenKeys.load(seen.dump())
     assert again.warned(5) and again.warned(100_000) and not again.warned(6)
+
+
+def test_the_same_half_hour_on_another_channel_in_another_shard_is_no_repeat():
+    from tests.channels import detect_with_channels
+
+    layout = detect_with_channels(["MPAN", "ReadDateTime", "Value", "Channel"], "auto")
+    rows = file_rows(
+        "1,2025-11-01 00:00,5,import",
+        "1,2025-11-01 00:00,1,export",
+        "1,2025-11-01 00:00,7,import",
+        "1,2025-11-01 00:00,2,reactive_import",
+    )
+    kept = []
+    for start, end in ((0, 10), (10, float("inf"))):
+        seen = SeenKeys()
+        check_batch([r for r in rows if start < r.end_offset <= end], layout, seen, NOW)
+        kept.append(seen)
+
+    merge = plan_merge(iter(rows), layout, [0, 10], kept, contested(kept))
+
+    assert [w.line for w in merge.warnings] == [4]  # import, repeated in the second shard
+    assert {k: str(r.value_kwh) for k, r in merge.rewrites.items()} == {("1", "hh#2025-11-01T00:00Z"): "7"}

@@ -96,3 +96,24 @@ def test_a_readings_part_is_a_stable_hash_of_its_whole_key_so_one_meter_spreads_
 
     assert sorted(counts) == [f"j#{n:02d}" for n in range(JOB_PARTS)]
     assert max(counts.values()) < 1.5 * 1000 / JOB_PARTS
+
+
+def test_a_reading_on_another_channel_than_import_is_keyed_by_meter_and_channel():
+    fake, slept = FakeDynamoDB(), []
+    imported = reading("M1", 0)
+    reactive = imported._replace(channel="reactive_import", value_kwh=Decimal("0.4"))
+
+    result = writer(fake, slept).upsert([imported, reactive], job_id="job-1", written_at="t")
+
+    items = [r["PutRequest"]["Item"] for r in fake.calls[0]]
+    assert result.written == 2
+    assert [(i["meter"]["S"], i["sk"]["S"], i["value_kwh"]["N"]) for i in items] == [
+        ("M1", "hh#2025-11-01T00:00Z", "1.5"),
+        ("M1#reactive_import", "hh#2025-11-01T00:00Z", "0.4"),
+    ]
+    # nothing more is stored: the key says the meter and the channel
+    assert set(items[1]) == set(items[0])
+    assert [i["job_part"]["S"] for i in items] == [
+        job_part("job-1", "M1", "hh#2025-11-01T00:00Z"),
+        job_part("job-1", "M1#reactive_import", "hh#2025-11-01T00:00Z"),
+    ]

@@ -188,3 +188,69 @@ def test_a_layout_keeps_the_date_times_it_read_up_to_its_limit_and_reads_the_res
         columns = layout.parse_batch(cells)
         assert columns is not None and columns.readings() == [layout.parse_row(c)[0] for c in cells]
     assert len(layout._half_hours) == 2
+
+
+# ---- channels: the same meter and interval on two channels are two readings ------------------------
+
+CHANNEL_HEADER = "MPAN,ReadDateTime,Value,Channel"
+
+
+def channel_check(*lines: str, seen: SeenKeys | None = None, by_columns: bool = False):
+    from tests.channels import detect_with_channels
+
+    layout = detect_with_channels(CHANNEL_HEADER.split(","), "auto")
+    seen = seen if seen is not None else SeenKeys()
+    if by_columns:
+        cells = [line.split(",") for line in lines]
+        return check_batch(RowBatch(cells, list(range(2, 2 + len(cells))), {}, 0, 0), layout, seen, NOW)
+    return check_batch(rows(*lines), layout, seen, NOW)
+
+
+@pytest.mark.parametrize("by_columns", [False, True])
+def test_the_same_meter_and_half_hour_on_two_channels_is_not_a_repeat(by_columns):
+    batch = channel_check(
+        "1,2025-11-01 00:00,1,import", "1,2025-11-01 00:00,0.4,reactive_import", by_columns=by_columns
+    )
+    assert (batch.warnings, batch.repeats) == ([], set())
+    assert [(r.meter, r.channel) for r in batch.records] == [("1", "import"), ("1", "reactive_import")]
+
+
+@pytest.mark.parametrize("by_columns", [False, True])
+def test_the_same_meter_channel_and_half_hour_twice_is_a_repeat(by_columns):
+    batch = channel_check(
+        "1,2025-11-01 00:00,0.4,reactive_import",
+        "1,2025-11-01 00:00,1,import",
+        "1,2025-11-01 00:00,0.5,reactive_import",
+        by_columns=by_columns,
+    )
+    assert [w.describe() for w in batch.warnings] == [
+        "Line 4: meter 1 (channel reactive_import) at 2025-11-01 half hour 1 (2025-11-01 00:00 UTC) "
+        "appears earlier in the file too; this row's is kept"
+    ]
+    assert batch.repeats == {2}
+
+
+def test_seen_keys_of_two_channels_survive_a_hand_off_apart():
+    seen = SeenKeys()
+    channel_check("1,2025-11-01 00:00,1,export", seen=seen)
+    restored = SeenKeys.load(seen.dump())
+    again = channel_check(
+        "1,2025-11-01 00:00,1,import", "1,2025-11-01 00:00,1,export", seen=restored, by_columns=True
+    )
+    assert [w.line for w in again.warnings] == [3]
+    assert restored.meters() == {"1"}  # the meter, whatever its channels (the merge looks for it)
+
+
+def test_a_batch_of_channels_is_checked_column_by_column_exactly_as_row_by_row():
+    lines = [
+        f"{meter},2025-11-01 0{hour}:00,1,{channel}"
+        for meter in ("1", "2")
+        for channel in ("import", "export", "reactive_export")
+        for hour in range(3)
+    ]
+    lines += ["1,2025-11-01 01:00,2,export"]  # a repeat
+    by_columns, by_rows = SeenKeys(), SeenKeys()
+    fast = channel_check(*lines, seen=by_columns, by_columns=True)
+    slow = channel_check(*lines, seen=by_rows)
+    assert fast == slow and len(fast.warnings) == 1
+    assert by_columns.dump() == by_rows.dump()

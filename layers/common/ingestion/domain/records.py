@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
+from ingestion.domain.formats.mapping import DEFAULT_CHANNEL
 from ingestion.domain.formats.reading import HALF_HOURLY, Reading, interval_number
 from ingestion.domain.formats.sites_layout import Site
 from ingestion.domain.seen_keys import SeenKeys
@@ -76,10 +77,10 @@ class Readings(RecordKind):
     checks_overlaps = True
 
     def key(self, record: Reading) -> Key:
-        return record.meter, record.key
+        return record.partition, record.key  # (the meter and its channel, the interval)
 
     def describe(self, record: Reading) -> str:
-        return f"meter {record.meter} at {when(record)}"
+        return f"{meter_of(record)} at {when(record)}"
 
     def doubts(self, record: Reading, now: datetime) -> list[str]:
         found = []
@@ -159,12 +160,20 @@ def when(reading: Reading) -> str:
     return reading.local_date.isoformat()
 
 
+def meter_of(reading: Reading) -> str:
+    """The meter, and its channel unless active import: "meter 1 (channel reactive_import)"."""
+    if reading.channel == DEFAULT_CHANNEL:
+        return f"meter {reading.meter}"
+    return f"meter {reading.meter} (channel {reading.channel})"
+
+
 def overlap_warning(reading: Reading) -> str:
     if reading.kind == HALF_HOURLY:
-        return f"meter {reading.meter} already has a daily reading for {reading.local_date}"
-    return f"meter {reading.meter} already has half-hourly readings for {reading.local_date}"
+        return f"{meter_of(reading)} already has a daily reading for {reading.local_date}"
+    return f"{meter_of(reading)} already has half-hourly readings for {reading.local_date}"
 
 
 def _interval(record: Reading) -> tuple[str, int]:
-    """Where a reading's key is kept: per meter and kind, the number of its half hour or day."""
-    return ("h" if record.kind == HALF_HOURLY else "d") + record.meter, interval_number(record)
+    """Where a reading's key is kept: per meter, channel and kind (its partition, after "h" or
+    "d"), the number of its half hour or day."""
+    return ("h" if record.kind == HALF_HOURLY else "d") + record.partition, interval_number(record)

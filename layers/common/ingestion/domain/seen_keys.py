@@ -11,7 +11,12 @@ from collections.abc import Iterable, Sequence
 from itertools import compress, islice, pairwise, repeat
 from operator import lshift, ne, sub
 
-from ingestion.domain.formats.reading import HALF_HOURLY, ReadingColumns
+from ingestion.domain.formats.reading import (
+    HALF_HOURLY,
+    ReadingColumns,
+    meter_of_partition,
+    reading_partition,
+)
 
 _BLOCK_BITS = 4096  # 85 days of half hours, or 11 years of days, per block of 512 bytes
 _BLOCK_MASK = (1 << _BLOCK_BITS) - 1
@@ -19,8 +24,8 @@ _MASK_BLOCKS = 4  # the widest run of one meter's keys in a batch that add_new s
 
 
 class SeenKeys:
-    """The record keys one shard of a file has had so far, exact and compact: per meter a bitmap of
-    interval numbers (half hours or days), per site its key; and a bitmap of the lines of the rows
+    """The record keys one shard of a file has had so far, exact and compact: per meter and channel
+    a bitmap of interval numbers (half hours or days), per site its key; and a bitmap of the lines of the rows
     it warned about. Saved between segments, so a repeat is found however far apart the two rows
     are. (A bitmap holds only blocks with a bit set, and a meter only when it has a block.)"""
 
@@ -32,8 +37,8 @@ class SeenKeys:
     # A record kind (domain/records.py) says which of these its records are remembered by.
 
     def add_interval(self, name: str, number: int) -> bool:
-        """Remember interval `number` of a meter's readings of one kind (`name`): False when it was
-        there already."""
+        """Remember interval `number` of a meter's readings of one kind on one channel (`name`: the
+        kind's letter and the readings' partition key): False when it was there already."""
         return _set_bit(self._blocks.setdefault(name, {}), number)
 
     def has_interval(self, name: str, number: int) -> bool:
@@ -53,6 +58,9 @@ class SeenKeys:
         """Remember the keys of a batch of readings when none is here already and none comes twice
         among them: True. Otherwise change nothing: False."""
         meters, numbers = columns.meters, columns.numbers
+        if columns.channels is not None:
+            # (each reading's partition: its meter, and its channel unless import)
+            meters = list(map(reading_partition, meters, columns.channels))
         prefix, count = "h" if columns.kind == HALF_HOURLY else "d", len(meters)
         starts = [0, *compress(range(1, count), map(ne, meters, islice(meters, 1, None))), count]
         if len(starts) * 8 > count:
@@ -130,8 +138,8 @@ class SeenKeys:
         return bool(self._keys or self._blocks)
 
     def meters(self) -> set[str]:
-        """The meters with a key here."""
-        return {name[1:] for name in self._blocks}
+        """The meters with a key here, on any channel."""
+        return {meter_of_partition(name[1:]) for name in self._blocks}
 
     def union(self, other: SeenKeys) -> None:
         """Add the other's keys to these."""

@@ -1,5 +1,5 @@
 """What the tables hold already: for a dry run (would a row insert or update?) and for the warning
-about a daily reading beside half-hourly ones for the same meter and day."""
+about a daily reading beside half-hourly ones for the same meter, channel and day."""
 
 from __future__ import annotations
 
@@ -71,27 +71,34 @@ class Lookup:
         return found
 
     def overlaps(self, readings: Iterable[Reading]) -> set[tuple[str, date]]:
-        """(meter, local date) pairs among these readings that the table holds in the other kind:
-        a daily reading for half-hourly ones, half-hourly readings for a daily one."""
+        """(partition, local date) pairs among these readings that the table holds in the other
+        kind: a daily reading for half-hourly ones, half-hourly readings for a daily one. (The
+        partition is the meter on its channel, Reading.partition: readings of another channel are
+        no overlap.)"""
         half_hourly: set[tuple[str, date]] = set()
         daily: dict[str, set[date]] = defaultdict(set)
         for r in readings:
             if r.kind == HALF_HOURLY:
-                half_hourly.add((r.meter, r.local_date))
+                half_hourly.add((r.partition, r.local_date))
             else:
-                daily[r.meter].add(r.local_date)
+                daily[r.partition].add(r.local_date)
         found = {
-            (meter, date.fromisoformat(sk.removeprefix("day#")))
-            for meter, sk in self.existing((meter, f"day#{day.isoformat()}") for meter, day in half_hourly)
+            (partition, date.fromisoformat(sk.removeprefix("day#")))
+            for partition, sk in self.existing(
+                (partition, f"day#{day.isoformat()}") for partition, day in half_hourly
+            )
         }
-        for meter, days in daily.items():
+        for partition, days in daily.items():
             found |= {
-                (meter, day) for day in self._half_hourly_days(meter, min(days), max(days)) if day in days
+                (partition, day)
+                for day in self._half_hourly_days(partition, min(days), max(days))
+                if day in days
             }
         return found
 
-    def _half_hourly_days(self, meter: str, first: date, last: date) -> set[date]:
-        """The local dates from first to last on which the meter has half-hourly readings."""
+    def _half_hourly_days(self, partition: str, first: date, last: date) -> set[date]:
+        """The local dates from first to last on which a meter's channel (its partition) has
+        half-hourly readings."""
         low = f"hh#{local_midnight(first):%Y-%m-%dT%H:%M}Z"
         high = f"hh#{local_midnight(last + timedelta(days=1)) - timedelta(minutes=30):%Y-%m-%dT%H:%M}Z"
         days: set[date] = set()
@@ -99,7 +106,7 @@ class Lookup:
         for page in paginator.paginate(
             TableName=self._readings,
             KeyConditionExpression="meter = :m AND sk BETWEEN :low AND :high",
-            ExpressionAttributeValues={":m": {"S": meter}, ":low": {"S": low}, ":high": {"S": high}},
+            ExpressionAttributeValues={":m": {"S": partition}, ":low": {"S": low}, ":high": {"S": high}},
             ProjectionExpression="sk",
         ):
             for item in page.get("Items", []):

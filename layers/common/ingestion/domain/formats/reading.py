@@ -8,6 +8,8 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Final, NamedTuple
 
+from ingestion.domain.formats.mapping import DEFAULT_CHANNEL
+
 _HOUR = timedelta(hours=1)
 HALF_HOURLY: Final = "hh"
 DAILY: Final = "day"
@@ -30,6 +32,10 @@ class Reading(NamedTuple):
     # A local time given without an offset that happens twice (the hour the clocks go back), read as
     # its first occurrence: the file's next row with the same time is its second occurrence.
     repeatable: bool = False
+    # What the meter measured (mapping.CHANNELS): active import unless the file says otherwise.
+    # Part of the reading's natural key (its partition, below). Last, with a default, so that a
+    # reading of the usual kind is built as before (and the column path repeats one string).
+    channel: str = DEFAULT_CHANNEL
 
     def second_occurrence(self) -> "Reading":
         """The same wall-clock half hour an hour later in UTC (two periods on), after the clocks went back."""
@@ -48,6 +54,25 @@ class Reading(NamedTuple):
             # the write path's CPU (items and botocore), which computes it once an item
             return "hh#" + self.start.isoformat()[:16] + "Z"
         return "day#" + self.local_date.isoformat()
+
+    @property
+    def partition(self) -> str:
+        """Its partition key in the readings table: the meter's readings on its channel."""
+        return reading_partition(self.meter, self.channel)
+
+
+def reading_partition(meter: str, channel: str = DEFAULT_CHANNEL) -> str:
+    """The readings table's partition key of a meter's readings on one channel: the meter id for
+    active import (what almost every file holds), `<meter>#<channel>` for the others (a meter id
+    never holds "#": values.read_meter refuses it, so the two never meet). Beside the sort key
+    (Reading.key): the store writes and reads by both (store/readings.py), the checks that find
+    repeats and overlaps key by them."""
+    return meter if channel == DEFAULT_CHANNEL else f"{meter}#{channel}"
+
+
+def meter_of_partition(partition: str) -> str:
+    """The meter id of a readings partition key (reading_partition's inverse, less the channel)."""
+    return partition.partition("#")[0]
 
 
 _new = tuple.__new__
@@ -83,10 +108,11 @@ def new_reading(
     value_kwh: Decimal,
     estimated: bool,
     repeatable: bool = False,
+    channel: str = DEFAULT_CHANNEL,
 ) -> Reading:
     """Reading(...), the same object, built without the keyword handling of a named tuple's __new__:
     7 % of a parse + validate pass read row by row (a batch with a warning, a wide file)."""
-    return _new(Reading, (meter, kind, start, local_date, period, value_kwh, estimated, repeatable))
+    return _new(Reading, (meter, kind, start, local_date, period, value_kwh, estimated, repeatable, channel))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +129,7 @@ class ReadingColumns:
     values: Sequence[Decimal]  # kWh
     estimated: Sequence[bool] | None  # None: none is
     repeatable: Sequence[bool] | None  # None: none is
+    channels: Sequence[str] | None = None  # None: all active import (mapping.DEFAULT_CHANNEL)
 
     def readings(self) -> list[Reading]:
         """The Reading of each row (parse_row's, the same objects). tuple.__new__ mapped over the
@@ -117,5 +144,6 @@ class ReadingColumns:
             self.values,
             repeat(False) if self.estimated is None else self.estimated,
             repeat(False) if self.repeatable is None else self.repeatable,
+            repeat(DEFAULT_CHANNEL) if self.channels is None else self.channels,
         )
         return list(map(_new, repeat(Reading), fields))

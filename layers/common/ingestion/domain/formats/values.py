@@ -63,6 +63,12 @@ def read_meter(text: str) -> str:
             f"meter id {quoted(meter)} is a number a spreadsheet shortened to scientific notation, so its "
             "digits are lost: format the column as text and export again"
         )
+    if "#" in meter:
+        # (the readings table keys a meter's readings on other channels than import by "<meter>#<channel>")
+        raise InvalidValue(
+            f"meter id {quoted(meter)} contains '#', which a meter id may not hold: remove it from the "
+            "meter column"
+        )
     if meter[0] in "=+-@":
         raise InvalidValue(
             f"meter id {quoted(meter)} starts with {meter[0]}: a spreadsheet would run it as a formula"

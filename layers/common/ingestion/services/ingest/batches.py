@@ -272,14 +272,15 @@ class SegmentRun:
         return Prepared(batch, checked, expected, end, final, now, would_insert, would_update, writing)
 
     def _warn_overlaps(self, checked: CheckedBatch) -> None:
-        """A daily reading beside half-hourly ones for the same meter and day (in the table already)."""
+        """A daily reading beside half-hourly ones for the same meter, channel and day (in the table
+        already)."""
         overlaps = self.svc.lookup.overlaps(checked.records)  # type: ignore[arg-type]  # (readings)
         if not overlaps:
             return
         for row, row_records in checked.row_records():
             warned = set()
             for reading in row_records:
-                pair = (reading.meter, reading.local_date)  # type: ignore[union-attr]  # (readings)
+                pair = (reading.partition, reading.local_date)  # type: ignore[union-attr]  # (readings)
                 if pair in overlaps and pair not in warned:
                     warned.add(pair)
                     checked.warn(row, None, overlap_warning(reading))  # type: ignore[arg-type]
