@@ -30,6 +30,7 @@ class Reading(NamedTuple):
     # A local time given without an offset that happens twice (the hour the clocks go back), read as
     # its first occurrence: the file's next row with the same time is its second occurrence.
     repeatable: bool = False
+    channel: str = "import"  # import, export, reactive_import or reactive_export (mapping.CHANNELS)
 
     def second_occurrence(self) -> "Reading":
         """The same wall-clock half hour an hour later in UTC (two periods on), after the clocks went back."""
@@ -83,10 +84,11 @@ def new_reading(
     value_kwh: Decimal,
     estimated: bool,
     repeatable: bool = False,
+    channel: str = "import",
 ) -> Reading:
     """Reading(...), the same object, built without the keyword handling of a named tuple's __new__:
     7 % of a parse + validate pass read row by row (a batch with a warning, a wide file)."""
-    return _new(Reading, (meter, kind, start, local_date, period, value_kwh, estimated, repeatable))
+    return _new(Reading, (meter, kind, start, local_date, period, value_kwh, estimated, repeatable, channel))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,7 @@ class ReadingColumns:
     values: Sequence[Decimal]  # kWh
     estimated: Sequence[bool] | None  # None: none is
     repeatable: Sequence[bool] | None  # None: none is
+    channels: Sequence[str] | None = None  # None: every reading is on the import channel
 
     def readings(self) -> list[Reading]:
         """The Reading of each row (parse_row's, the same objects). tuple.__new__ mapped over the
@@ -117,5 +120,6 @@ class ReadingColumns:
             self.values,
             repeat(False) if self.estimated is None else self.estimated,
             repeat(False) if self.repeatable is None else self.repeatable,
+            repeat("import") if self.channels is None else self.channels,
         )
         return list(map(_new, repeat(Reading), fields))
