@@ -77,27 +77,31 @@ def test_unknown_requested_format_is_a_file_error():
     )
 
 
-def test_missing_meter_column_lists_the_meter_aliases_readably():
+def test_missing_meter_column_lists_the_meter_aliases_readably_and_says_how_to_give_the_meter():
     message = file_error(["Site", "Date", "Reading"])
-    assert message == (
-        "Missing required column for the meter id: none of the headers matches mpan, mpan core, meter code, "
+    assert message.startswith(
+        "The file has no meter column (none of the headers matches mpan, mpan core, meter code, "
         "meter, meter id, meter reference, meter ref, meter serial, meter serial number, serial, "
-        "serial number, supply number or mprn"
+        "serial number, supply number, mprn, "
     )
+    assert "give the meter with the import (the mapping's meter, or --meter in the CLI)" in message
+    assert "'MPAN: 1234567890123' above the header row" in message
 
 
 def test_missing_date_column_in_a_daily_file_lists_the_date_aliases():
-    message = file_error(["MPAN", "Day", "Reading"], "daily")
+    message = file_error(["MPAN", "When", "Reading"], "daily")
     assert message == (
         "Missing required column for the date: none of the headers matches date, read date, reading date, "
-        "period date, bill date or insert date"
+        "period date, bill date, insert date, settlement date, consumption date or day"
     )
 
 
 def test_missing_value_column_in_auto_mode_also_suggests_hh_columns():
     message = file_error(["MPAN", "Date", "Amount"])
     assert message.startswith("Missing required column for the reading value: none of the headers matches ")
-    assert "reading, read value, value, consumption, kwh, wh or usage" in message
+    assert (
+        "reading, read value, value, consumption, energy, usage, volume, kwh, wh, mwh, kvarh or m3" in message
+    )
     assert message.endswith("(or half-hourly columns HH01 to HH50)")
 
 
@@ -145,10 +149,8 @@ def test_a_file_without_a_header_row_is_told_so_with_its_first_line():
     assert message.startswith(
         "The file has no header row: its first line ('1200023305967', '2025-11-01', '12.5') looks like data."
     )
-    assert "Missing required column for the meter id" in message  # what was looked for, too
+    assert "The file has no meter column" in message  # what was looked for, too
 
 
 def test_a_header_of_words_missing_a_column_is_not_mistaken_for_data():
-    assert file_error(["Site", "Date", "Reading"], "auto").startswith(
-        "Missing required column for the meter id"
-    )
+    assert file_error(["Site", "Date", "Reading"], "auto").startswith("The file has no meter column")

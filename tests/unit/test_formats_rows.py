@@ -54,7 +54,7 @@ def test_row_error_describe_names_the_column_by_header_text_and_number():
     error = row_error(["M1", "1", "INVALID-DATE-FORMAT"], layout)
     assert error.describe(47) == (
         "Line 47, column 3 (Date): invalid date 'INVALID-DATE-FORMAT' "
-        "(expected YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY or YYYY/MM/DD)"
+        "(expected YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY, DD-Mon-YYYY or YYYY/MM/DD)"
     )
 
 

@@ -124,6 +124,7 @@ JOB = Job(
     requested_mapping=Mapping(columns={"value": 3}, meter="1200023305967", timezone="UTC"),
     profile="octopus",
     mapping=Mapping(columns={"date": "date", "value": 3}, meter="1200023305967", timestamps="end"),
+    unused_columns=("Cost (p)", "Notes"),
     processed_rows=12,
     imported_rows=9,
     failed_rows=2,

@@ -139,7 +139,8 @@ def check_csv_body(body: bytes, max_bytes: int) -> None:
 
 def count_data_rows(body: bytes, stop_at: int) -> int:
     """Data rows in a CSV body (quoted newlines respected), counting no further than stop_at."""
-    _, _, reader, header = read_file_start((body,))
+    start = read_file_start((body,))
+    reader, header = start.reader, start.header
     count = 0
     if header is not None:
         for _ in reader:  # the rows after the header

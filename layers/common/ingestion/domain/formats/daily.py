@@ -1,47 +1,67 @@
 """Daily readings: one row per meter and UK local date."""
 
+from collections.abc import Sequence
+
 from ingestion.domain.formats.headers import Column
 from ingestion.domain.formats.reading import DAILY, Reading, ReadingColumns, day_number, new_reading
-from ingestion.domain.formats.row_errors import InvalidValue
-from ingestion.domain.formats.rows import CommonColumns, read_date, read_kwh
+from ingestion.domain.formats.row_errors import InvalidValue, RowError
+from ingestion.domain.formats.rows import CommonColumns, ValueColumn
 from ingestion.domain.formats.uk_time import local_midnight
-from ingestion.domain.formats.values import parse_date
 
 
 class DailyLayout:
-    """meter, date, value; optionally unit and actual/estimated flag."""
+    """meter (or one for the whole file), date, value (or one a channel); optionally unit and
+    actual/estimated flag."""
 
-    __slots__ = ("_date", "_row", "_value")
+    __slots__ = ("_by_channel", "_date", "_row", "_values")
     name = "daily"
 
-    def __init__(self, row: CommonColumns, date_column: Column, value_column: Column) -> None:
+    def __init__(self, row: CommonColumns, date_column: Column, values: Sequence[ValueColumn]) -> None:
         self._row = row
         self._date = date_column
-        self._value = value_column
+        self._values = tuple(values)
+        self._by_channel = {value.channel: value.column for value in self._values}
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
         row = self._row
         row.check_shape(cells)
         meter = row.meter(cells)
-        day = read_date(cells, self._date)
-        value = read_kwh(cells, self._value, row.unit_shift(cells))
-        return [new_reading(meter, DAILY, local_midnight(day), day, None, value, row.estimated(cells))]
+        day = row.read_date(cells, self._date)
+        estimated = row.estimated(cells)
+        start = local_midnight(day)
+        if len(self._values) == 1:
+            column = self._values[0].column
+            unit = row.unit(cells)
+            value = row.read_kwh(cells, column, unit)
+            return [
+                new_reading(meter, DAILY, start, day, None, value, estimated, False, row.channel(cells, unit))
+            ]
+        readings = []
+        for value_column in self._values:
+            if not cells[value_column.column.index].strip():
+                continue
+            value = row.read_kwh(cells, value_column.column, value_column.unit)
+            readings.append(
+                new_reading(meter, DAILY, start, day, None, value, estimated, False, value_column.channel)
+            )
+        if not readings:
+            raise RowError("no readings in row")
+        return readings
 
     def parse_batch(self, rows: list[list[str]]) -> ReadingColumns | None:
         """parse_row of every row at once, column by column, for a batch of valid rows (None: some
-        row is not; read the rows one by one)."""
+        row is not, or a row holds more than one reading; read the rows one by one)."""
         row = self._row
-        columns = row.columns(rows)
-        if columns is None:
+        if len(self._values) != 1 or (columns := row.columns(rows)) is None:
             return None
         try:
-            meters, values, estimated = row.read_columns(columns, self._value)
-            days = list(map(parse_date, columns[self._date.index]))
+            meters, values, estimated, channels = row.read_columns(columns, self._values[0].column)
+            days = list(map(row.dates, columns[self._date.index]))
         except InvalidValue:
             return None
         starts = list(map(local_midnight, days))
         numbers = list(map(day_number, days))
-        return ReadingColumns(DAILY, meters, starts, days, numbers, None, values, estimated, None)
+        return ReadingColumns(DAILY, meters, starts, days, numbers, None, values, estimated, None, channels)
 
     def value_column(self, reading: Reading) -> Column:
-        return self._value
+        return self._by_channel.get(reading.channel, self._values[0].column)

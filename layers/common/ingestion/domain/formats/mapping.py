@@ -21,7 +21,7 @@ MappedField = Literal[
 MAPPED_FIELDS: tuple[str, ...] = get_args(MappedField)
 Timestamps = Literal["start", "end"]
 DateOrder = Literal["dmy", "mdy", "ymd"]
-UnitName = Literal["kWh", "Wh", "MWh", "m3", "ft3", "hcf"]
+UnitName = Literal["kWh", "Wh", "MWh", "kVArh", "m3", "ft3", "hcf"]
 UNIT_NAMES: tuple[str, ...] = get_args(UnitName)
 Channel = Literal["import", "export", "reactive_import", "reactive_export"]
 CHANNELS: tuple[str, ...] = get_args(Channel)
@@ -54,25 +54,32 @@ class Mapping(BaseModel):
         default_factory=dict,
         description="which column holds each field: its header name, or its 1-based number",
     )
-    meter: MeterId | None = Field(None, description="the meter of a file without a meter column")
+    meter: MeterId | None = Field(default=None, description="the meter of a file without a meter column")
     timestamps: Timestamps | None = Field(
-        None, description="whether a reading's time is the start (usual) or the end of its half hour"
+        default=None, description="whether a reading's time is the start (usual) or the end of its half hour"
     )
     date_order: DateOrder | None = Field(
-        None, description="how dates like 01/02/2024 read: dmy (the default), mdy or ymd"
+        default=None, description="how dates like 01/02/2024 read: dmy (the default), mdy or ymd"
     )
     timezone: str | None = Field(
-        None,
+        default=None,
         max_length=64,
         description="the IANA zone of times without an offset (default Europe/London)",
     )
-    unit: UnitName | None = Field(None, description="the unit of the values when the file does not say")
+    unit: UnitName | None = Field(
+        default=None, description="the unit of the values when the file does not say"
+    )
     calorific_value: Annotated[Decimal, Field(ge=Decimal(20), le=Decimal(60))] | None = Field(
-        None,
+        default=None,
         description=f"MJ/m³, to turn gas volumes into kWh (default {DEFAULT_CALORIFIC_VALUE})",
     )
     header_row: Annotated[int, Field(ge=0, le=MAX_PREAMBLE_LINES + 1)] | None = Field(
-        None, description="the header row's line number; 0: the file has none, columns are read by number"
+        default=None,
+        description="the header row's line number; 0: the file has none, columns are read by number",
+    )
+    decimal_mark: Literal[".", ","] | None = Field(
+        default=None,
+        description="the decimal mark of the values: '.' or ',' (only in files not split by commas)",
     )
 
     @field_validator("timezone")

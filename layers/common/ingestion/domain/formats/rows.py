@@ -5,40 +5,92 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 from itertools import repeat
-from typing import cast
+from typing import NamedTuple, cast
 
 from ingestion.domain.formats.headers import Column
+from ingestion.domain.formats.mapping import DEFAULT_CHANNEL
 from ingestion.domain.formats.row_errors import InvalidValue, RowError
 from ingestion.domain.formats.values import (
+    KWH,
+    Unit,
+    parse_channel,
     parse_date,
     parse_flag,
     parse_meter,
     parse_number,
-    parse_unit,
     to_kwh,
+    unit_parser,
 )
 
 
-class CommonColumns:
-    """Reads the columns every readings layout shares (meter, unit, flag) and checks a row's shape,
-    with column positions fixed when the layout is detected."""
+class ValueColumn(NamedTuple):
+    """A column of reading values: its own unit (from its name, or the default) and channel."""
 
-    __slots__ = ("_default_unit_shift", "_flag", "_meter", "_unit", "_width")
+    column: Column
+    unit: Unit
+    channel: str
+
+
+class CommonColumns:
+    """Reads the columns every readings layout shares (meter, unit, flag, channel) and checks a row's
+    shape, with column positions fixed when the layout is detected.
+
+    A file without a meter column (one meter a file, as supplier exports are) has its meter given
+    (`fixed_meter`: the mapping's, or a preamble line's). Values are read with the file's decimal
+    mark (`numbers`); a unit cell, or else the value column's own unit (`default_unit`), turns them
+    into kWh; the channel is the channel column's, else the unit's, else `default_channel`."""
+
+    __slots__ = (
+        "_channel",
+        "_dates",
+        "_default_channel",
+        "_default_unit",
+        "_fixed_meter",
+        "_flag",
+        "_meter",
+        "_numbers",
+        "_unit",
+        "_units",
+        "_width",
+    )
 
     def __init__(
         self,
         width: int,
-        meter: Column,
+        meter: Column | None,
         read: Sequence[Column | None],
         unit: Column | None = None,
         flag: Column | None = None,
-        default_unit_shift: int = 0,
+        default_unit: Unit = KWH,
+        *,
+        fixed_meter: str | None = None,
+        channel: Column | None = None,
+        default_channel: str = DEFAULT_CHANNEL,
+        numbers: Callable[[str], Decimal | None] = parse_number,
+        units: Callable[[str], Unit | None] | None = None,
+        dates: Callable[[str], date] = parse_date,
     ) -> None:
+        if meter is None and fixed_meter is None:
+            raise ValueError("a layout needs a meter column or a meter for the whole file")
         self._width = width
         self._meter = meter
+        self._fixed_meter = fixed_meter
         self._unit = unit
         self._flag = flag
-        self._default_unit_shift = default_unit_shift
+        self._channel = channel
+        self._default_unit = default_unit
+        self._default_channel = default_channel
+        self._numbers = numbers
+        self._units = units or unit_parser()
+        self._dates = dates
+
+    @property
+    def dates(self) -> Callable[[str], date]:
+        return self._dates
+
+    @property
+    def numbers(self) -> Callable[[str], Decimal | None]:
+        return self._numbers
 
     def check_shape(self, cells: Sequence[str]) -> None:
         check_shape(cells, self._width)
@@ -52,33 +104,56 @@ class CommonColumns:
 
     def read_columns(
         self, columns: Sequence[Sequence[str]], value: Column
-    ) -> tuple[list[str], list[Decimal], list[bool] | None]:
-        """The meters, values in kWh and estimated flags (None: no row is) of a batch's rows, from
-        its columns. InvalidValue as soon as one cell is not valid, or a value is missing: the rows
-        are then read one by one, which says which row and why. (Meter ids, units and flags repeat
-        down a file: each distinct cell is read once.)"""
-        meters = _each(parse_meter, columns[self._meter.index])
-        found = list(map(parse_number, columns[value.index]))
+    ) -> tuple[Sequence[str], list[Decimal], list[bool] | None, Sequence[str] | None]:
+        """The meters, values in kWh, estimated flags (None: no row is) and channels (None: every
+        row is on the default channel) of a batch's rows, from its columns. InvalidValue as soon as
+        one cell is not valid, or a value is missing: the rows are then read one by one, which says
+        which row and why. (Meter ids, units and flags repeat down a file: each distinct cell is
+        read once.)"""
+        rows = len(columns[value.index])
+        if self._meter is not None:
+            meters: Sequence[str] = _each(parse_meter, columns[self._meter.index])
+        else:
+            meters = [cast(str, self._fixed_meter)] * rows
+        found = list(map(self._numbers, columns[value.index]))
         # By identity: `None in found` compares each Decimal with None, which is slow (11 % of the
         # parse + validate pass; docs/performance.md "Speed tricks that stay").
         if any(number is None for number in found):
             raise InvalidValue("missing reading value")
         values = cast(list[Decimal], found)
+        channels: Sequence[str] | None = None
         if self._unit is not None:
-            default = self._default_unit_shift
-            shifts = _table(partial(parse_unit, default_shift=default), columns[self._unit.index])
-            if any(shifts.values()):
-                values = list(map(to_kwh, values, map(shifts.__getitem__, columns[self._unit.index])))
-        elif self._default_unit_shift:
-            values = list(map(to_kwh, values, repeat(self._default_unit_shift)))
+            default = self._default_unit
+            cells = columns[self._unit.index]
+            units = {cell: unit or default for cell, unit in _table(self._units, cells).items()}
+            if any(unit.conversion for unit in units.values()):
+                values = list(map(to_kwh, values, (units[cell].conversion for cell in cells)))
+            if any(unit.channel for unit in units.values()) and self._channel is None:
+                default_channel = self._default_channel
+                channels = [units[cell].channel or default_channel for cell in cells]
+        elif self._default_unit.conversion:
+            values = list(map(to_kwh, values, repeat(self._default_unit.conversion)))
+        if self._channel is not None:
+            named = _table(
+                partial(parse_channel, default=self._default_channel), columns[self._channel.index]
+            )
+            channels = list(map(named.__getitem__, columns[self._channel.index]))
+        elif channels is None and self._default_channel != DEFAULT_CHANNEL:
+            channels = [self._default_channel] * rows
+        if channels is not None and all(channel == DEFAULT_CHANNEL for channel in channels):
+            channels = None
         estimated = None
         if self._flag is not None:
             flags = _table(parse_flag, columns[self._flag.index])
             if any(flags.values()):
                 estimated = list(map(flags.__getitem__, columns[self._flag.index]))
-        return meters, values, estimated
+        return meters, values, estimated, channels
 
     def meter(self, cells: Sequence[str]) -> str:
+        if self._meter is None:
+            if is_blank(cells):
+                raise RowError("empty row")
+            return cast(str, self._fixed_meter)
         try:
             return parse_meter(cells[self._meter.index])
         except InvalidValue as exc:
@@ -86,14 +161,23 @@ class CommonColumns:
                 raise RowError("empty row") from None
             raise self._meter.error(str(exc)) from None
 
-    def unit_shift(self, cells: Sequence[str]) -> int:
-        """The power of ten that turns this row's values into kWh."""
+    def unit(self, cells: Sequence[str]) -> Unit:
+        """This row's unit: its unit cell's, or the default."""
         if self._unit is None:
-            return self._default_unit_shift
+            return self._default_unit
         try:
-            return parse_unit(cells[self._unit.index], self._default_unit_shift)
+            return self._units(cells[self._unit.index]) or self._default_unit
         except InvalidValue as exc:
             raise self._unit.error(str(exc)) from None
+
+    def channel(self, cells: Sequence[str], unit: Unit) -> str:
+        """This row's channel: its channel cell's, else its unit's, else the default."""
+        if self._channel is not None:
+            try:
+                return parse_channel(cells[self._channel.index], self._default_channel)
+            except InvalidValue as exc:
+                raise self._channel.error(str(exc)) from None
+        return unit.channel or self._default_channel
 
     def estimated(self, cells: Sequence[str]) -> bool:
         if self._flag is None:
@@ -103,23 +187,21 @@ class CommonColumns:
         except InvalidValue as exc:
             raise self._flag.error(str(exc)) from None
 
+    def read_date(self, cells: Sequence[str], column: Column) -> date:
+        try:
+            return self._dates(cells[column.index])
+        except InvalidValue as exc:
+            raise column.error(str(exc)) from None
 
-def read_date(cells: Sequence[str], column: Column) -> date:
-    try:
-        return parse_date(cells[column.index])
-    except InvalidValue as exc:
-        raise column.error(str(exc)) from None
-
-
-def read_kwh(cells: Sequence[str], column: Column, unit_shift: int) -> Decimal:
-    """A required reading value, in kWh."""
-    try:
-        value = parse_number(cells[column.index])
-    except InvalidValue as exc:
-        raise column.error(str(exc)) from None
-    if value is None:
-        raise column.error("missing reading value")
-    return to_kwh(value, unit_shift)
+    def read_kwh(self, cells: Sequence[str], column: Column, unit: Unit) -> Decimal:
+        """A required reading value, in kWh."""
+        try:
+            value = self._numbers(cells[column.index])
+        except InvalidValue as exc:
+            raise column.error(str(exc)) from None
+        if value is None:
+            raise column.error("missing reading value")
+        return to_kwh(value, unit.conversion)
 
 
 def is_blank(cells: Sequence[str]) -> bool:

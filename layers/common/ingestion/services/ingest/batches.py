@@ -18,6 +18,7 @@ from ingestion.domain.clock import iso
 from ingestion.domain.csvstream import RowBatch, RowReader
 from ingestion.domain.errors import StaleWriteError
 from ingestion.domain.formats import AnyLayout, FileFormatError, detect_layout
+from ingestion.domain.formats.detect import resolve_layout
 from ingestion.domain.framing import NotCsvError
 from ingestion.domain.job import (
     MAX_ERROR_SAMPLE_BYTES,
@@ -194,7 +195,7 @@ class SegmentRun:
         shard = job.shards[index]
         chunks = chunks_from_cursor(job, index, self.svc.objects)
         if job.header is not None:
-            layout = detect_layout(list(job.header), job.format)
+            layout = detect_layout(list(job.header), job.format, job.mapping)
             self.seen = shard_keys(job, index, layout, self.svc)
             last_line = end_line(job, index)
             reader = rows_in_range(
@@ -203,21 +204,26 @@ class SegmentRun:
             return reader, layout
         # First segment: how the file is framed, and its header row, decide how every segment reads it.
         try:
-            framing, delimiter, reader, header_row = read_file_start(chunks, end_offset=shard.end)
+            start = read_file_start(chunks, mapping=job.requested_mapping, end_offset=shard.end)
         except NotCsvError as exc:
             raise FileFormatError(
                 f"This is not a CSV file: {exc}. Save it as CSV (comma-separated values) and upload that."
             ) from None
+        reader, header_row, framing = start.reader, start.header, start.framing
         if header_row is None:
             self.note = "The file is empty: there was nothing to import."
-            self.header = HeaderInfo((), delimiter, "none", framing)
+            self.header = HeaderInfo((), start.delimiter, "none", framing)
             return reader, None
         if header_row.problem is not None:
             raise FileFormatError(
                 f"The header row (line {header_row.line}) cannot be read: {header_row.problem}"
             )
-        layout = detect_layout(header_row.cells, job.format)
-        self.header = HeaderInfo(tuple(header_row.cells), delimiter, layout.name, framing)
+        detected = resolve_layout(header_row.cells, job.format, job.requested_mapping, start.facts)
+        layout = detected.layout
+        mapping = detected.mapping.model_copy(update={"header_row": header_row.line})
+        self.header = HeaderInfo(
+            tuple(header_row.cells), start.delimiter, layout.name, framing, mapping, detected.unused_columns
+        )
         self.split = plan_split(job, framing, header_row, self.svc)
         if self.split:
             reader.stop_at(self.split[0].offset, self.split[0].line)

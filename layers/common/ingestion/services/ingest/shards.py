@@ -99,7 +99,9 @@ def shard_keys(job: Job, index: int, layout: AnyLayout, svc: Services) -> SeenKe
     chunks = read_job_file(job, svc.objects, start)
     if start == 0:
         # (past the header row)
-        _, _, reader, _ = read_file_start(chunks, end_offset=shard.offset, end_line=shard.line)
+        reader = read_file_start(
+            chunks, mapping=job.mapping, end_offset=shard.offset, end_line=shard.line
+        ).reader
     else:
         reader = rows_in_range(job, chunks, start=start, line=line, end=shard.offset, end_at_line=shard.line)
     now = utc_now(svc.clock())
@@ -114,12 +116,12 @@ def merge_shards(job: Job, svc: Services) -> MergeCounts:
     values (idempotent), and the counts for the completing update (none when no key is in two)."""
     if job.header is None:
         return MergeCounts()
-    layout = detect_layout(list(job.header), job.format)
+    layout = detect_layout(list(job.header), job.format, job.mapping)
     keys = [shard_keys(job, index, layout, svc) for index in range(len(job.shards))]
     shared = contested(keys)
     if not shared:
         return MergeCounts()
-    _, _, reader, _ = read_file_start(read_job_file(job, svc.objects, 0))
+    reader = read_file_start(read_job_file(job, svc.objects, 0), mapping=job.mapping).reader
     merge = plan_merge(iter(reader), layout, [s.start for s in job.shards], keys, shared)
     logger.info(
         "repeats across shards merged",
