@@ -1,24 +1,17 @@
 """The channel is part of a reading's natural key: the same meter and half hour on import and on
 reactive import are two readings (two items, both counted), never a repeat, never an update of
-each other; deleting the job removes both. Channels come from a test-only layout (tests/channels.py:
-a last "Channel" column) until the header side reads them."""
+each other; deleting the job removes both. The files name each row's channel in a "Channel"
+(measurement type) column."""
 
 from __future__ import annotations
 
 import boto3
-import pytest
 
-from tests.channels import read_channels_from_files
 from tests.integration.helpers import call_route, import_csv
 from tests.support import QueueDriver, handler_module, readings_of
 
 HEADER = "MPAN,ReadDateTime,ReadValue,Channel"
 SK = "hh#2025-11-01T00:00Z"
-
-
-@pytest.fixture(autouse=True)
-def channels_column(monkeypatch) -> None:
-    read_channels_from_files(monkeypatch)
 
 
 def csv(*rows: str) -> bytes:
