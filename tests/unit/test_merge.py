@@ -119,9 +119,7 @@ def test_warned_lines_survive_a_save():
 
 
 def test_the_same_half_hour_on_another_channel_in_another_shard_is_no_repeat():
-    from tests.channels import detect_with_channels
-
-    layout = detect_with_channels(["MPAN", "ReadDateTime", "Value", "Channel"], "auto")
+    layout = detect_layout(["MPAN", "ReadDateTime", "Value", "Channel"], "auto")
     rows = file_rows(
         "1,2025-11-01 00:00,5,import",
         "1,2025-11-01 00:00,1,export",

@@ -196,9 +196,7 @@ CHANNEL_HEADER = "MPAN,ReadDateTime,Value,Channel"
 
 
 def channel_check(*lines: str, seen: SeenKeys | None = None, by_columns: bool = False):
-    from tests.channels import detect_with_channels
-
-    layout = detect_with_channels(CHANNEL_HEADER.split(","), "auto")
+    layout = detect_layout(CHANNEL_HEADER.split(","), "auto")
     seen = seen if seen is not None else SeenKeys()
     if by_columns:
         cells = [line.split(",") for line in lines]

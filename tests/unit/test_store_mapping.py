@@ -22,7 +22,14 @@ from ingestion.domain.job import Job, JobStatus, Shard
 from ingestion.domain.progress import Sample
 from ingestion.domain.throttle import Throttle
 from ingestion.store.mapping import domain_fields, from_attributes, is_record, optional_inner, to_attributes
-from ingestion.store.tables import JobModel, MappingAttribute, SampleAttribute, ShardCursor, ThrottleAttribute
+from ingestion.store.tables import (
+    JobModel,
+    MappingAttribute,
+    ResolvedMappingAttribute,
+    SampleAttribute,
+    ShardCursor,
+    ThrottleAttribute,
+)
 
 STORED_AS = {Job: JobModel, Shard: ShardCursor, Sample: SampleAttribute, Throttle: ThrottleAttribute}
 # Records stored whole, as one attribute of their own kind (not a map of their fields).
@@ -54,7 +61,7 @@ def _holds(attribute: Attribute[Any], annotation: Any) -> bool:
         element = attribute.element_type if isinstance(attribute, ListAttribute) else None
         return element is not None and _holds(element(), item)
     if annotation in STORED_WHOLE:
-        return type(attribute) is STORED_WHOLE[annotation]
+        return isinstance(attribute, STORED_WHOLE[annotation])
     if is_record(annotation):
         return type(attribute) is STORED_AS[annotation]
     if annotation is bool:
@@ -123,7 +130,16 @@ JOB = Job(
     line_ending="CRLF",
     requested_mapping=Mapping(columns={"value": 3}, meter="1200023305967", timezone="UTC"),
     profile="octopus",
-    mapping=Mapping(columns={"date": "date", "value": 3}, meter="1200023305967", timestamps="end"),
+    mapping=Mapping(
+        columns={"date": "date", "value": 3},
+        meter="1200023305967",
+        timestamps="end",
+        date_order="dmy",
+        timezone="Europe/London",
+        unit="Wh",
+        header_row=3,
+        decimal_mark=",",
+    ),
     unused_columns=("Cost (p)", "Notes"),
     processed_rows=12,
     imported_rows=9,
@@ -222,3 +238,21 @@ def test_a_field_of_a_type_the_table_cannot_hold_is_refused():
 
     with pytest.raises(TypeError, match="no stored form"):
         domain_fields(Odd)
+
+
+def test_a_resolved_mapping_is_stored_without_its_usual_values_and_read_back_whole():
+    attribute = ResolvedMappingAttribute()
+    usual = Mapping(
+        columns={"meter": "MPAN", "datetime": "ReadDateTime", "value": "ReadValue"},
+        timestamps="start",
+        date_order="dmy",
+        timezone="Europe/London",
+        unit="kWh",
+        header_row=1,
+        decimal_mark=".",
+    )
+    stored = attribute.serialize(usual)
+    assert stored == '{"columns":{"meter":"MPAN","datetime":"ReadDateTime","value":"ReadValue"}}'
+    assert attribute.deserialize(stored) == usual
+    unusual = usual.model_copy(update={"timestamps": "end", "header_row": 4, "meter": "M1"})
+    assert attribute.deserialize(attribute.serialize(unusual)) == unusual

@@ -20,7 +20,7 @@ from pynamodb.constants import STRING
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
-from ingestion.domain.formats.mapping import Mapping
+from ingestion.domain.formats.mapping import RESOLVED_DEFAULTS, Mapping
 from ingestion.settings import get_settings
 
 
@@ -34,6 +34,22 @@ class MappingAttribute(Attribute[Mapping]):
 
     def deserialize(self, value: str) -> Mapping:
         return Mapping.model_validate_json(value)
+
+
+class ResolvedMappingAttribute(MappingAttribute):
+    """A resolved mapping (every key known), stored without the keys that hold the usual value
+    (RESOLVED_DEFAULTS): the job item is read and written on every commit, and a commit of a
+    clean job stays within its one write unit."""
+
+    def serialize(self, value: Mapping) -> str:
+        usual = {key for key, default in RESOLVED_DEFAULTS.items() if getattr(value, key) == default}
+        return value.model_dump_json(exclude_none=True, exclude_defaults=True, exclude=usual)
+
+    def deserialize(self, value: str) -> Mapping:
+        stored = Mapping.model_validate_json(value)
+        return stored.model_copy(
+            update={k: v for k, v in RESOLVED_DEFAULTS.items() if k not in stored.model_fields_set}
+        )
 
 
 class SampleAttribute(MapAttribute):
@@ -111,7 +127,7 @@ class JobModel(Model):
     line_ending = UnicodeAttribute(null=True)  # LF, CRLF or CR
     requested_mapping = MappingAttribute(null=True)
     profile = UnicodeAttribute(null=True)
-    mapping = MappingAttribute(null=True)  # resolved by the first segment
+    mapping = ResolvedMappingAttribute(null=True)  # resolved by the first segment
     unused_columns = ListAttribute(of=UnicodeAttribute, default=list)
     processed_rows = NumberAttribute(default=0)
     imported_rows = NumberAttribute(default=0)

@@ -37,6 +37,16 @@ VOLUME_CORRECTION = Decimal("1.02264")
 DEFAULT_CALORIFIC_VALUE = Decimal("39.5")
 MJ_PER_KWH = Decimal("3.6")
 
+# The usual value of each key of a resolved mapping (what most files resolve to).
+RESOLVED_DEFAULTS: dict[str, object] = {
+    "timestamps": "start",
+    "date_order": "dmy",
+    "timezone": "Europe/London",
+    "unit": "kWh",
+    "header_row": 1,
+    "decimal_mark": ".",
+}
+
 # A header name (as in the file, at most as long as headers.MAX_COLUMN_NAME_CHARS), or a 1-based
 # column number (at most headers.MAX_HEADER_COLUMNS).
 ColumnName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
