@@ -36,6 +36,7 @@ PLACEHOLDER_ENV = {
     "READINGS_TABLE": "readings",
     "SITES_TABLE": "sites",
     "SETTINGS_TABLE": "settings",
+    "PROFILES_TABLE": "profiles",
     "UPLOAD_BUCKET": "bucket",
     "INGEST_QUEUE_URL": "https://sqs.invalid/queue",
     "AWS_REGION": "eu-west-2",

@@ -24,6 +24,10 @@ def test_the_document_describes_every_api_route_with_its_answers():
         ("/imports/{job_id}", "patch"),
         ("/settings/import-throttle", "get"),
         ("/settings/import-throttle", "put"),
+        ("/profiles", "get"),
+        ("/profiles/{name}", "get"),
+        ("/profiles/{name}", "put"),
+        ("/profiles/{name}", "delete"),
     }
     create = document["paths"]["/imports"]["post"]
     assert set(create["requestBody"]["content"]) == {"application/json", "text/csv"}
@@ -37,6 +41,7 @@ def test_the_upload_resolver_itself_describes_the_json_bodies_it_validates():
     for path, method, model in (
         ("/imports/{job_id}", "patch", "UpdateImportRequest"),
         ("/settings/import-throttle", "put", "ThrottleSettingsRequest"),
+        ("/profiles/{name}", "put", "SaveProfileRequest"),
     ):
         assert document["paths"][path][method]["requestBody"] == {
             "required": True,

@@ -4,7 +4,18 @@ template.yaml grants each function exactly those (tests/integration/test_least_p
 
 from __future__ import annotations
 
-from ingestion.store import events, jobs, lookup, objects, queue, readings, reports, sites, throttle_settings
+from ingestion.store import (
+    events,
+    jobs,
+    lookup,
+    objects,
+    profiles,
+    queue,
+    readings,
+    reports,
+    sites,
+    throttle_settings,
+)
 from ingestion.store.rights import Rights
 
 # A segment of an import (services/ingest/: claim, read the file, check, write, count, hand on,
@@ -45,7 +56,7 @@ REDRIVE: Rights = (
 )
 
 # Creating and changing imports (services/imports.py): the quota, the job, the file or its
-# presigned form, the throttle from the settings, the first message.
+# presigned form, the throttle from the settings, the profile it names, the first message.
 IMPORTS: Rights = (
     jobs.JOBS_BY_OWNER
     | jobs.JOB_CREATION
@@ -53,6 +64,7 @@ IMPORTS: Rights = (
     | jobs.JOB_UPDATES
     | objects.UPLOAD_WRITES
     | throttle_settings.SETTINGS_READS
+    | profiles.PROFILE_READS
     | queue.QUEUE_SENDS
 )
 
@@ -62,3 +74,7 @@ STATUS: Rights = jobs.JOB_READS | jobs.JOBS_BY_OWNER | jobs.JOBS_IN_BULK | repor
 # The throttle settings (services/admin_settings.py): read them; save them (a conflict reads).
 SETTINGS_READING: Rights = throttle_settings.SETTINGS_READS
 SETTINGS_SAVING: Rights = throttle_settings.SETTINGS_READS | throttle_settings.SETTINGS_SAVES
+
+# Profiles (services/profiles.py): read and list them; save (counting them first) and delete them.
+PROFILES_READING: Rights = profiles.PROFILE_READS
+PROFILES_SAVING: Rights = profiles.PROFILE_READS | profiles.PROFILE_WRITES

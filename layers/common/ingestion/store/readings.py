@@ -33,6 +33,7 @@ def reading_partition(meter: str, channel: str = DEFAULT_CHANNEL) -> str:
     never holds "#": values.read_meter refuses it, so the two never meet)."""
     return meter if channel == DEFAULT_CHANNEL else f"{meter}#{channel}"
 
+
 BACKOFF_BASE_S = 0.05
 BACKOFF_CAP_S = 5.0
 MAX_ATTEMPTS = 10
