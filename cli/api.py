@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -99,24 +100,46 @@ class ApiClient:
         return body
 
     def create_direct_import(
-        self, path: Path, *, format: str, throttle: str | None, dry_run: bool
+        self,
+        path: Path,
+        *,
+        format: str | None,
+        throttle: str | None,
+        dry_run: bool,
+        mapping: dict[str, Any] | None = None,
+        profile: str | None = None,
     ) -> dict[str, Any]:
-        """POST /imports with the file as a text/csv body: 202 {job_id, status, status_url}."""
-        params = {"filename": path.name, "format": format, "dry_run": "true" if dry_run else "false"}
+        """POST /imports with the file as a text/csv body: 202 {job_id, status, status_url}. The
+        mapping goes as JSON in the query string (requests URL-encodes it)."""
+        params = {"filename": path.name, "dry_run": "true" if dry_run else "false"}
+        if format:
+            params["format"] = format
         if throttle:
             params["throttle"] = throttle
+        if mapping:
+            params["mapping"] = json.dumps(mapping, separators=(",", ":"))
+        if profile:
+            params["profile"] = profile
         with path.open("rb") as body:  # requests streams an open file with its size as Content-Length
             return self._json(
                 "POST", "/imports", params=params, data=body, headers={"Content-Type": "text/csv"}
             )
 
     def create_presigned_import(
-        self, *, filename: str, format: str, throttle: str | None, dry_run: bool, size: int
+        self,
+        *,
+        filename: str,
+        format: str | None,
+        throttle: str | None,
+        dry_run: bool,
+        size: int,
+        mapping: dict[str, Any] | None = None,
+        profile: str | None = None,
     ) -> dict[str, Any]:
         """POST /imports with JSON: 201 {job_id, status, status_url, upload: {url, fields}}."""
-        request: dict[str, Any] = {"filename": filename, "format": format, "dry_run": dry_run, "size": size}
-        if throttle:
-            request["throttle"] = throttle
+        request: dict[str, Any] = {"filename": filename, "dry_run": dry_run, "size": size}
+        optional = {"format": format, "throttle": throttle, "mapping": mapping, "profile": profile}
+        request |= {key: value for key, value in optional.items() if value}
         return self._json("POST", "/imports", json=request)
 
     def upload_file(self, upload: dict[str, Any], path: Path) -> None:
@@ -201,3 +224,32 @@ class ApiClient:
             "GET", f"{self.base_url}/readings", params=params, headers={"Accept": "text/csv"}
         )
         return response.content.decode("utf-8")
+
+    # ---- profiles: saved column mappings, the caller's own ----
+
+    def list_profiles(self) -> list[dict[str, Any]]:
+        """GET /profiles: the caller's profiles, by name."""
+        return list(self._json("GET", "/profiles").get("items") or [])
+
+    def get_profile(self, name: str) -> dict[str, Any]:
+        return self._json("GET", f"/profiles/{quote(name, safe='')}")
+
+    def save_profile(
+        self, name: str, mapping: dict[str, Any], format: str | None = None
+    ) -> tuple[dict[str, Any], bool]:
+        """PUT /profiles/{name}, the whole profile: it as saved, and whether it is new (201)."""
+        request: dict[str, Any] = {"mapping": mapping} | ({"format": format} if format else {})
+        url = f"{self.base_url}/profiles/{quote(name, safe='')}"
+        response = self._send("PUT", url, json=request)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise ApiError(
+                response.status_code, f"the API at {self.base_url} did not answer with a JSON object"
+            )
+        return body, response.status_code == 201
+
+    def delete_profile(self, name: str) -> None:
+        self._send("DELETE", f"{self.base_url}/profiles/{quote(name, safe='')}")

@@ -1,11 +1,13 @@
 """csvimport: send meter-reading CSV files to the import service and follow their progress.
 
     csvimport upload FILE [--format FORMAT] [--throttle PRESET] [--dry-run] [--watch [--fail-on-errors]]
+                          [--profile NAME] [--map FIELD=COLUMN ...] [--meter M] [--timestamps end] ...
     csvimport status JOB_ID [--watch [--fail-on-errors]]
     csvimport list [--status S] [--limit N]
     csvimport errors JOB_ID [--fix] [-o FILE]
     csvimport throttle JOB_ID PRESET|off|BATCH/DELAY
     csvimport readings METER --from DATE --to DATE [--channel C] [--csv]
+    csvimport profiles [show NAME | save NAME [--format F] [mapping options] | delete NAME]
 
 Everything goes through the HTTP API in README.md; nothing here touches AWS directly.
 """
@@ -13,6 +15,7 @@ Everything goes through the HTTP API in README.md; nothing here touches AWS dire
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
@@ -31,12 +34,15 @@ from cli.formatting import (
     format_count,
     format_duration,
     format_rows,
+    format_timestamp,
     job_summary,
     jobs_table,
     progress_line,
     readings_table,
+    render_table,
     throttle_text,
 )
+from cli.mapping_options import add_mapping_options, mapping_from_args, mapping_text
 
 PROG = "csvimport"
 DEFAULT_API = "http://127.0.0.1:3000"  # the local stack (make run)
@@ -309,10 +315,23 @@ def _created_job_id(created: dict[str, Any]) -> str:
     return job_id
 
 
+def _mapping(args: argparse.Namespace) -> dict[str, Any] | None:
+    try:
+        return mapping_from_args(args)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_upload(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
     path = Path(args.file)
     size = _readable_size(path)
-    options = {"format": args.format, "throttle": args.throttle, "dry_run": args.dry_run}
+    options = {
+        "format": args.format,
+        "throttle": args.throttle,
+        "dry_run": args.dry_run,
+        "mapping": _mapping(args),
+        "profile": args.profile,
+    }
     if args.presigned or size > DIRECT_UPLOAD_MAX_BYTES:
         created = client.create_presigned_import(filename=path.name, size=size, **options)
         job_id = _created_job_id(created)
@@ -417,6 +436,55 @@ def cmd_readings(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> in
     return EXIT_OK
 
 
+def cmd_profiles(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
+    profiles = client.list_profiles()
+    if not profiles:
+        rt.out("No profiles yet.")
+        args.hints.show(rt.out, "Save one with", "profiles", "save", "NAME", "--map", "meter=MPAN")
+        return EXIT_OK
+    rows = [
+        [
+            str(p.get("name")),
+            str(p.get("format") or "-"),
+            mapping_text(p.get("mapping")),
+            format_timestamp(p.get("updated_at")).removesuffix(" UTC"),
+        ]
+        for p in profiles
+    ]
+    rt.out(render_table(["NAME", "FORMAT", "MAPPING", "UPDATED"], rows))
+    return EXIT_OK
+
+
+def _print_profile(profile: dict[str, Any], rt: Runtime) -> None:
+    rt.out(f"Profile:  {profile.get('name')}")
+    rt.out(f"Format:   {profile.get('format') or 'none (an import' + chr(39) + 's own, else auto)'}")
+    rt.out(f"Mapping:  {mapping_text(profile.get('mapping'))}")
+    rt.out(f"Created:  {format_timestamp(profile.get('created_at'))}")
+    rt.out(f"Updated:  {format_timestamp(profile.get('updated_at'))}")
+    rt.out()
+    rt.out(json.dumps(profile.get("mapping") or {}, indent=2, ensure_ascii=False))
+
+
+def cmd_profile_show(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
+    _print_profile(client.get_profile(args.name), rt)
+    return EXIT_OK
+
+
+def cmd_profile_save(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
+    profile, created = client.save_profile(args.name, _mapping(args) or {}, args.format)
+    rt.out(f"{'Saved the new' if created else 'Replaced the'} profile {args.name}.")
+    _print_profile(profile, rt)
+    rt.out()
+    args.hints.show(rt.out, "Import with it", "upload", "FILE", "--profile", args.name)
+    return EXIT_OK
+
+
+def cmd_profile_delete(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
+    client.delete_profile(args.name)
+    rt.out(f"Deleted the profile {args.name}. Imports that used it keep the mapping they were given.")
+    return EXIT_OK
+
+
 def _download(client: ApiClient, url: str, path: Path) -> int:
     """The link's file at ``path``, written whole or not at all (a .part file until it has arrived)."""
     partial = path.with_name(path.name + ".part")
@@ -479,6 +547,8 @@ examples:
   %(prog)s errors 3f0c2a4e-... --fix -o to-fix.csv
   %(prog)s throttle 3f0c2a4e-... off
   %(prog)s readings 1200000000001 --from 2024-10-01 --to 2024-10-31 --csv > october.csv
+  %(prog)s profiles save "Octopus export" --map meter=MPAN --map value=3 --date-order mdy
+  %(prog)s upload export.csv --profile "Octopus export" --meter 1900000000001
 
 The API and token come from --api/--token, else CSVIMPORT_API/CSVIMPORT_TOKEN, else the local
 stack (http://127.0.0.1:3000) as dev:alice, its one default user (the pages' too). The commands it
@@ -560,9 +630,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     upload.add_argument(
         "--format",
         choices=FORMATS,
-        default="auto",
         help="hh: half-hourly readings, daily: daily readings, sites: a row per site, "
-        "auto: decide from the header (default)",
+        "auto: decide from the header (default: the --profile's format, else auto)",
     )
     upload.add_argument(
         "--throttle",
@@ -578,6 +647,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         "--presigned", action="store_true", help="use the presigned upload even for a file under 5 MB"
     )
     _add_watch_options(upload)
+    add_mapping_options(upload)
     upload.set_defaults(run=cmd_upload)
 
     status = commands.add_parser(
@@ -669,7 +739,41 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         help="print the CSV (start,end,local_date,period,kind,value_kwh,estimated,job_id)",
     )
     shown.set_defaults(run=cmd_readings)
+    _add_profile_commands(commands, common)
     return parser
+
+
+def _add_profile_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    profiles = commands.add_parser(
+        "profiles",
+        parents=[common],
+        help="list, show, save or delete your saved column mappings (profiles)",
+        description=(
+            "A profile is a column mapping (and optionally a format) saved under a name: `upload --profile "
+            "NAME` imports with it, any mapping option given beside it overriding it. Without a "
+            "subcommand: list your profiles."
+        ),
+    )
+    profiles.set_defaults(run=cmd_profiles)
+    actions = profiles.add_subparsers(dest="action", metavar="ACTION")
+    show = actions.add_parser("show", parents=[common], help="show one profile and its mapping")
+    show.add_argument("name", metavar="NAME")
+    show.set_defaults(run=cmd_profile_show)
+    save = actions.add_parser(
+        "save",
+        parents=[common],
+        help="save a profile (replacing one of that name whole)",
+        description="Save the mapping the options give under NAME: 1 to 64 letters, digits, spaces, _ . -.",
+    )
+    save.add_argument("name", metavar="NAME")
+    save.add_argument(
+        "--format", choices=FORMATS, help="the format of imports with this profile that give none"
+    )
+    add_mapping_options(save, profile=False)
+    save.set_defaults(run=cmd_profile_save)
+    delete = actions.add_parser("delete", parents=[common], help="delete a profile")
+    delete.add_argument("name", metavar="NAME")
+    delete.set_defaults(run=cmd_profile_delete)
 
 
 def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None, prog: str = PROG) -> int:

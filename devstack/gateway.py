@@ -141,7 +141,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
-        headers = {"content-type": "application/json", **(headers or {})}
+        # JSON unless the function says otherwise; an empty body (a 204, a 304) goes without a type.
+        headers = ({"content-type": "application/json"} if body else {}) | (headers or {})
         headers["content-length"] = str(len(body))
         headers.setdefault("access-control-allow-origin", "*")
         for name, value in headers.items():

@@ -36,6 +36,7 @@ PLACEHOLDER_ENV = {
     "READINGS_TABLE": "readings",
     "SITES_TABLE": "sites",
     "SETTINGS_TABLE": "settings",
+    "PROFILES_TABLE": "profiles",
     "UPLOAD_BUCKET": "bucket",
     "INGEST_QUEUE_URL": "https://sqs.invalid/queue",
     "AWS_REGION": "eu-west-2",
@@ -57,6 +58,11 @@ def _drop_powertools_422(operation: dict[str, Any]) -> None:
         del operation["responses"]["422"]
 
 
+def _no_content_for_204(operation: dict[str, Any]) -> None:
+    """A 204 has no body; Powertools still describes one (a JSON null) from the handler's return type."""
+    operation.get("responses", {}).get("204", {}).pop("content", None)
+
+
 def _merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
     """The functions' paths and component schemas in one document."""
     merged: dict[str, Any] = {"openapi": documents[0]["openapi"], "paths": {}, "components": {"schemas": {}}}
@@ -64,6 +70,7 @@ def _merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
         for path, operations in document.get("paths", {}).items():
             for operation in operations.values():
                 _drop_powertools_422(operation)
+                _no_content_for_204(operation)
             merged["paths"].setdefault(path, {}).update(operations)
         merged["components"]["schemas"].update(document.get("components", {}).get("schemas", {}))
     for unused in ("HTTPValidationError", "ValidationError"):
@@ -78,9 +85,15 @@ def _post_imports_takes_json_or_csv(merged: dict[str, Any]) -> None:
 
     schemas = merged["components"]["schemas"]
     json_schema = CreateImportRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    renamed: dict[str, str] = {}
     for name, definition in json_schema.pop("$defs", {}).items():
-        schemas.setdefault(name, definition)
-    schemas[CreateImportRequest.__name__] = json_schema
+        if schemas.setdefault(name, definition) != definition:
+            # A model the responses show too (the mapping): Powertools named its output schema so
+            # (and its input one, if a route takes it, NAME-Input); a request takes the input one
+            # (a number where the output writes it as text, say).
+            renamed[name] = f"{name}-Input"
+            schemas.setdefault(renamed[name], definition)
+    schemas[CreateImportRequest.__name__] = _with_refs_renamed(json_schema, renamed)
 
     query = DirectImportParams.model_json_schema()
     required_with_csv = set(query.get("required", []))
@@ -102,6 +115,19 @@ def _post_imports_takes_json_or_csv(merged: dict[str, Any]) -> None:
         }
         for name, prop in query["properties"].items()
     ]
+
+
+def _with_refs_renamed(node: Any, renamed: dict[str, str]) -> Any:
+    """node with each $ref to a schema in `renamed` pointing at its new name."""
+    prefix = "#/components/schemas/"
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.removeprefix(prefix) in renamed:
+            node = {**node, "$ref": prefix + renamed[ref.removeprefix(prefix)]}
+        return {key: _with_refs_renamed(value, renamed) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_with_refs_renamed(item, renamed) for item in node]
+    return node
 
 
 def build_document() -> dict[str, Any]:

@@ -31,6 +31,7 @@ class StackResources:
     readings_table: str
     sites_table: str
     settings_table: str
+    profiles_table: str
     bucket: str
     queue_url: str
     dlq_url: str
@@ -43,6 +44,7 @@ class StackResources:
             "READINGS_TABLE": self.readings_table,
             "SITES_TABLE": self.sites_table,
             "SETTINGS_TABLE": self.settings_table,
+            "PROFILES_TABLE": self.profiles_table,
             "UPLOAD_BUCKET": self.bucket,
             "INGEST_QUEUE_URL": self.queue_url,
         }
@@ -76,6 +78,7 @@ def provision(
         readings_table=physical["ReadingsTable"],
         sites_table=physical["SitesTable"],
         settings_table=physical["SettingsTable"],
+        profiles_table=physical["ProfilesTable"],
         bucket=physical["UploadBucket"],
         queue_url=physical["IngestQueue"],
         dlq_url=physical["IngestDLQ"],

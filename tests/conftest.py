@@ -16,6 +16,7 @@ os.environ.update(
         "READINGS_TABLE": "csv-import-readings",
         "SITES_TABLE": "csv-import-sites",
         "SETTINGS_TABLE": "csv-import-settings",
+        "PROFILES_TABLE": "csv-import-profiles",
         "UPLOAD_BUCKET": "csv-import-uploads-123456789012-eu-west-2",
         "INGEST_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/csv-import-ingest",
         "POWERTOOLS_SERVICE_NAME": "csv-import",

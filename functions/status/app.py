@@ -4,6 +4,7 @@ pages, the OpenAPI document."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 import pages
 from aws_lambda_powertools import Logger, Tracer
@@ -35,16 +36,20 @@ from ingestion.http.responses import (
     ReadingView,
     ThrottleSettingsView,
     error_responses,
+    ProfileList,
+    ProfileView,
     readings_csv,
     readings_filename,
 )
 from ingestion.services import rights
 from ingestion.services.admin_settings import read_throttle_settings
 from ingestion.services.logs import route_layer_logs
+from ingestion.services.profiles import get_profile, list_profiles
 from ingestion.services.readings import all_readings, readings_page
 from ingestion.services.status import MAX_PAGE, error_report_links, get_job, list_jobs
 from ingestion.settings import get_settings
 from ingestion.store.jobs import JobRepository
+from ingestion.store.profiles import ProfileRepository
 from ingestion.store.reading_queries import ReadingQueries
 from ingestion.store.reports import ReportStore
 from ingestion.store.throttle_settings import ThrottleSettingsRepository
@@ -58,11 +63,14 @@ jobs = JobRepository()
 reports = ReportStore()
 throttle_settings = ThrottleSettingsRepository()
 readings = ReadingQueries()
+profiles = ProfileRepository()
 settings = get_settings()
 # The IAM rights its code calls (template.yaml grants exactly these): no uploaded file, no writes
 # but an error report's assembly.
-RIGHTS = rights.STATUS | rights.SETTINGS_READING | rights.READINGS
+RIGHTS = rights.STATUS | rights.SETTINGS_READING | rights.READINGS | rights.PROFILES_READING
 JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
+# As sent, percent-encoded (the route's handler decodes it): up to 64 characters of up to 4 UTF-8 bytes.
+ProfileName = Annotated[str, Path(min_length=1, max_length=64 * 12, description="the profile's name")]
 
 
 def _view(job: Job) -> JobView:
@@ -178,6 +186,30 @@ def get_readings(
 )
 def get_throttle_settings() -> ThrottleSettingsView:
     return ThrottleSettingsView.of(read_throttle_settings(caller_of(app), throttle_settings))
+
+
+@app.get(
+    "/profiles",
+    summary="List your profiles, by name",
+    responses={
+        200: {"description": "your profiles", "content": {"application/json": {"model": ProfileList}}},
+        **error_responses(401),
+    },
+)
+def get_profiles() -> ProfileList:
+    return ProfileList(items=[ProfileView.of(p) for p in list_profiles(caller_of(app).user_id, profiles)])
+
+
+@app.get(
+    "/profiles/<name>",
+    summary="One of your profiles",
+    responses={
+        200: {"description": "the profile", "content": {"application/json": {"model": ProfileView}}},
+        **error_responses(400, 401, 404),
+    },
+)
+def get_one_profile(name: ProfileName) -> ProfileView:
+    return ProfileView.of(get_profile(caller_of(app).user_id, unquote(name), profiles))
 
 
 @app.get("/openapi.json", include_in_schema=False)

@@ -4,7 +4,7 @@ the other changes to jobs, and saving the throttle settings (the only writer of 
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote, unquote_plus
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -19,6 +19,7 @@ from ingestion.http.error_answers import register_error_handlers
 from ingestion.http.requests import (
     CreateImportRequest,
     DirectImportParams,
+    SaveProfileRequest,
     ThrottleSettingsRequest,
     UpdateImportRequest,
     before_body,
@@ -30,6 +31,7 @@ from ingestion.http.responses import (
     AcceptedImport,
     CreatedImport,
     JobView,
+    ProfileView,
     ThrottleSettingsView,
     error_responses,
 )
@@ -45,6 +47,7 @@ from ingestion.services.imports import (
     on_object_created,
 )
 from ingestion.services.logs import route_layer_logs
+from ingestion.services.profiles import delete_profile, save_profile
 from ingestion.services.wiring import Services
 
 logger = Logger()
@@ -57,9 +60,11 @@ register_error_handlers(app)
 services = Services()
 # The IAM rights its code calls (template.yaml grants exactly these): small files are imported
 # here, synchronously, so a segment's rights too.
-RIGHTS = rights.IMPORTS | rights.SEGMENT | rights.SETTINGS_SAVING
+RIGHTS = rights.IMPORTS | rights.SEGMENT | rights.SETTINGS_SAVING | rights.PROFILES_SAVING
 CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
+# As sent, percent-encoded (the route's handler decodes it): up to 64 characters of up to 4 UTF-8 bytes.
+ProfileName = Annotated[str, Path(min_length=1, max_length=64 * 12, description="the profile's name")]
 
 
 def _view(job: Job) -> JobView:
@@ -193,6 +198,51 @@ def put_throttle_settings(request: Annotated[ThrottleSettingsRequest, Body()]) -
 def delete(job_id: JobId) -> Response[dict[str, Any]]:
     job = delete_import(job_id, caller_of(app).user_id, services)
     return Response(202, content_types.APPLICATION_JSON, AcceptedImport.of(job).model_dump(mode="json"))
+
+
+@app.put(
+    "/profiles/<name>",
+    summary="Save a profile (create or replace it)",
+    description=(
+        "Saves a column mapping (and optionally a format) under a name of yours: 1 to 64 letters, digits, "
+        "spaces, _ . and -. An import names it with profile. A profile of that name is replaced whole (200); "
+        "a new one is created (201). You keep at most 100 profiles: beyond, a new one is a 409."
+    ),
+    responses={
+        200: {"description": "replaced", "content": {"application/json": {"model": ProfileView}}},
+        201: {"description": "created", "content": {"application/json": {"model": ProfileView}}},
+        **error_responses(400, 401, 409, conflict="you already keep as many profiles as one user may"),
+    },
+    status_code=201,
+)
+def put_profile(
+    name: ProfileName, request: Annotated[SaveProfileRequest, Body()]
+) -> Response[dict[str, Any]]:
+    profile, created = save_profile(
+        caller_of(app).user_id,
+        unquote(name),
+        request.mapping,
+        request.format,
+        services.profiles,
+        services.clock,
+    )
+    return Response(
+        201 if created else 200,
+        content_types.APPLICATION_JSON,
+        ProfileView.of(profile).model_dump(mode="json"),
+    )
+
+
+@app.delete(
+    "/profiles/<name>",
+    summary="Delete a profile",
+    description="Imports that used it keep the mapping they were given.",
+    responses={204: {"description": "deleted"}, **error_responses(400, 401, 404)},
+    status_code=204,
+)
+def remove_profile(name: ProfileName) -> Response[None]:
+    delete_profile(caller_of(app).user_id, unquote(name), services.profiles)
+    return Response(204, None, None)
 
 
 def _on_s3_event(event: dict[str, Any]) -> dict[str, Any]:

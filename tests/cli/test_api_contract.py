@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from cli.csvimport import EXIT_BY_FINAL_STATUS, READINGS_PAGE, THROTTLE_CHOICES, build_parser
+from cli.mapping_options import MAPPED_FIELDS, MAPPING_KEYS, MAX_COLUMN
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "functions" / "status" / "openapi.json"
 
@@ -72,10 +73,43 @@ def test_upload_offers_the_formats_the_api_accepts(api):
     assert sorted(offered) == sorted(enum_of(api, body_property(api, "CreateImportRequest", "format")))
 
 
-def test_upload_defaults_to_the_apis_default_format(api):
-    default = query_parameter(api, "/imports", "post", "format")["default"]
-    assert cli_option("upload", "--format").default == default
-    assert body_property(api, "CreateImportRequest", "format")["default"] == default
+def test_upload_sends_no_format_unless_asked_so_that_a_profiles_format_applies(api):
+    # Without --format the CLI sends none: the API's default then applies (a profile's format, else auto).
+    assert cli_option("upload", "--format").default is None
+    assert query_parameter(api, "/imports", "post", "format")["default"] == "auto"
+    assert body_property(api, "CreateImportRequest", "format")["default"] == "auto"
+
+
+def mapping_schema(document: dict[str, Any]) -> dict[str, Any]:
+    return document["components"]["schemas"]["Mapping"]
+
+
+@pytest.mark.parametrize("command", ["upload", "profiles save"])
+def test_the_mapping_options_offer_the_choices_the_api_accepts(api, command):
+    mapping = mapping_schema(api)["properties"]
+    for flag, key in (("--timestamps", "timestamps"), ("--date-order", "date_order"), ("--unit", "unit")):
+        assert sorted(mapping_option(command, flag).choices or ()) == sorted(enum_of(api, mapping[key])), flag
+
+
+def test_map_takes_the_fields_the_api_maps_columns_to(api):
+    columns = mapping_schema(api)["properties"]["columns"]
+    assert sorted(MAPPED_FIELDS) == sorted(columns["propertyNames"]["enum"])
+    [number] = [s for s in columns["additionalProperties"]["anyOf"] if s["type"] == "integer"]
+    assert (number["minimum"], number["maximum"]) == (1, MAX_COLUMN)
+
+
+def test_the_mapping_options_cover_every_key_of_the_api_s_mapping(api):
+    options = set(MAPPING_KEYS.values()) | {"columns"}
+    assert options == set(mapping_schema(api)["properties"])
+
+
+def mapping_option(command: str, flag: str) -> argparse.Action:
+    parser = build_parser()
+    for word in command.split():
+        [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = commands.choices[word]
+    [option] = [a for a in parser._actions if flag in a.option_strings]
+    return option
 
 
 def test_upload_offers_the_throttle_presets_the_api_accepts(api):

@@ -18,7 +18,7 @@ from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
@@ -122,6 +122,8 @@ class FakeApi:
     # GET /readings: the pages by the next token that asks for them (None: the first), and the CSV
     readings: dict[str | None, dict[str, Any]] = field(default_factory=dict)
     readings_csv: bytes = b""
+    # name -> profile, as PUT /profiles/{name} saved it (the one caller's)
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def fail(
         self, method: str, path: str, status: int, body: Any, content_type: str = "application/json"
@@ -186,7 +188,32 @@ class FakeApi:
             return 200, self.pages.get(r.query.get("next"), {"items": [], "next": None})
         if r.method == "GET" and r.path == "/readings":
             return 200, self.readings[r.query.get("next")]
+        if r.path == "/profiles" and r.method == "GET":
+            return 200, {"items": [self.profiles[name] for name in sorted(self.profiles)]}
+        if r.path.startswith("/profiles/"):
+            return self._profile(r, unquote(r.path.removeprefix("/profiles/")))
         return 404, {"message": "Not Found"}
+
+    def _profile(self, r: Received, name: str) -> tuple[int, Any]:
+        missing = 404, {"error": "Not Found", "message": f"you have no profile named {name!r}"}
+        if r.method == "PUT":
+            sent = json.loads(r.body)
+            old = self.profiles.get(name)
+            stamp = "2024-05-01T10:00:00.000Z"
+            self.profiles[name] = {
+                "name": name,
+                "format": sent.get("format"),
+                "mapping": sent["mapping"],
+                "created_at": old["created_at"] if old else stamp,
+                "updated_at": stamp,
+            }
+            return (200 if old else 201), self.profiles[name]
+        if name not in self.profiles:
+            return missing
+        if r.method == "DELETE":
+            del self.profiles[name]
+            return 204, None
+        return 200, self.profiles[name]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -218,7 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = do_PATCH = _handle
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
 
 
 @pytest.fixture
@@ -528,10 +555,13 @@ def test_upload_sends_the_format_chosen(api: FakeApi, small_csv: Path) -> None:
     assert api.requests_to("POST", "/imports")[0].query["format"] == "sites"
 
 
-def test_without_options_the_direct_upload_says_auto_and_not_dry_run(api: FakeApi, small_csv: Path) -> None:
+def test_without_options_the_direct_upload_sends_no_format_and_not_dry_run(
+    api: FakeApi, small_csv: Path
+) -> None:
     run(api, "upload", str(small_csv))
     [sent] = api.requests_to("POST", "/imports")
-    assert sent.query == {"filename": "readings.csv", "format": "auto", "dry_run": "false"}
+    # No format: the API's default (a --profile's format, else auto) applies.
+    assert sent.query == {"filename": "readings.csv", "dry_run": "false"}
 
 
 def test_a_file_over_5_mb_goes_through_the_presigned_post(api: FakeApi, tmp_path: Path) -> None:
@@ -546,7 +576,6 @@ def test_a_file_over_5_mb_goes_through_the_presigned_post(api: FakeApi, tmp_path
     [create] = api.requests_to("POST", "/imports")
     assert json.loads(create.body) == {
         "filename": "big.csv",
-        "format": "auto",
         "dry_run": False,
         "throttle": "very_large",
         "size": len(content),
@@ -567,7 +596,6 @@ def test_presigned_sends_a_small_file_through_storage_too(api: FakeApi, small_cs
     [create] = api.requests_to("POST", "/imports")
     assert json.loads(create.body) == {
         "filename": "readings.csv",
-        "format": "auto",
         "dry_run": True,
         "size": len(CSV),
     }

@@ -638,3 +638,31 @@ def test_someone_who_is_not_an_administrator_is_told_so_on_the_settings_page(sig
 
     assert signed_in.text("#message") == "Only administrators can see and change the throttle settings."
     assert page.locator("#settings").is_hidden()
+
+
+def test_the_status_page_shows_the_mapping_an_import_asked_for_and_its_profile(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    saved = requests.put(
+        f"{local_stack.api_url}/profiles/Octopus%20export",
+        json={"mapping": {"columns": {"meter": "MPAN", "value": "Consumption (kWh)"}, "unit": "kWh"}},
+        headers=local_stack.headers(user),
+        timeout=30,
+    )
+    assert saved.status_code == 201, saved.text
+    created = requests.post(
+        f"{local_stack.api_url}/imports",
+        json={"filename": "export.csv", "profile": "Octopus export", "mapping": {"columns": {"value": 3}}},
+        headers=local_stack.headers(user),
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    page = signed_in.page
+
+    page.goto(f"/admin/imports/status/{created.json()['job_id']}")
+    page.wait_for_selector("#mapping-fact:not([hidden])")
+
+    assert signed_in.text("#mapping-label") == "Mapping asked for"  # resolved once the file is read
+    shown = signed_in.text("#mapping")
+    assert 'meter: column "MPAN"' in shown and "value: column 3" in shown and "unit kWh" in shown
+    assert 'from profile "Octopus export"' in shown

@@ -102,10 +102,13 @@ def test_a_right_more_or_less_than_the_code_names_is_caught():
 
 
 def test_the_upload_function_cannot_delete_scan_or_change_acls_and_the_status_function_only_reads():
-    upload = {r.action for r in handler_module("upload").RIGHTS}
+    upload = handler_module("upload").RIGHTS
     status = handler_module("status").RIGHTS
 
-    assert [a for a in upload if re.search(r"Delete|Scan|Acl|Lifecycle|Policy", a)] == []
+    # its one removal: a user's own saved profile (DELETE /profiles/{name})
+    assert [r for r in upload if re.search(r"Delete|Scan|Acl|Lifecycle|Policy", r.action)] == [
+        Right("dynamodb:DeleteItem", "ProfilesTable")
+    ]
     assert "UploadBucket/uploads/*" not in {r.resource for r in status}
     # its only write: an error report it assembles (a job cancelled between segments)
     assert {r for r in status if not re.match(r"dynamodb:(Get|BatchGet|Query)|s3:(Get|List)", r.action)} == {
@@ -139,6 +142,7 @@ class CallRecorder:
             stack.readings_table: "ReadingsTable",
             stack.sites_table: "SitesTable",
             stack.settings_table: "SettingsTable",
+            stack.profiles_table: "ProfilesTable",
         }
         self.bucket = stack.bucket
         self.queue_url = stack.queue_url
@@ -290,6 +294,27 @@ def test_every_call_each_function_makes_is_among_its_rights_and_every_right_is_u
         "PUT", "/settings/import-throttle", user="admin", body=document, content_type="application/json"
     )
     assert call("upload", as_admin(put))["statusCode"] == 200
+
+    # Profiles: saved (counted first), listed, read, named by an import, deleted.
+    profile = {"route": "PUT /profiles/{name}", "path_parameters": {"name": "supplier"}}
+    saved = http_event(
+        "PUT",
+        "/profiles/supplier",
+        body='{"mapping": {"unit": "Wh"}}',
+        content_type="application/json",
+        **profile,
+    )
+    assert call("upload", saved)["statusCode"] == 201
+    assert call("status", http_event("GET", "/profiles"))["statusCode"] == 200
+    one = http_event(
+        "GET", "/profiles/supplier", route="GET /profiles/{name}", path_parameters={"name": "supplier"}
+    )
+    assert call("status", one)["statusCode"] == 200
+    assert post_json(json.dumps({"filename": "p.csv", "profile": "supplier"}))["statusCode"] == 201
+    gone = http_event(
+        "DELETE", "/profiles/supplier", route="DELETE /profiles/{name}", path_parameters={"name": "supplier"}
+    )
+    assert call("upload", gone)["statusCode"] == 204
 
     # The scheduled run: an upload that never came, and one whose S3 event was lost.
     post_json(json.dumps({"filename": "never.csv"}))

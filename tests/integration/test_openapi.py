@@ -25,6 +25,10 @@ def test_the_document_describes_every_api_route_with_its_answers():
         ("/settings/import-throttle", "get"),
         ("/settings/import-throttle", "put"),
         ("/readings", "get"),
+        ("/profiles", "get"),
+        ("/profiles/{name}", "get"),
+        ("/profiles/{name}", "put"),
+        ("/profiles/{name}", "delete"),
     }
     create = document["paths"]["/imports"]["post"]
     assert set(create["requestBody"]["content"]) == {"application/json", "text/csv"}
@@ -41,6 +45,7 @@ def test_the_upload_resolver_itself_describes_the_json_bodies_it_validates():
     for path, method, model in (
         ("/imports/{job_id}", "patch", "UpdateImportRequest"),
         ("/settings/import-throttle", "put", "ThrottleSettingsRequest"),
+        ("/profiles/{name}", "put", "SaveProfileRequest"),
     ):
         assert document["paths"][path][method]["requestBody"] == {
             "required": True,
@@ -53,3 +58,19 @@ def test_the_status_function_serves_it_without_a_token(stack):
     response = call("status", http_event("GET", "/openapi.json", user=None))
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == json.loads(DOCUMENT.read_text())
+
+
+def test_the_json_import_takes_the_mapping_as_requests_send_it_not_as_responses_show_it():
+    document = json.loads(DOCUMENT.read_text())
+    schemas = document["components"]["schemas"]
+    [ref] = [
+        s["$ref"] for s in schemas["CreateImportRequest"]["properties"]["mapping"]["anyOf"] if "$ref" in s
+    ]
+    calorific = schemas[ref.rsplit("/", 1)[1]]["properties"]["calorific_value"]["anyOf"]
+
+    assert {"type": "number", "minimum": 20.0, "maximum": 60.0} in calorific  # the output writes it as text
+
+
+def test_a_204_is_documented_without_a_body():
+    document = json.loads(DOCUMENT.read_text())
+    assert document["paths"]["/profiles/{name}"]["delete"]["responses"]["204"] == {"description": "deleted"}

@@ -12,6 +12,7 @@ PHYSICAL = {
     "ReadingsTable": "csv-import-readings",
     "SitesTable": "csv-import-sites",
     "SettingsTable": "csv-import-settings",
+    "ProfilesTable": "csv-import-profiles",
     "UploadBucket": "csv-import-uploads-123456789012-eu-west-2",
     "IngestQueue": "http://127.0.0.1:4566/123456789012/csv-import-ingest",
     "IngestDLQ": "http://127.0.0.1:4566/123456789012/csv-import-ingest-dlq",

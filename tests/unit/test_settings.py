@@ -8,6 +8,7 @@ BASE = {
     "READINGS_TABLE": "r",
     "SITES_TABLE": "s",
     "SETTINGS_TABLE": "t",
+    "PROFILES_TABLE": "p",
     "UPLOAD_BUCKET": "b",
     "INGEST_QUEUE_URL": "q",
 }
@@ -38,6 +39,7 @@ VALUES = {
     "readings_table": "readings-x",
     "sites_table": "sites-x",
     "settings_table": "settings-x",
+    "profiles_table": "profiles-x",
     "upload_bucket": "bucket-x",
     "ingest_queue_url": "https://sqs.invalid/x",
     "region": "eu-west-1",

@@ -49,6 +49,34 @@ const text = (selector, value) => {
   $(selector).replaceChildren(value ?? "—");
 };
 
+const DATE_ORDERS = { dmy: "day/month/year", mdy: "month/day/year", ymd: "year/month/day" };
+
+// The column mapping in one plain line: what each field is read from, then the other keys.
+function mappingText(mapping, profile) {
+  const columns = Object.entries(mapping?.columns || {}).map(([field, column]) =>
+    typeof column === "number" ? `${field}: column ${column}` : `${field}: column "${column}"`);
+  const others = [
+    mapping?.meter ? `meter ${mapping.meter} for every row` : null,
+    mapping?.header_row === 0 ? "no header row" : null,
+    mapping?.header_row ? `header on line ${mapping.header_row}` : null,
+    mapping?.timestamps === "end" ? "times mark the end of each period" : null,
+    mapping?.date_order ? `dates ${DATE_ORDERS[mapping.date_order] || mapping.date_order}` : null,
+    mapping?.timezone ? `time zone ${mapping.timezone}` : null,
+    mapping?.unit ? `unit ${mapping.unit}` : null,
+    mapping?.calorific_value ? `calorific value ${mapping.calorific_value} MJ/m³` : null,
+    profile ? `from profile "${profile}"` : null,
+  ];
+  return [...columns, ...others].filter(Boolean).join(" · ");
+}
+
+function showMapping(job) {
+  const mapping = job.mapping || job.requested_mapping;
+  const line = mapping || job.profile ? mappingText(mapping, job.profile) : "";
+  $("#mapping-fact").hidden = !line;
+  $("#mapping-label").textContent = job.mapping ? "Mapping used" : "Mapping asked for";
+  if ($("#mapping").textContent !== line) $("#mapping").textContent = line;
+}
+
 function totalRows(job) {
   if (typeof job.total_rows !== "number") return "not known yet";
   return job.total_rows_exact ? formatCount(job.total_rows) : `about ${formatCount(job.total_rows)}`;
@@ -165,6 +193,7 @@ function render(job) {
   }
   const layout = FORMAT_LABELS[job.layout] || FORMAT_LABELS[job.format] || "detected from the header";
   text("#format", job.dry_run ? `${layout} · dry run, nothing saved` : layout);
+  showMapping(job);
   text("#file-text", fileText(job));
   text("#bytes", sizeText(job));
   text("#throttle", throttleText(job.throttle));

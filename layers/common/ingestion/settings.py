@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     sites_table: str = _env("SITES_TABLE", min_length=1)
     # Operators' live settings (the import throttle), changed through the API.
     settings_table: str = _env("SETTINGS_TABLE", min_length=1)
+    # Users' saved column mappings (profiles), by owner and name.
+    profiles_table: str = _env("PROFILES_TABLE", min_length=1)
     upload_bucket: str = _env("UPLOAD_BUCKET", min_length=1)
     ingest_queue_url: str = _env("INGEST_QUEUE_URL", min_length=1)
     region: str = _env("AWS_REGION", default="eu-west-2", min_length=1)

@@ -22,6 +22,14 @@ class JobNotFoundError(ServiceError):
     """No such job, or it belongs to someone else (404: existence is not revealed)."""
 
 
+class ProfileNotFoundError(ServiceError):
+    """No such profile among the caller's (404: another user's profile is not revealed)."""
+
+
+class ProfileLimitError(ServiceError):
+    """The caller already keeps as many profiles as one user may (409: delete one first)."""
+
+
 class JobConflictError(ServiceError):
     """The job is in a state that does not allow the operation (409)."""
 

@@ -86,7 +86,7 @@ class ImportOptions:
     """What a client asks of a new import: the file's name, how to read it, and how fast."""
 
     filename: str
-    format: ImportFormat = "auto"
+    format: ImportFormat | None = None  # None: the profile's, else auto
     dry_run: bool = False
     throttle: str | Throttle | None = None  # a preset's name, its own, or None: the default
     size: int | None = None  # bytes, if known

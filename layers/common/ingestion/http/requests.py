@@ -17,12 +17,13 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ingestion.domain.caller import Caller
 from ingestion.domain.errors import InvalidRequestError
-from ingestion.domain.formats.mapping import DEFAULT_CHANNEL, Channel
+from ingestion.domain.formats.mapping import DEFAULT_CHANNEL, Channel, Mapping
 from ingestion.domain.job import Filename, ImportFormat, ImportOptions
+from ingestion.domain.profiles import MAX_NAME_CHARS
 from ingestion.domain.reading_pages import DEFAULT_PAGE, MAX_METER_CHARS, MAX_PAGE, ReadingRange
 from ingestion.domain.throttle import (
     MAX_BATCH_SIZE,
@@ -33,6 +34,7 @@ from ingestion.domain.throttle import (
     ThrottleConfig,
 )
 from ingestion.http.auth import caller_of
+from ingestion.http.mapping_input import mapping_from, mapping_from_json_text
 
 
 class ThrottleBody(BaseModel):
@@ -47,19 +49,63 @@ class ThrottleBody(BaseModel):
 ThrottleName = Literal[PresetName, "off"]
 
 
+FORMAT_DESCRIPTION = "hh, daily, sites or auto (detected from the header); default: the profile's, else auto"
+ProfileName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_NAME_CHARS,
+        description="one of your saved profiles (GET /profiles): its mapping, with this request's over it",
+    ),
+]
+
+
 class CreateImportRequest(BaseModel):
     """POST /imports with a JSON body: create a job and get a presigned upload."""
 
     model_config = ConfigDict(extra="forbid")
 
     filename: Filename
-    format: ImportFormat = "auto"
+    format: ImportFormat = Field("auto", description=FORMAT_DESCRIPTION)
     dry_run: bool = False
     throttle: ThrottleName | ThrottleBody | None = None
     size: Annotated[int, Field(ge=0, description="the file's size in bytes, if known")] | None = None
+    mapping: Mapping | None = Field(
+        None, description="how to read the file's columns, where detection would guess (every key optional)"
+    )
+    profile: ProfileName | None = None
+
+    @field_validator("mapping", mode="before")
+    @classmethod
+    def _plain_mapping(cls, value: Any) -> Mapping | None:
+        return None if value is None else mapping_from(value)  # (a 400 naming the key that is wrong)
 
     def options(self) -> ImportOptions:
-        return ImportOptions(self.filename, self.format, self.dry_run, as_throttle(self.throttle), self.size)
+        return ImportOptions(
+            self.filename,
+            self.format if "format" in self.model_fields_set else None,
+            self.dry_run,
+            as_throttle(self.throttle),
+            self.size,
+            mapping=self.mapping,
+            profile=self.profile,
+        )
+
+
+class SaveProfileRequest(BaseModel):
+    """PUT /profiles/{name}: the whole profile (what it held before is replaced)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mapping: Mapping = Field(description="the column mapping an import naming this profile starts from")
+    format: ImportFormat | None = Field(
+        None, description="the format of imports naming this profile that give none (default auto)"
+    )
+
+    @field_validator("mapping", mode="before")
+    @classmethod
+    def _plain_mapping(cls, value: Any) -> Mapping:
+        return mapping_from(value)
 
 
 class UpdateImportRequest(BaseModel):
@@ -101,13 +147,27 @@ class DirectImportParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     filename: Filename
-    format: ImportFormat = "auto"
+    format: ImportFormat = Field("auto", description=FORMAT_DESCRIPTION)
     dry_run: bool = False
     throttle: ThrottleName | None = None
     mode: Literal["async", "sync"] = "async"
+    mapping: str | None = Field(
+        None,
+        max_length=8192,
+        description="the column mapping, as URL-encoded JSON (the object POST /imports takes as JSON)",
+    )
+    profile: ProfileName | None = None
 
     def options(self, size: int) -> ImportOptions:
-        return ImportOptions(self.filename, self.format, self.dry_run, as_throttle(self.throttle), size)
+        return ImportOptions(
+            self.filename,
+            self.format if "format" in self.model_fields_set else None,
+            self.dry_run,
+            as_throttle(self.throttle),
+            size,
+            mapping=None if self.mapping is None else mapping_from_json_text(self.mapping),
+            profile=self.profile,
+        )
 
 
 # GET /readings: its query parameters. The dates are checked by ReadingRange.of, which says in words

@@ -12,8 +12,10 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, Field
 
 from ingestion.domain.clock import iso, parse_iso
+from ingestion.domain.formats.mapping import Mapping
 from ingestion.domain.health import Patience, diagnose
 from ingestion.domain.job import Job, JobStatus, Shard
+from ingestion.domain.profiles import Profile
 from ingestion.domain.progress import average_rate, compute_progress
 from ingestion.domain.reading_pages import ReadingRange, StoredReading
 from ingestion.domain.throttle import SavedThrottleSettings, Throttle, ThrottleConfig
@@ -92,6 +94,14 @@ class JobView(BaseModel):
         description="the text encoding the file was read with, e.g. UTF-8, Windows-1252"
     )
     line_ending: str | None = Field(description="LF, CRLF or CR")
+    requested_mapping: Mapping | None = Field(
+        description="the column mapping asked for: the profile's, with the request's keys over it"
+    )
+    profile: str | None = Field(description="the saved profile the import named")
+    mapping: Mapping | None = Field(
+        description="the mapping the import reads the file with, every key resolved (null until its "
+        "first segment has read the header)"
+    )
     shards: list[ShardView] = Field(description="the file's byte ranges (one unless the file was split)")
     status_url: str
     errors_url: str | None = Field(description="once the job has ended: where to get its error report links")
@@ -305,6 +315,30 @@ def readings_filename(query: ReadingRange) -> str:
     return f"readings-{meter}-{query.channel}-{query.first.isoformat()}-{query.last.isoformat()}.csv"
 
 
+class ProfileView(BaseModel):
+    """A saved profile: a column mapping (and a format) an import can name."""
+
+    name: str
+    format: str | None = Field(description="hh, daily, sites or auto; null: the import's own, else auto")
+    mapping: Mapping
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, profile: Profile) -> Self:
+        return cls(
+            name=profile.name,
+            format=profile.format,
+            mapping=profile.mapping,
+            created_at=profile.created_at,
+            updated_at=profile.updated_at,
+        )
+
+
+class ProfileList(BaseModel):
+    items: list[ProfileView] = Field(description="your profiles, by name")
+
+
 class ErrorBody(BaseModel):
     message: str = Field(description="what is wrong, for a person")
     error: str | None = Field(default=None, description="the HTTP status phrase")
@@ -317,7 +351,7 @@ def error_responses(*codes: int, conflict: str | None = None) -> dict[int, dict[
         400: "the request is malformed",
         401: "no valid token",
         403: "for administrators only",
-        404: "no such job, or not the caller's",
+        404: "no such job (or profile), or not the caller's",
         409: conflict or "the job's state does not allow this",
         410: "it has expired",
         413: "the file is too large for this way of uploading",

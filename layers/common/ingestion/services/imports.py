@@ -27,6 +27,7 @@ from ingestion.services.admin_settings import current_throttle_settings
 from ingestion.services.ingest.files import read_file_start
 from ingestion.services.ingest.outcome import Outcome
 from ingestion.services.ingest.segment import run_segment
+from ingestion.services.profiles import profile_for_import
 from ingestion.services.wiring import Services
 from ingestion.store.objects import bare_etag, job_id_from_key, upload_key
 
@@ -60,6 +61,19 @@ def _check_batch_size(requested: str | Throttle | None, caller: Caller, svc: Ser
         )
 
 
+def with_profile(options: ImportOptions, owner: str, svc: Services) -> ImportOptions:
+    """The options with the profile they name applied: the request's mapping over the profile's,
+    key by key; the request's format, else the profile's, else auto."""
+    mapping, format = options.mapping, options.format
+    if options.profile is not None:
+        profile = profile_for_import(owner, options.profile, svc.profiles)
+        mapping = profile.mapping if mapping is None else mapping.over(profile.mapping)
+        format = format or profile.format
+    if mapping is not None and mapping.is_empty():
+        mapping = None
+    return replace(options, mapping=mapping, format=format or "auto")
+
+
 def _new_job(
     svc: Services, options: ImportOptions, *, owner: str, throttle: Throttle, status: JobStatus
 ) -> Job:
@@ -70,7 +84,7 @@ def _new_job(
         job_id=job_id,
         owner=owner,
         filename=options.filename,
-        format=options.format,
+        format=options.format or "auto",
         dry_run=options.dry_run,
         status=status,
         s3_key=upload_key(job_id),
@@ -80,6 +94,8 @@ def _new_job(
         bytes_total=options.size,
         shards=(Shard(start=0, end=None, offset=0, line=1),) if queued else (),
         upload_expires_at=None if queued else iso(now + svc.settings.upload_url_expires_seconds),
+        requested_mapping=options.mapping,
+        profile=options.profile,
     )
 
 
@@ -103,6 +119,7 @@ def create_presigned_import(
     settings = svc.settings
     owner = caller.user_id
     _check_batch_size(options.throttle, caller, svc)
+    options = with_profile(options, owner, svc)
     check_quota(owner, svc)
     if options.size is not None and options.size > settings.max_upload_bytes:
         raise PayloadTooLargeError(
@@ -161,6 +178,7 @@ def create_direct_import(
     Returns the job and whether it has finished."""
     settings = svc.settings
     check_csv_body(upload.body, settings.direct_upload_max_bytes)
+    upload = replace(upload, options=with_profile(upload.options, owner, svc))
     check_quota(owner, svc)
     if upload.sync:
         rows = count_data_rows(upload.body, stop_at=settings.sync_max_rows)

@@ -9,6 +9,7 @@ from ingestion.store import (
     jobs,
     lookup,
     objects,
+    profiles,
     queue,
     reading_queries,
     readings,
@@ -56,7 +57,7 @@ REDRIVE: Rights = (
 )
 
 # Creating and changing imports (services/imports.py): the quota, the job, the file or its
-# presigned form, the throttle from the settings, the first message.
+# presigned form, the throttle from the settings, the profile it names, the first message.
 IMPORTS: Rights = (
     jobs.JOBS_BY_OWNER
     | jobs.JOB_CREATION
@@ -64,6 +65,7 @@ IMPORTS: Rights = (
     | jobs.JOB_UPDATES
     | objects.UPLOAD_WRITES
     | throttle_settings.SETTINGS_READS
+    | profiles.PROFILE_READS
     | queue.QUEUE_SENDS
 )
 
@@ -76,3 +78,7 @@ SETTINGS_SAVING: Rights = throttle_settings.SETTINGS_READS | throttle_settings.S
 
 # The readings, to look at (services/readings.py): a meter's partition, by sort-key range.
 READINGS: Rights = reading_queries.READING_QUERIES
+
+# Profiles (services/profiles.py): read and list them; save (counting them first) and delete them.
+PROFILES_READING: Rights = profiles.PROFILE_READS
+PROFILES_SAVING: Rights = profiles.PROFILE_READS | profiles.PROFILE_WRITES

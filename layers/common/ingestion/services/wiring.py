@@ -19,6 +19,7 @@ from ingestion.store.events import EventPublisher
 from ingestion.store.jobs import JobRepository
 from ingestion.store.lookup import Lookup
 from ingestion.store.objects import ObjectStore
+from ingestion.store.profiles import ProfileRepository
 from ingestion.store.queue import IngestQueue
 from ingestion.store.readings import ReadingCleaner, ReadingWriter
 from ingestion.store.reports import ReportStore
@@ -43,6 +44,7 @@ class Services:
     reports: ReportStore = field(default_factory=ReportStore)
     lookup: Lookup = field(default_factory=Lookup)
     throttle_settings: ThrottleSettingsRepository = field(default_factory=ThrottleSettingsRepository)
+    profiles: ProfileRepository = field(default_factory=ProfileRepository)
     # Per kind of record: its writer and the cleaner that removes what a job wrote.
     readings: ReadingWriter = field(default_factory=ReadingWriter)
     cleaner: ReadingCleaner = field(default_factory=ReadingCleaner)

@@ -29,8 +29,6 @@ from ingestion.store.clients import client
 from ingestion.store.rights import rights
 
 MAX_ITEMS_PER_CALL = 25
-
-
 BACKOFF_BASE_S = 0.05
 BACKOFF_CAP_S = 5.0
 MAX_ATTEMPTS = 10
