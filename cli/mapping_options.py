@@ -3,6 +3,7 @@ and the API's mapping object they make: one place, so every command takes the sa
 
     --map FIELD=COLUMN (repeatable; digits: a column number)   --meter M   --timestamps start|end
     --date-order dmy|mdy|ymd   --timezone ZONE   --unit U   --calorific-value CV   --header-row N
+    --decimal-mark .|,
     --profile NAME (not on `profiles save`)
 
 The CLI must not import the service's layer, so it keeps its own copies of the mapping's fixed
@@ -18,7 +19,8 @@ MAPPED_FIELDS = (
 )  # fmt: skip
 TIMESTAMPS = ("start", "end")
 DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
-UNITS = ("kWh", "Wh", "MWh", "m3", "ft3", "hcf")
+UNITS = ("kWh", "Wh", "MWh", "kVArh", "m3", "ft3", "hcf")
+DECIMAL_MARKS = (".", ",")
 MAX_COLUMN = 200
 # Option dest -> the mapping's key, for the options that are one key each.
 MAPPING_KEYS = {
@@ -29,6 +31,7 @@ MAPPING_KEYS = {
     "map_unit": "unit",
     "map_calorific_value": "calorific_value",
     "map_header_row": "header_row",
+    "map_decimal_mark": "decimal_mark",
 }
 
 
@@ -118,6 +121,12 @@ def add_mapping_options(parser: argparse.ArgumentParser, *, profile: bool = True
         metavar="N",
         type=_header_row,
         help="the header's line number (0: no header row; then --map columns by number)",
+    )
+    group.add_argument(
+        "--decimal-mark",
+        dest="map_decimal_mark",
+        choices=DECIMAL_MARKS,
+        help="the values' decimal mark (',' only in files not split by commas; default: detected)",
     )
     if profile:
         group.add_argument(

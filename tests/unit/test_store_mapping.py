@@ -140,7 +140,6 @@ JOB = Job(
         header_row=3,
         decimal_mark=",",
     ),
-    unused_columns=("Cost (p)", "Notes"),
     processed_rows=12,
     imported_rows=9,
     failed_rows=2,

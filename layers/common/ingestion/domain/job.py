@@ -135,7 +135,6 @@ class Job:
     requested_mapping: Mapping | None = None
     profile: str | None = None
     mapping: Mapping | None = None
-    unused_columns: tuple[str, ...] = ()  # the header's columns the import does not read
     processed_rows: int = 0
     imported_rows: int = 0
     failed_rows: int = 0
@@ -268,4 +267,3 @@ class HeaderInfo:
     layout: str
     framing: Framing = field(default_factory=Framing)
     mapping: Mapping | None = None  # resolved: how every segment reads the rows
-    unused_columns: tuple[str, ...] = ()  # the columns no field is read from (costs, notes)

@@ -12,6 +12,8 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, Field
 
 from ingestion.domain.clock import iso, parse_iso
+from ingestion.domain.formats import FileFormatError
+from ingestion.domain.formats.detect import resolve_layout
 from ingestion.domain.formats.mapping import Mapping
 from ingestion.domain.health import Patience, diagnose
 from ingestion.domain.job import Job, JobStatus, Shard
@@ -102,6 +104,10 @@ class JobView(BaseModel):
         description="the mapping the import reads the file with, every key resolved (null until its "
         "first segment has read the header)"
     )
+    unused_columns: list[str] = Field(
+        description="the header's columns the import does not read (costs, notes), once it has read "
+        "the header"
+    )
     shards: list[ShardView] = Field(description="the file's byte ranges (one unless the file was split)")
     status_url: str
     errors_url: str | None = Field(description="once the job has ended: where to get its error report links")
@@ -119,10 +125,22 @@ class JobView(BaseModel):
             "errors_url": f"{status_url(job.job_id)}/errors" if job.status.finished else None,
         }
         health = diagnose(job, now, patience)
-        computed |= {"stalled": health.stalled, "stall_reason": health.reason}
+        computed |= {"stalled": health.stalled, "stall_reason": health.reason} | _file_reading(job)
         # Every other field is the job's attribute of the same name.
         own = {name: getattr(job, name) for name in cls.model_fields if name not in computed}
         return cls.model_validate(own | computed)
+
+
+def _file_reading(job: Job) -> dict[str, Any]:
+    """The resolved mapping with its columns by name, and the columns not read: worked out again
+    from the header and the mapping the job recorded (the job item holds columns by number)."""
+    if job.header is None or job.mapping is None:
+        return {"mapping": job.mapping, "unused_columns": []}
+    try:
+        detected = resolve_layout(list(job.header), job.format, job.mapping)
+    except FileFormatError:
+        return {"mapping": job.mapping, "unused_columns": []}
+    return {"mapping": detected.shown_mapping(), "unused_columns": list(detected.unused_columns)}
 
 
 def _progress_fields(job: Job, now: float) -> dict[str, Any]:

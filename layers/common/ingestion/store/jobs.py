@@ -492,11 +492,6 @@ def _first_commit_actions(c: BatchCommit) -> list[Action]:
             JobModel.encoding.set(c.header.framing.encoding),
             JobModel.line_ending.set(c.header.framing.line_ending),
             *([JobModel.mapping.set(c.header.mapping)] if c.header.mapping is not None else []),
-            *(
-                [JobModel.unused_columns.set(cast(Any, list(c.header.unused_columns)))]
-                if c.header.unused_columns
-                else []
-            ),
         ]
     if c.note is not None:
         actions.append(JobModel.note.set(c.note))

@@ -128,7 +128,6 @@ class JobModel(Model):
     requested_mapping = MappingAttribute(null=True)
     profile = UnicodeAttribute(null=True)
     mapping = ResolvedMappingAttribute(null=True)  # resolved by the first segment
-    unused_columns = ListAttribute(of=UnicodeAttribute, default=list)
     processed_rows = NumberAttribute(default=0)
     imported_rows = NumberAttribute(default=0)
     failed_rows = NumberAttribute(default=0)

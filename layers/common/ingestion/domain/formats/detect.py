@@ -4,7 +4,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal, Protocol, get_args
 from zoneinfo import ZoneInfo
@@ -28,7 +28,7 @@ from ingestion.domain.formats.headers import (
 )
 from ingestion.domain.formats.mapping import DEFAULT_CALORIFIC_VALUE, DEFAULT_CHANNEL, Mapping
 from ingestion.domain.formats.reading import Reading, ReadingColumns
-from ingestion.domain.formats.row_errors import FileFormatError, InvalidValue, quoted
+from ingestion.domain.formats.row_errors import FileFormatError, InvalidValue, MappingError, quoted
 from ingestion.domain.formats.rows import CommonColumns, ValueColumn
 from ingestion.domain.formats.sites_layout import Site, SiteField, SitesLayout, site_columns
 from ingestion.domain.formats.values import (
@@ -124,8 +124,20 @@ class Detected:
     segments read with), and the columns it does not read."""
 
     layout: AnyLayout
-    mapping: Mapping
+    mapping: Mapping  # its columns by number
     unused_columns: tuple[str, ...] = ()
+    header: tuple[str, ...] = ()
+
+    def shown_mapping(self) -> Mapping:
+        """The mapping as people read it: each column by its header name where that names one
+        column, else by number."""
+        names = [name.replace("\ufeff", "").strip() for name in self.header]
+        shown: dict[str, int | str] = {}
+        for field, ref in self.mapping.columns.items():
+            name = names[ref - 1] if isinstance(ref, int) and 0 < ref <= len(names) else None
+            unique = name and names.count(name) == 1 and self.mapping.header_row != 0
+            shown[field] = name if unique and name is not None else ref
+        return self.mapping.model_copy(update={"columns": shown})
 
 
 def detect_layout(
@@ -156,6 +168,7 @@ def resolve_layout(
     facts = facts or FileFacts()
     try:
         detected = _Resolver(Header.read(header), requested, mapping, facts).resolve()
+        detected = replace(detected, header=tuple(header))
     except FileFormatError as exc:
         if mapping.header_row != 0 and not mapping.columns and looks_like_data(header):
             shown = ", ".join(quoted(cell) for cell in header[:4]) + (", ..." if len(header) > 4 else "")
@@ -243,7 +256,7 @@ class _Resolver:
         columns = self.columns.columns
         if isinstance(ref, int):
             if ref > len(columns):
-                raise FileFormatError(
+                raise MappingError(
                     f"The mapping reads the {field} from column {ref}, but the file has {len(columns)} "
                     f"columns: {self._listing()}"
                 )
@@ -255,7 +268,7 @@ class _Resolver:
         for column in columns:
             if wanted and self.columns.normalised[column.index] == wanted:
                 return column
-        raise FileFormatError(
+        raise MappingError(
             f"The mapping reads the {field} from a column {quoted(ref)}, but the file has no such column. "
             f"Its columns: {self._listing()}"
         )
@@ -566,8 +579,8 @@ class _Resolver:
             for name, field in _MAPPED
             if (column := self.get(name, field)) is not None and column.index in self.used
         }
-        if layout.name != "hh-wide" and values:
-            row_columns["value"] = values[0].column
+        if layout.name != "hh-wide" and len(values) == 1:
+            row_columns["value"] = values[0].column  # (several, one a channel: each found by its name)
         mapping = Mapping.model_validate(
             {
                 "columns": {name: self._ref(column) for name, column in row_columns.items()},
@@ -592,12 +605,10 @@ class _Resolver:
         )
         return Detected(layout, mapping, unused)
 
-    def _ref(self, column: Column) -> int | str:
-        """How the resolved mapping names a column: by its header name where that is unique."""
-        if self.mapping.header_row == 0 or not column.name:
-            return column.index + 1
-        twins = sum(1 for other in self.columns.columns if other.name == column.name)
-        return column.name if twins == 1 else column.index + 1
+    def _ref(self, column: Column) -> int:
+        """How the resolved mapping names a column: by number (short in the job item, and exact
+        whatever the names; Detected.shown_mapping names them)."""
+        return column.index + 1
 
 
 UK_ZONE = "Europe/London"

@@ -110,6 +110,8 @@ class Mapping(BaseModel):
     def _printable_meter(cls, meter: str | None) -> str | None:
         if meter is not None and not meter.isprintable():
             raise ValueError("the meter id contains control or invisible characters")
+        if meter is not None and "#" in meter:
+            raise ValueError("a meter id may not hold '#'")
         return meter
 
     def over(self, base: Mapping | None) -> Mapping:

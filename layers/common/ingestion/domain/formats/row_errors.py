@@ -52,5 +52,9 @@ class FileFormatError(Exception):
     """The whole file cannot be imported, e.g. a required column is missing."""
 
 
+class MappingError(FileFormatError):
+    """The mapping asks for what the file does not have: a column it lacks, a header row past its end."""
+
+
 class InvalidValue(ValueError):
     """A cell's text is not a valid value; the message says why. Layouts add the column and raise RowError."""

@@ -221,9 +221,7 @@ class SegmentRun:
         detected = resolve_layout(header_row.cells, job.format, job.requested_mapping, start.facts)
         layout = detected.layout
         mapping = detected.mapping.model_copy(update={"header_row": header_row.line})
-        self.header = HeaderInfo(
-            tuple(header_row.cells), start.delimiter, layout.name, framing, mapping, detected.unused_columns
-        )
+        self.header = HeaderInfo(tuple(header_row.cells), start.delimiter, layout.name, framing, mapping)
         self.split = plan_split(job, framing, header_row, self.svc)
         if self.split:
             reader.stop_at(self.split[0].offset, self.split[0].line)

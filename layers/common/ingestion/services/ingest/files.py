@@ -12,6 +12,7 @@ from ingestion.domain.csvstream import RawRow, RowReader, open_rows
 from ingestion.domain.formats import FileFormatError, detect_delimiter
 from ingestion.domain.formats.detect import FileFacts, header_score, numbered_header, preamble_meter
 from ingestion.domain.formats.mapping import MAX_PREAMBLE_LINES, Mapping
+from ingestion.domain.formats.row_errors import MappingError
 from ingestion.domain.framing import SNIFF_BYTES, Framing, peek, sniff
 from ingestion.domain.job import Job
 from ingestion.store.objects import ObjectStore
@@ -101,7 +102,7 @@ def find_header_line(lines: list[str], mapping: Mapping | None) -> tuple[int, st
             line = next((text for text in lines[first:] if text.strip()), "")
             return 0, directive[1] if directive else detect_delimiter(line)
         if given > len(lines):
-            raise FileFormatError(
+            raise MappingError(
                 f"The mapping says the header row is line {given}, but the file has {len(lines)} lines"
             )
         line = lines[given - 1]
