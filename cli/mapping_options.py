@@ -53,6 +53,15 @@ def _column(text: str) -> tuple[str, int | str]:
     return field, int(column)
 
 
+def _ignored_column(text: str) -> int | str:
+    column = text.strip()
+    if not column:
+        raise argparse.ArgumentTypeError("give the column's header name or number")
+    if column.isdigit() and not 1 <= int(column) <= MAX_COLUMN:
+        raise argparse.ArgumentTypeError(f"column numbers start at 1 and go up to {MAX_COLUMN}, not {column}")
+    return int(column) if column.isdigit() else column
+
+
 def _header_row(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a line number of 0 or more (0: no header row)")
@@ -83,6 +92,16 @@ def add_mapping_options(parser: argparse.ArgumentParser, *, profile: bool = True
         default=[],
         help=f"read FIELD from COLUMN: its header name, or its number (1 is the first); repeatable. "
         f"Fields: {', '.join(MAPPED_FIELDS)}",
+    )
+    group.add_argument(
+        "--ignore",
+        metavar="COLUMN",
+        dest="map_ignore",
+        type=_ignored_column,
+        action="append",
+        default=[],
+        help="never read COLUMN (its header name, or its number), though its name looks like a field's; "
+        "repeatable",
     )
     group.add_argument(
         "--meter", dest="map_meter", metavar="M", help="the meter of a file with no meter column"
@@ -147,6 +166,8 @@ def mapping_from_args(args: argparse.Namespace) -> dict[str, Any] | None:
         columns[field] = column
     if columns:
         mapping["columns"] = columns
+    if getattr(args, "map_ignore", None):
+        mapping["ignore"] = list(args.map_ignore)
     for dest, key in MAPPING_KEYS.items():
         value = getattr(args, dest, None)
         if value is not None:
@@ -162,7 +183,11 @@ def mapping_text(mapping: dict[str, Any] | None) -> str:
         for field, column in (mapping.get("columns") or {}).items()
     ]
     header_row = mapping.get("header_row")
+    ignored = ", ".join(
+        f"column {c}" if isinstance(c, int) else f'"{c}"' for c in mapping.get("ignore") or []
+    )
     parts += [
+        f"not read: {ignored}" if ignored else "",
         f"meter {mapping['meter']} for every row" if mapping.get("meter") else "",
         "no header row" if header_row == 0 else f"header on line {header_row}" if header_row else "",
         "times mark the end of each period" if mapping.get("timestamps") == "end" else "",

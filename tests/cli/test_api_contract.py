@@ -99,7 +99,7 @@ def test_map_takes_the_fields_the_api_maps_columns_to(api):
 
 
 def test_the_mapping_options_cover_every_key_of_the_api_s_mapping(api):
-    options = set(MAPPING_KEYS.values()) | {"columns"}
+    options = set(MAPPING_KEYS.values()) | {"columns", "ignore"}
     assert options == set(mapping_schema(api)["properties"])
 
 

@@ -385,3 +385,11 @@ def test_the_resolved_mapping_reads_the_same_in_a_later_segment_without_the_samp
     row = ["2025-01-15 24:00", "0,5"]
     assert first.layout.parse_row(row) == later.layout.parse_row(row)
     assert later.layout.parse_row(row)[0].start == utc(2025, 1, 15, 23, 30)
+
+
+def test_an_ignored_column_is_never_read_though_its_name_is_a_fields():
+    header = ["MPAN", "Date", "Reading", "Consumption"]
+    detected, (reading,) = read(header, [M, "2025-01-15", "99", "7"], mapping=Mapping(ignore=["Reading"]))
+    assert reading.value_kwh == Decimal(7)
+    assert detected.mapping.ignore == [3] and detected.shown_mapping().ignore == ["Reading"]
+    assert "Reading" in detected.unused_columns

@@ -132,12 +132,16 @@ class Detected:
         """The mapping as people read it: each column by its header name where that names one
         column, else by number."""
         names = [name.replace("\ufeff", "").strip() for name in self.header]
-        shown: dict[str, int | str] = {}
-        for field, ref in self.mapping.columns.items():
+
+        def shown(ref: int | str) -> int | str:
             name = names[ref - 1] if isinstance(ref, int) and 0 < ref <= len(names) else None
             unique = name and names.count(name) == 1 and self.mapping.header_row != 0
-            shown[field] = name if unique and name is not None else ref
-        return self.mapping.model_copy(update={"columns": shown})
+            return name if unique and name is not None else ref
+
+        columns = {field: shown(ref) for field, ref in self.mapping.columns.items()}
+        return self.mapping.model_copy(
+            update={"columns": columns, "ignore": [shown(r) for r in self.mapping.ignore]}
+        )
 
 
 def detect_layout(
@@ -170,7 +174,7 @@ def resolve_layout(
         detected = _Resolver(Header.read(header), requested, mapping, facts).resolve()
         detected = replace(detected, header=tuple(header))
     except FileFormatError as exc:
-        if mapping.header_row != 0 and not mapping.columns and looks_like_data(header):
+        if mapping.header_row != 0 and not mapping.mentions_columns and looks_like_data(header):
             shown = ", ".join(quoted(cell) for cell in header[:4]) + (", ..." if len(header) > 4 else "")
             raise FileFormatError(
                 f"The file has no header row: its first line ({shown}) looks like data. Add a first line "
@@ -246,6 +250,8 @@ class _Resolver:
             name: self._column(name, ref) for name, ref in mapping.columns.items()
         }
         taken = {column.index for column in self.mapped.values()}
+        self.ignored = {self._column("ignored column", ref).index for ref in mapping.ignore}
+        taken |= self.ignored
         self.taken = taken
         self.used: set[int] = set()
 
@@ -299,6 +305,7 @@ class _Resolver:
     def resolve(self) -> Detected:
         columns, requested = self.columns, self.requested
         if requested == "sites" or (requested == "auto" and not self.mapped and _is_sites_header(columns)):
+            # (a sites file reads its own columns: a readings mapping's columns mean nothing to it)
             return Detected(SitesLayout.from_header(columns), self.mapping.model_copy(update={"columns": {}}))
         meter_column, fixed_meter = self._meter()
         if requested != "daily":
@@ -478,7 +485,7 @@ class _Resolver:
         """A wide file's half-hour columns: by period number, else by time of day."""
         columns = self.columns
         if columns.periods:
-            periods = columns.period_columns()
+            periods = [(number, c) for number, c in columns.period_columns() if c.index not in self.taken]
             flags = self._slot_flags([column for _, column in periods])
             return [Slot(column, period=number, flag=flags.get(column.index)) for number, column in periods]
         times = [(label, column) for label, column in columns.times if column.index not in self.taken]
@@ -594,6 +601,7 @@ class _Resolver:
                 else None,
                 "header_row": self.mapping.header_row,
                 "decimal_mark": self._decimal_mark(values),
+                "ignore": [self._ref(self.columns.columns[i]) for i in sorted(self.ignored)],
             }
         )
         if mapping.meter is None and "meter" not in row_columns:

@@ -64,6 +64,11 @@ class Mapping(BaseModel):
         default_factory=dict,
         description="which column holds each field: its header name, or its 1-based number",
     )
+    ignore: list[ColumnRef] = Field(
+        default_factory=list,
+        max_length=200,
+        description="columns never read, though their names look like a field's: header names or numbers",
+    )
     meter: MeterId | None = Field(default=None, description="the meter of a file without a meter column")
     timestamps: Timestamps | None = Field(
         default=None, description="whether a reading's time is the start (usual) or the end of its half hour"
@@ -122,6 +127,10 @@ class Mapping(BaseModel):
         given = self.model_dump(exclude_unset=True, exclude_none=True)
         columns = {**base.columns, **self.columns}
         return base.model_copy(update={**given, "columns": columns})
+
+    @property
+    def mentions_columns(self) -> bool:
+        return bool(self.columns or self.ignore)
 
     def is_empty(self) -> bool:
         return not self.model_dump(exclude_none=True, exclude_defaults=True)
