@@ -666,3 +666,62 @@ def test_the_status_page_shows_the_mapping_an_import_asked_for_and_its_profile(
     shown = signed_in.text("#mapping")
     assert 'meter: column "MPAN"' in shown and "value: column 3" in shown and "unit kWh" in shown
     assert 'from profile "Octopus export"' in shown
+
+
+SUPPLIER_EXPORT = (
+    b"Consumption (kWh),Start,End\n"
+    b"0.507,2024-06-01T00:00:00+01:00,2024-06-01T00:30:00+01:00\n"
+    b"0.25,2024-06-01T00:30:00+01:00,2024-06-01T01:00:00+01:00\n"
+    b"1.125,2024-11-01T00:00:00Z,2024-11-01T00:30:00Z\n"
+)
+
+
+def test_the_new_import_page_previews_a_file_without_a_meter_column_asks_for_it_then_imports_it(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    meter = f"19{uuid.uuid4().int % 10**11:011d}"
+    page = signed_in.page
+    page.goto("/admin/imports/new")
+    page.set_input_files(
+        "#file", files=[{"name": "supplier.csv", "mimeType": "text/csv", "buffer": SUPPLIER_EXPORT}]
+    )
+
+    # the preview says what is missing, and how to give it; it lists the columns, no readings
+    expect(page.locator("#preview-message")).to_contain_text("no meter column")
+    expect(page.locator("#preview-message")).to_have_class(re.compile(r"\berror\b"))
+    assert page.locator("#preview-readings tbody tr").count() == 0
+
+    page.fill("#opt-meter", meter)
+    rows = page.locator("#preview-readings tbody tr")
+    expect(rows).to_have_count(3)
+    first = rows.nth(0).locator("td").all_inner_texts()
+    assert (first[1], first[2], first[4], first[5], first[6]) == (meter, "import", "2024-06-01", "1", "0.507")
+    last = rows.nth(2).locator("td").all_inner_texts()
+    assert (last[4], last[5], last[6]) == ("2024-11-01", "1", "1.125")
+    columns = page.locator("#preview-columns tbody tr")
+    expect(columns).to_have_count(3)
+    assert "Consumption (kWh)" in columns.nth(0).inner_text()
+    assert not signed_in.problems, signed_in.problems
+
+    page.select_option("#throttle", "small")
+    page.click("#submit")
+    try:
+        page.wait_for_url("**/admin/imports/status/*", timeout=30_000)
+    except PlaywrightTimeoutError:
+        pytest.fail(f"no status page; the form says {signed_in.text('#message')!r}; {signed_in.problems}")
+    job_id = page.url.rsplit("/", 1)[1]
+    job = wait_for_job(local_stack, job_id, user=user)
+    assert (job["status"], job["imported_rows"], job["failed_rows"]) == ("completed", 3, 0)
+    assert job["requested_mapping"]["meter"] == meter and job["mapping"]["meter"] == meter
+
+    answer = requests.get(
+        f"{local_stack.api_url}/readings",
+        params={"meter": meter, "from": "2024-06-01", "to": "2024-11-01"},
+        headers=local_stack.headers(user),
+        timeout=30,
+    ).json()
+    assert [(r["start"], r["value_kwh"]) for r in answer["items"]] == [
+        ("2024-05-31T23:00:00Z", "0.507"),
+        ("2024-05-31T23:30:00Z", "0.25"),
+        ("2024-11-01T00:00:00Z", "1.125"),
+    ]

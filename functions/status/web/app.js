@@ -106,7 +106,7 @@ export class ApiError extends Error {
 }
 
 /** Call the API (same origin) as the signed-in user; JSON in and out. Throws ApiError. */
-export async function api(path, { method = "GET", json } = {}) {
+export async function api(path, { method = "GET", json, body, contentType } = {}) {
   const headers = { Accept: "application/json" };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -114,6 +114,9 @@ export async function api(path, { method = "GET", json } = {}) {
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
+  } else if (body !== undefined) {
+    headers["Content-Type"] = contentType || "application/octet-stream";
+    init.body = body;
   }
   let response;
   try {
@@ -121,16 +124,16 @@ export async function api(path, { method = "GET", json } = {}) {
   } catch {
     throw new ApiError(0, "Could not reach the import service. Check your connection and try again.");
   }
-  const body = await response.json().catch(() => null);
-  if (response.ok) return body;
+  const answer = await response.json().catch(() => null);
+  if (response.ok) return answer;
   if (response.status === 401) {
     askToSignIn("Your token was not accepted (missing, expired or mistyped). Sign in again.");
   }
   const message =
-    body && typeof body.message === "string" && body.message
-      ? body.message
+    answer && typeof answer.message === "string" && answer.message
+      ? answer.message
       : `The import service answered ${response.status} ${response.statusText}.`;
-  const details = Array.isArray(body?.details) ? body.details : [];
+  const details = Array.isArray(answer?.details) ? answer.details : [];
   throw new ApiError(response.status, message, details);
 }
 
