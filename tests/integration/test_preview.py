@@ -272,3 +272,36 @@ def test_a_direct_upload_whose_mapping_names_a_missing_column_is_a_400_before_an
         "Its columns: 'Consumption (kWh)', 'Start', 'End'"
     )
     assert stored_things(stack) == before
+
+
+def test_month_first_dates_are_a_422_naming_the_option(stack):
+    answer = preview(b"MPAN,Date,kWh\n" + f"{M},12/31/2024,5.5\n".encode())
+
+    assert answer["statusCode"] == 422
+    assert answer["json"]["message"].startswith("The dates read month first ('12/31/2024'")
+    assert "--date-order mdy" in answer["json"]["message"]
+
+
+def test_a_sites_file_shows_its_columns_and_no_readings(stack):
+    answer = preview(b"name,postcode,colour\nHead office,SW1A 1AA,blue\n")
+
+    assert answer["statusCode"] == 200, answer
+    shown = answer["json"]
+    assert shown["layout"] == "sites" and shown["readings"] == [] and shown["errors"] == []
+    assert [(c["field"], c["note"]) for c in shown["columns"]] == [
+        (None, "the site name"),
+        (None, "the postcode"),
+        (None, "not read"),
+    ]
+    assert (
+        "This is a sites file: its rows are sites, not readings, so no readings are shown." in shown["notes"]
+    )
+
+
+def test_more_errors_than_are_shown_are_counted_in_a_note(stack):
+    body = b"MPAN,Date,kWh\n" + f"{M},2025-01-15,x\n".encode() * 60
+
+    shown = preview(body)["json"]
+
+    assert len(shown["errors"]) == 50 and shown["errors"][0].startswith("Line 2, column 3 (kWh)")
+    assert "60 rows have errors; the first 50 are shown." in shown["notes"]

@@ -50,6 +50,8 @@ def readings_columns(
         note = _FIELD_NOTES.get(field, field)
         if field in ("datetime", "time") and ending:
             note += " the half hour ends"
+        elif field == "end" and "start" not in row_columns:
+            note = "the date and time the half hour ends"  # (its only time: a period-ending one)
         read[column.index] = ColumnRead(field, note)
     if slots:
         for slot in slots:
