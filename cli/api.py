@@ -16,6 +16,8 @@ from cli.multipart import MultipartFileBody
 TIMEOUT = (10.0, 120.0)
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
 USER_AGENT = "csvimport-cli/0.1"
+# A preview is of a file's first MiB (the API's largest preview body: tests/cli/test_api_contract.py).
+PREVIEW_BYTES = 1024 * 1024
 
 
 class ApiError(Exception):
@@ -124,6 +126,29 @@ class ApiClient:
             return self._json(
                 "POST", "/imports", params=params, data=body, headers={"Content-Type": "text/csv"}
             )
+
+    def preview(
+        self,
+        path: Path,
+        *,
+        format: str | None,
+        mapping: dict[str, Any] | None = None,
+        profile: str | None = None,
+    ) -> dict[str, Any]:
+        """POST /imports/preview with the file's first PREVIEW_BYTES as a text/csv body: what an
+        import of it would do (nothing is written); 422 with what the import would fail with."""
+        params: dict[str, str] = {}
+        if format:
+            params["format"] = format
+        if mapping:
+            params["mapping"] = json.dumps(mapping, separators=(",", ":"))
+        if profile:
+            params["profile"] = profile
+        with path.open("rb") as file:
+            body = file.read(PREVIEW_BYTES)
+        return self._json(
+            "POST", "/imports/preview", params=params, data=body, headers={"Content-Type": "text/csv"}
+        )
 
     def create_presigned_import(
         self,

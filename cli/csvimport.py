@@ -2,6 +2,7 @@
 
     csvimport upload FILE [--format FORMAT] [--throttle PRESET] [--dry-run] [--watch [--fail-on-errors]]
                           [--profile NAME] [--map FIELD=COLUMN ...] [--meter M] [--timestamps end] ...
+    csvimport preview FILE [--format FORMAT] [--profile NAME] [--map FIELD=COLUMN ...] [--meter M] ...
     csvimport status JOB_ID [--watch [--fail-on-errors]]
     csvimport list [--status S] [--limit N]
     csvimport errors JOB_ID [--fix] [-o FILE]
@@ -37,6 +38,7 @@ from cli.formatting import (
     format_timestamp,
     job_summary,
     jobs_table,
+    preview_report,
     progress_line,
     readings_table,
     render_table,
@@ -361,6 +363,27 @@ def cmd_upload(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
     return _watch_and_report(client, job_id, args, rt, lambda job: slow_throttle_hint(job, args.hints))
 
 
+def cmd_preview(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
+    path = Path(args.file)
+    _readable_size(path)
+    try:
+        shown = client.preview(path, format=args.format, mapping=_mapping(args), profile=args.profile)
+    except ApiError as exc:
+        if exc.status != 422:
+            raise
+        rt.err(f"An import of {path.name} would fail: {exc.message}")
+        rt.err(
+            "Say how to read it with the mapping options (--meter, --map FIELD=COLUMN, --date-order, "
+            "--timestamps, ...: see preview --help), and preview it again."
+        )
+        return EXIT_JOB_FAILED
+    rt.out(preview_report(shown, mapping_text(shown.get("mapping"))))
+    rt.out()
+    after = " with the options you gave here (or keep them: profiles save NAME)"
+    args.hints.show(rt.out, "Import it", "upload", str(path), after=after)
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
     if args.watch:
         return _watch_and_report(client, args.job_id, args, rt)
@@ -649,6 +672,26 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     _add_watch_options(upload)
     add_mapping_options(upload)
     upload.set_defaults(run=cmd_upload)
+
+    preview = commands.add_parser(
+        "preview",
+        parents=[common],
+        help="show how a CSV file would be imported, importing nothing",
+        description=(
+            "Send the file's first MiB to the service and show what an import of it would do: the layout "
+            "found, what each column is read as, the first readings, and the errors, warnings and notes "
+            "of those rows. Nothing is imported. Try the mapping options until it reads right, then "
+            "upload with the same options (or save them with profiles save)."
+        ),
+    )
+    preview.add_argument("file", metavar="FILE", help="the CSV file")
+    preview.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="hh, daily, sites or auto (default: the --profile's format, else auto)",
+    )
+    add_mapping_options(preview)
+    preview.set_defaults(run=cmd_preview)
 
     status = commands.add_parser(
         "status",

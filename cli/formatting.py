@@ -1,4 +1,5 @@
-"""Text for the terminal: numbers, durations, the progress bar, the job summary, the jobs table.
+"""Text for the terminal: numbers, durations, the progress bar, the job summary, the jobs table,
+the readings table and a preview.
 
 Pure functions of a job (the API's JSON) and their other arguments, so they are tested directly.
 """
@@ -282,3 +283,72 @@ def readings_table(readings: Sequence[dict[str, Any]]) -> str:
         for r in readings
     ]
     return render_table(READING_COLUMNS, rows)
+
+
+PREVIEW_COLUMNS = ("#", "HEADER", "FIELD", "READ AS")
+PREVIEW_READING_COLUMNS = (
+    "LINE",
+    "METER",
+    "CHANNEL",
+    "START (UTC)",
+    "LOCAL DATE",
+    "PERIOD",
+    "KWH",
+    "ESTIMATED",
+)
+_DELIMITER_NAMES = {"\t": "tab", " ": "space"}
+
+
+def _listed(title: str, messages: Sequence[str]) -> list[str]:
+    if not messages:
+        return [f"{title}: none"]
+    return [f"{title} ({len(messages):,}):", *(f"  {message}" for message in messages)]
+
+
+def preview_report(preview: dict[str, Any], mapping: str) -> str:
+    """``csvimport preview``: the layout, the columns and what each is read as, the first readings,
+    then the errors, warnings and notes (`mapping`: the resolved mapping in words)."""
+    delimiter = str(preview.get("delimiter") or ",")
+    line = preview.get("header_line")
+    header = "no header row" if line == 0 else f"header on line {line}"
+    reading = f"{preview.get('encoding')}, delimiter {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}"
+    lines = [
+        f"Layout:   {preview.get('layout')} ({reading}, {header})",
+        f"Mapping:  {mapping}",
+        "",
+        render_table(
+            PREVIEW_COLUMNS,
+            [
+                [
+                    str(c.get("number")),
+                    str(c.get("header") or ""),
+                    str(c.get("field") or MISSING),
+                    str(c.get("note")),
+                ]
+                for c in preview.get("columns") or []
+            ],
+        ),
+        "",
+    ]
+    readings = preview.get("readings") or []
+    if readings:
+        rows = [
+            [
+                str(r.get("line")),
+                str(r.get("meter")),
+                str(r.get("channel")),
+                _minute(r.get("start")),
+                str(r.get("local_date") or MISSING),
+                MISSING if r.get("period") is None else str(r["period"]),
+                str(r.get("value_kwh") or MISSING),
+                "yes" if r.get("estimated") else "no",
+            ]
+            for r in readings
+        ]
+        lines += ["First readings:", render_table(PREVIEW_READING_COLUMNS, rows)]
+    else:
+        lines.append("First readings: none")
+    lines += ["", *_listed("Errors", preview.get("errors") or [])]
+    lines += [*_listed("Warnings", preview.get("warnings") or [])]
+    lines += [*_listed("Notes", preview.get("notes") or [])]
+    return "\n".join(lines)

@@ -13,7 +13,7 @@ and parses and validates that body on every request before the handler runs, so 
 declares its JSON body refuses a CSV one; and it cannot say that query parameters are required only
 with one of the two bodies. The handler therefore reads that route's body itself, and this step
 documents both bodies (the JSON one from CreateImportRequest) and the query options (from
-DirectImportParams).
+DirectImportParams). POST /imports/preview reads its CSV body itself too (`_preview_takes_csv`).
 
 The result is committed as functions/status/openapi.json, which the status function serves at
 /openapi.json; tests/integration/test_openapi.py fails when it is out of date (`make openapi`
@@ -117,6 +117,20 @@ def _post_imports_takes_json_or_csv(merged: dict[str, Any]) -> None:
     ]
 
 
+def _preview_takes_csv(merged: dict[str, Any]) -> None:
+    """POST /imports/preview: its body is the start of a CSV file, which its handler reads itself
+    (as POST /imports does a CSV one)."""
+    from ingestion.domain.preview import PREVIEW_MAX_BYTES
+
+    merged["paths"]["/imports/preview"]["post"]["requestBody"] = {
+        "required": True,
+        "description": "the file's first MiB (a last line cut off there is ignored)",
+        "content": {
+            "text/csv": {"schema": {"type": "string", "format": "binary", "maxLength": PREVIEW_MAX_BYTES}}
+        },
+    }
+
+
 def _with_refs_renamed(node: Any, renamed: dict[str, str]) -> Any:
     """node with each $ref to a schema in `renamed` pointing at its new name."""
     prefix = "#/components/schemas/"
@@ -140,6 +154,7 @@ def build_document() -> dict[str, Any]:
         ]
     )
     _post_imports_takes_json_or_csv(merged)
+    _preview_takes_csv(merged)
     merged["info"] = {
         "title": TITLE,
         "version": VERSION,

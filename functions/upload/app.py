@@ -19,6 +19,9 @@ from ingestion.http.error_answers import register_error_handlers
 from ingestion.http.requests import (
     CreateImportRequest,
     DirectImportParams,
+    PreviewFormat,
+    PreviewMapping,
+    PreviewProfile,
     SaveProfileRequest,
     ThrottleSettingsRequest,
     UpdateImportRequest,
@@ -26,11 +29,13 @@ from ingestion.http.requests import (
     body_bytes,
     content_type,
     guard_json_bodies,
+    preview_mapping,
 )
 from ingestion.http.responses import (
     AcceptedImport,
     CreatedImport,
     JobView,
+    PreviewView,
     ProfileView,
     ThrottleSettingsView,
     error_responses,
@@ -47,6 +52,7 @@ from ingestion.services.imports import (
     on_object_created,
 )
 from ingestion.services.logs import route_layer_logs
+from ingestion.services.preview import PreviewRequest, preview_import
 from ingestion.services.profiles import delete_profile, save_profile
 from ingestion.services.wiring import Services
 
@@ -60,7 +66,7 @@ register_error_handlers(app)
 services = Services()
 # The IAM rights its code calls (template.yaml grants exactly these): small files are imported
 # here, synchronously, so a segment's rights too.
-RIGHTS = rights.IMPORTS | rights.SEGMENT | rights.SETTINGS_SAVING | rights.PROFILES_SAVING
+RIGHTS = rights.IMPORTS | rights.SEGMENT | rights.SETTINGS_SAVING | rights.PROFILES_SAVING | rights.PREVIEW
 CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
 # As sent, percent-encoded (the route's handler decodes it): up to 64 characters of up to 4 UTF-8 bytes.
@@ -123,6 +129,34 @@ def create_import() -> Response[dict[str, Any]]:
         "send either a JSON body (application/json) to get a presigned upload, "
         "or the CSV itself (text/csv) with ?filename=..."
     )
+
+
+@app.post(
+    "/imports/preview",
+    summary="Preview an import",
+    description=(
+        "Send the first MiB of a file (text/csv; a last line cut off there is ignored) with the options "
+        "an import would take: the answer is what the import would do (the layout, how each column is "
+        "read, the first 20 readings, the errors, warnings and notes), or the 422 it would fail with. "
+        "Nothing is written and no job is created."
+    ),
+    responses={
+        200: {
+            "description": "what the import would do",
+            "content": {"application/json": {"model": PreviewView}},
+        },
+        **error_responses(400, 401, 413, 422),
+    },
+)
+def preview(
+    format: PreviewFormat = None, mapping: PreviewMapping = None, profile: PreviewProfile = None
+) -> PreviewView:
+    # Reads its body itself, as POST /imports does a CSV one (devstack/openapi.py documents it).
+    caller = caller_of(app)
+    if content_type(app) not in CSV_TYPES:
+        raise InvalidRequestError("send the start of the CSV file as the body, with Content-Type: text/csv")
+    request = PreviewRequest(body_bytes(app), format, preview_mapping(mapping), profile)
+    return PreviewView.of(preview_import(request, caller.user_id, services))
 
 
 @app.post(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from cli.api import PREVIEW_BYTES
 from cli.csvimport import EXIT_BY_FINAL_STATUS, READINGS_PAGE, THROTTLE_CHOICES, build_parser
 from cli.mapping_options import MAPPED_FIELDS, MAPPING_KEYS, MAX_COLUMN
 
@@ -84,7 +85,7 @@ def mapping_schema(document: dict[str, Any]) -> dict[str, Any]:
     return document["components"]["schemas"]["Mapping"]
 
 
-@pytest.mark.parametrize("command", ["upload", "profiles save"])
+@pytest.mark.parametrize("command", ["upload", "preview", "profiles save"])
 def test_the_mapping_options_offer_the_choices_the_api_accepts(api, command):
     mapping = mapping_schema(api)["properties"]
     for flag, key in (("--timestamps", "timestamps"), ("--date-order", "date_order"), ("--unit", "unit")):
@@ -142,3 +143,10 @@ def test_readings_offers_the_channels_the_api_knows_and_its_default(api):
 
 def test_readings_pages_no_larger_than_the_api_allows(api):
     assert query_parameter(api, "/readings", "get", "limit")["maximum"] == READINGS_PAGE
+
+
+def test_preview_offers_the_formats_the_api_accepts_and_sends_at_most_what_it_takes(api):
+    offered = list(cli_option("preview", "--format").choices or ())
+    assert sorted(offered) == sorted(enum_of(api, query_parameter(api, "/imports/preview", "post", "format")))
+    body = api["paths"]["/imports/preview"]["post"]["requestBody"]["content"]["text/csv"]["schema"]
+    assert body["maxLength"] == PREVIEW_BYTES

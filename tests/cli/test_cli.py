@@ -124,6 +124,8 @@ class FakeApi:
     readings_csv: bytes = b""
     # name -> profile, as PUT /profiles/{name} saved it (the one caller's)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # POST /imports/preview: what it answers
+    preview: dict[str, Any] = field(default_factory=dict)
 
     def fail(
         self, method: str, path: str, status: int, body: Any, content_type: str = "application/json"
@@ -146,6 +148,8 @@ class FakeApi:
         return status, "application/json", b"" if body is None else json.dumps(body).encode()
 
     def _route(self, r: Received) -> tuple[int, Any]:
+        if r.method == "POST" and r.path == "/imports/preview":
+            return 200, self.preview
         if r.method == "POST" and r.path == "/imports":
             if r.headers.get("content-type") == "text/csv":
                 return 202, {"job_id": "job-direct", "status": "queued", "status_url": "/imports/job-direct"}

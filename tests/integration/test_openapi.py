@@ -19,6 +19,7 @@ def test_the_document_describes_every_api_route_with_its_answers():
         ("/imports", "get"),
         ("/imports/{job_id}", "get"),
         ("/imports/{job_id}/cancel", "post"),
+        ("/imports/preview", "post"),
         ("/imports/{job_id}", "delete"),
         ("/imports/{job_id}/errors", "get"),
         ("/imports/{job_id}", "patch"),
@@ -34,6 +35,10 @@ def test_the_document_describes_every_api_route_with_its_answers():
     assert set(create["requestBody"]["content"]) == {"application/json", "text/csv"}
     assert {"200", "201", "202", "400", "401", "413", "422"} <= set(create["responses"])
     assert document["security"] == [{"bearer": []}]
+    preview = document["paths"]["/imports/preview"]["post"]
+    assert set(preview["requestBody"]["content"]) == {"text/csv"}
+    assert {p["name"] for p in preview["parameters"]} == {"format", "mapping", "profile"}
+    assert {"200", "400", "401", "413", "422"} <= set(preview["responses"])
     readings = document["paths"]["/readings"]["get"]
     assert set(readings["responses"]["200"]["content"]) == {"application/json", "text/csv"}
     assert {"400", "401"} <= set(readings["responses"])

@@ -228,7 +228,9 @@ def test_a_direct_upload_takes_the_mapping_and_profile_as_query_parameters(stack
     put_profile("Octopus", {"mapping": OCTOPUS})
     mapping = json.dumps({"meter": "1900000000001", "columns": {"meter": 1}})
 
-    job = created_job(post_csv((SAMPLES / "daily.csv").read_bytes(), mapping=mapping, profile="Octopus"))
+    body = b"MPAN,Start,Consumption (kWh)\n1900000000001,2024-05-01T00:00:00Z,0.5\n"  # (the columns it names)
+
+    job = created_job(post_csv(body, mapping=mapping, profile="Octopus"))
 
     assert job["requested_mapping"]["meter"] == "1900000000001"
     assert job["requested_mapping"]["columns"]["meter"] == 1

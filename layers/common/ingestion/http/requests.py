@@ -170,6 +170,30 @@ class DirectImportParams(BaseModel):
         )
 
 
+# POST /imports/preview: its query parameters (its body is the start of the CSV file).
+PreviewFormat = Annotated[ImportFormat | None, Query(description=FORMAT_DESCRIPTION)]
+PreviewMapping = Annotated[
+    str | None,
+    Query(
+        max_length=8192,
+        description="the column mapping, as URL-encoded JSON (the object POST /imports takes as JSON)",
+    ),
+]
+PreviewProfile = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=MAX_NAME_CHARS,
+        description="one of your saved profiles (GET /profiles): its mapping, with this request's over it",
+    ),
+]
+
+
+def preview_mapping(text: str | None) -> Mapping | None:
+    """The preview's mapping parameter, read as the direct upload's is (400 naming a wrong key)."""
+    return None if text is None else mapping_from_json_text(text)
+
+
 # GET /readings: its query parameters. The dates are checked by ReadingRange.of, which says in words
 # what is wrong with them (not a date, to before from, too long a range).
 ReadingsMeter = Annotated[

@@ -17,6 +17,7 @@ from ingestion.domain.formats.detect import resolve_layout
 from ingestion.domain.formats.mapping import Mapping
 from ingestion.domain.health import Patience, diagnose
 from ingestion.domain.job import Job, JobStatus, Shard
+from ingestion.domain.preview import Preview
 from ingestion.domain.profiles import Profile
 from ingestion.domain.progress import average_rate, compute_progress
 from ingestion.domain.reading_pages import ReadingRange, StoredReading
@@ -355,6 +356,81 @@ class ProfileView(BaseModel):
 
 class ProfileList(BaseModel):
     items: list[ProfileView] = Field(description="your profiles, by name")
+
+
+class PreviewColumnView(BaseModel):
+    """One column of the file, and what an import reads it as."""
+
+    number: int = Field(description="1 is the first column")
+    header: str = Field(description='its name in the header row ("Column 3" in a file without one)')
+    field: str | None = Field(
+        description="the mapping's field it is read as (meter, date, value, ...); null: none, such as "
+        "a half-hour column of a wide file, its flag, or a column not read"
+    )
+    note: str = Field(
+        description='what it is read as, or why not: "half hour 00:30", "flag of 00:30", "not read"'
+    )
+
+
+class PreviewReadingView(BaseModel):
+    """One reading the import would store, and the file line it comes from."""
+
+    line: int = Field(description="the file line of its row (header = line 1, or its own line)")
+    meter: str
+    channel: str
+    start: str = Field(description="UTC, ISO 8601: when the reading's interval starts")
+    local_date: str = Field(description="the UK local date it belongs to")
+    period: int | None = Field(description="the UK local half hour of the day, 1..46/48/50; null for daily")
+    value_kwh: str = Field(description="kWh, as a decimal string")
+    estimated: bool
+
+
+class PreviewView(BaseModel):
+    """What an import of the file would do, from its first MiB: nothing is written."""
+
+    layout: str = Field(description="hh-long, hh-wide, daily or sites")
+    encoding: str = Field(description="the text encoding it is read with, e.g. UTF-8, Windows-1252")
+    delimiter: str
+    header_line: int = Field(description="the header row's line (below a preamble); 0: no header row")
+    columns: list[PreviewColumnView] = Field(description="every column of the header, in file order")
+    mapping: Mapping = Field(description="the mapping it would read the file with, every key resolved")
+    readings: list[PreviewReadingView] = Field(description="the first 20 readings")
+    errors: list[str] = Field(description="the first 50 row errors (rows the import would skip)")
+    warnings: list[str] = Field(description="the first 50 warnings (rows imported with a doubt)")
+    notes: list[str] = Field(
+        description="what else it does: lines above the header skipped, the meter taken from them, "
+        "columns not read, a last line cut off"
+    )
+
+    @classmethod
+    def of(cls, preview: Preview) -> Self:
+        return cls(
+            layout=preview.layout,
+            encoding=preview.encoding,
+            delimiter=preview.delimiter,
+            header_line=preview.header_line,
+            columns=[
+                PreviewColumnView(number=c.number, header=c.header, field=c.field, note=c.note)
+                for c in preview.columns
+            ],
+            mapping=preview.mapping,
+            readings=[
+                PreviewReadingView(
+                    line=shown.line,
+                    meter=shown.reading.meter,
+                    channel=shown.reading.channel,
+                    start=_utc(shown.reading.start),
+                    local_date=shown.reading.local_date.isoformat(),
+                    period=shown.reading.period,
+                    value_kwh=f"{shown.reading.value_kwh:f}",
+                    estimated=shown.reading.estimated,
+                )
+                for shown in preview.readings
+            ],
+            errors=list(preview.errors),
+            warnings=list(preview.warnings),
+            notes=list(preview.notes),
+        )
 
 
 class ErrorBody(BaseModel):

@@ -19,6 +19,9 @@ from ingestion.domain.errors import (
     StaleWriteError,
     UnprocessableFileError,
 )
+from ingestion.domain.formats import FileFormatError
+from ingestion.domain.formats.detect import resolve_layout
+from ingestion.domain.formats.row_errors import MappingError
 from ingestion.domain.framing import SNIFF_BYTES, NotCsvError, sniff
 from ingestion.domain.job import ImportOptions, Job, JobStatus, Shard
 from ingestion.domain.messages import IngestMessage
@@ -154,6 +157,21 @@ def check_csv_body(body: bytes, max_bytes: int) -> None:
         raise InvalidRequestError(f"the body is not a CSV file: {exc}") from None
 
 
+def check_mapped_columns(body: bytes, options: ImportOptions) -> None:
+    """400 when the mapping names a column the file lacks (naming it, listing the file's headers),
+    read from the header as the import would read it, before any job exists. Whatever else is wrong
+    with the file the job says, as it does for any upload."""
+    if options.mapping is None:
+        return
+    with suppress(NotCsvError, FileFormatError):
+        try:
+            start = read_file_start((body,), mapping=options.mapping)
+            if start.header is not None and start.header.problem is None:
+                resolve_layout(start.header.cells, options.format or "auto", options.mapping, start.facts)
+        except MappingError as exc:
+            raise InvalidRequestError(str(exc)) from None
+
+
 def count_data_rows(body: bytes, stop_at: int) -> int:
     """Data rows in a CSV body (quoted newlines respected), counting no further than stop_at."""
     start = read_file_start((body,))
@@ -179,6 +197,7 @@ def create_direct_import(
     settings = svc.settings
     check_csv_body(upload.body, settings.direct_upload_max_bytes)
     upload = replace(upload, options=with_profile(upload.options, owner, svc))
+    check_mapped_columns(upload.body, upload.options)
     check_quota(owner, svc)
     if upload.sync:
         rows = count_data_rows(upload.body, stop_at=settings.sync_max_rows)

@@ -82,3 +82,6 @@ READINGS: Rights = reading_queries.READING_QUERIES
 # Profiles (services/profiles.py): read and list them; save (counting them first) and delete them.
 PROFILES_READING: Rights = profiles.PROFILE_READS
 PROFILES_SAVING: Rights = profiles.PROFILE_READS | profiles.PROFILE_WRITES
+
+# Previewing an import (services/preview.py): the profile it names, nothing else; it writes nothing.
+PREVIEW: Rights = profiles.PROFILE_READS

@@ -5,10 +5,12 @@ import re
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import Any, Literal, Protocol, get_args
 from zoneinfo import ZoneInfo
 
+from ingestion.domain.formats.column_notes import ColumnRead, readings_columns, site_file_columns
 from ingestion.domain.formats.daily import DailyLayout
 from ingestion.domain.formats.half_hourly import Clock, LongLayout, Slot, WideLayout
 from ingestion.domain.formats.headers import (
@@ -127,6 +129,8 @@ class Detected:
     mapping: Mapping  # its columns by number
     unused_columns: tuple[str, ...] = ()
     header: tuple[str, ...] = ()
+    # What each column it reads is read as, by 0-based index (a preview's notes; the others: not read).
+    columns_read: dict[int, ColumnRead] = dataclass_field(default_factory=dict)
 
     def shown_mapping(self) -> Mapping:
         """The mapping as people read it: each column by its header name where that names one
@@ -306,7 +310,9 @@ class _Resolver:
         columns, requested = self.columns, self.requested
         if requested == "sites" or (requested == "auto" and not self.mapped and _is_sites_header(columns)):
             # (a sites file reads its own columns: a readings mapping's columns mean nothing to it)
-            return Detected(SitesLayout.from_header(columns), self.mapping.model_copy(update={"columns": {}}))
+            layout = SitesLayout.from_header(columns)
+            read = site_file_columns((what.value, column) for what, column in site_columns(columns).items())
+            return Detected(layout, self.mapping.model_copy(update={"columns": {}}), columns_read=read)
         meter_column, fixed_meter = self._meter()
         if requested != "daily":
             slots = self._slots()
@@ -448,7 +454,7 @@ class _Resolver:
         row = self._common(meter, fixed_meter, values, [date], row_flag=not flagged)
         self.use(*(slot.flag for slot in slots))
         timestamps = None if slots[0].period is not None else self._wide_timestamps
-        return self._detected(WideLayout(row, date, slots), values, timestamps, None)
+        return self._detected(WideLayout(row, date, slots), values, timestamps, None, slots)
 
     def _daily(self, meter: Column | None, fixed_meter: str | None) -> Detected:
         if self.requested == "auto":
@@ -579,7 +585,12 @@ class _Resolver:
     # ---- the resolved mapping ---------------------------------------------------------------------
 
     def _detected(
-        self, layout: AnyLayout, values: Sequence[ValueColumn], timestamps: str | None, clock: Clock | None
+        self,
+        layout: AnyLayout,
+        values: Sequence[ValueColumn],
+        timestamps: str | None,
+        clock: Clock | None,
+        slots: Sequence[Slot] = (),
     ) -> Detected:
         row_columns = {
             name: column
@@ -611,7 +622,8 @@ class _Resolver:
             for column in self.columns.columns
             if column.index not in self.used and column.name
         )
-        return Detected(layout, mapping, unused)
+        read = readings_columns(row_columns, values, slots, ending=timestamps == "end")
+        return Detected(layout, mapping, unused, columns_read=read)
 
     def _ref(self, column: Column) -> int:
         """How the resolved mapping names a column: by number (short in the job item, and exact

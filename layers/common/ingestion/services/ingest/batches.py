@@ -17,7 +17,7 @@ from functools import partial
 from ingestion.domain.clock import iso
 from ingestion.domain.csvstream import RowBatch, RowReader
 from ingestion.domain.errors import StaleWriteError
-from ingestion.domain.formats import AnyLayout, FileFormatError, detect_layout
+from ingestion.domain.formats import AnyLayout, detect_layout
 from ingestion.domain.formats.detect import resolve_layout
 from ingestion.domain.framing import NotCsvError
 from ingestion.domain.job import (
@@ -37,7 +37,14 @@ from ingestion.domain.rowcheck import CheckedBatch, check_batch, utc_now
 from ingestion.domain.seen_keys import SeenKeys
 from ingestion.domain.sharding import Boundary
 from ingestion.domain.throttle import Adaptation, adapt, plan_pause, segment_should_stop
-from ingestion.services.ingest.files import chunks_from_cursor, end_line, read_file_start, rows_in_range
+from ingestion.services.ingest.files import (
+    chunks_from_cursor,
+    end_line,
+    not_csv,
+    read_file_start,
+    rows_in_range,
+    unreadable_header,
+)
 from ingestion.services.ingest.lifecycle import announce_completed, complete, finish_cancel
 from ingestion.services.ingest.outcome import Outcome, SegmentReport, Tally
 from ingestion.services.ingest.shards import plan_split, shard_keys, split_shards
@@ -206,18 +213,14 @@ class SegmentRun:
         try:
             start = read_file_start(chunks, mapping=job.requested_mapping, end_offset=shard.end)
         except NotCsvError as exc:
-            raise FileFormatError(
-                f"This is not a CSV file: {exc}. Save it as CSV (comma-separated values) and upload that."
-            ) from None
+            raise not_csv(exc) from None
         reader, header_row, framing = start.reader, start.header, start.framing
         if header_row is None:
             self.note = "The file is empty: there was nothing to import."
             self.header = HeaderInfo((), start.delimiter, "none", framing)
             return reader, None
-        if header_row.problem is not None:
-            raise FileFormatError(
-                f"The header row (line {header_row.line}) cannot be read: {header_row.problem}"
-            )
+        if (unreadable := unreadable_header(header_row)) is not None:
+            raise unreadable
         detected = resolve_layout(header_row.cells, job.format, job.requested_mapping, start.facts)
         layout = detected.layout
         mapping = detected.mapping.model_copy(update={"header_row": header_row.line})

@@ -13,7 +13,7 @@ from ingestion.domain.formats import FileFormatError, detect_delimiter
 from ingestion.domain.formats.detect import FileFacts, header_score, numbered_header, preamble_meter
 from ingestion.domain.formats.mapping import MAX_PREAMBLE_LINES, Mapping
 from ingestion.domain.formats.row_errors import MappingError
-from ingestion.domain.framing import SNIFF_BYTES, Framing, peek, sniff
+from ingestion.domain.framing import SNIFF_BYTES, Framing, NotCsvError, peek, sniff
 from ingestion.domain.job import Job
 from ingestion.store.objects import ObjectStore
 
@@ -74,6 +74,20 @@ def read_file_start(
         )
     facts = FileFacts(delimiter, preamble_meter(lines[: header_at - 1]), _sample(lines, header_at, delimiter))
     return FileStart(framing, delimiter, reader, header, facts)
+
+
+def not_csv(exc: NotCsvError) -> FileFormatError:
+    """What an import of a file that is not CSV text fails with."""
+    return FileFormatError(
+        f"This is not a CSV file: {exc}. Save it as CSV (comma-separated values) and upload that."
+    )
+
+
+def unreadable_header(header: RawRow) -> FileFormatError | None:
+    """What an import fails with when its header row cannot be read as CSV text (None: it can)."""
+    if header.problem is None:
+        return None
+    return FileFormatError(f"The header row (line {header.line}) cannot be read: {header.problem}")
 
 
 def head_lines(head: bytes, framing: Framing, *, complete: bool) -> list[str]:
