@@ -51,6 +51,7 @@ class Case:
     # a profile saved (PUT /profiles/{name}) before the import, which then names it: (name, body)
     profile: tuple[str, Mapping[str, Any]] | None = None
     unused_columns: tuple[str, ...] | None = None  # the job's unused_columns, exactly
+    presigned: bool = False  # imported the browser's way: POST /imports (JSON), then the file to S3
 
     def body(self) -> bytes:
         return self.source.read_bytes() if isinstance(self.source, Path) else self.source()

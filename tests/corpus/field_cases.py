@@ -59,8 +59,8 @@ ENDS = [*TIMES[1:], "24:00"]
 assert len(OFFICE) == len(HOME) == 48 and len(SPRING) == 46 and len(AUTUMN) == 50
 
 # Gas: kWh = volume in m³ x 1.02264 (the volume correction factor) x calorific value (MJ/m³) / 3.6,
-# to the milliwatt-hour; a hundred cubic feet is 2.8316846592 m³.
-CUBIC_METRES = {"m3": Decimal(1), "hcf": Decimal("2.8316846592")}
+# to the milliwatt-hour; a cubic foot is 0.028316846592 m³, a hundred of them 2.8316846592 m³.
+CUBIC_METRES = {"m3": Decimal(1), "ft3": Decimal("0.028316846592"), "hcf": Decimal("2.8316846592")}
 
 
 def gas_kwh(volume: str, unit: str, calorific_value: str) -> str:
@@ -171,6 +171,16 @@ WIDE = [
         readings=half_hours(M1, utc(2025, 3, 3), OFFICE) | half_hours(M2, utc(2025, 3, 3), HOME),
     ),
     Case(
+        "wide_period_1_to_period_48",
+        FIELD / "wide_period_1_to_48.csv",
+        status="completed",
+        processed=1,
+        imported=1,
+        failed=0,
+        layout="hh-wide",
+        readings=half_hours(M2, utc(2025, 2, 14), HOME),
+    ),
+    Case(
         "wide_hh1_to_hh48_with_a_row_read_type",
         FIELD / "wide_hh1_hh48_read_type.csv",
         status="completed",
@@ -253,6 +263,40 @@ WIDE = [
         errors=("Line 28: the clocks go back on 2024-10-27, so 01:00 happens twice that day",),
         readings=october_readings(),
     ),
+    Case(
+        "wide_by_time_in_a_zone_the_mapping_names_europe_paris",
+        FIELD / "wide_by_time_europe_paris.csv",
+        mapping={"timezone": "Europe/Paris"},
+        status="completed",
+        processed=1,
+        imported=1,
+        failed=0,
+        layout="hh-wide",
+        # 00:00 on 15 January in Paris (UTC+1) is 23:00 UTC on the 14th
+        readings=half_hours(PRM, utc(2025, 1, 14, 23), OFFICE),
+        xfail=(
+            "a wide file's time columns are read as UK local time whatever the mapping's timezone: "
+            "00:00 on 15/01/2025 in Europe/Paris is stored at 2025-01-15T00:00Z, not 2025-01-14T23:00Z, "
+            "and the job's resolved mapping says Europe/London (detect._wide builds no Clock; "
+            "WideLayout places every slot with uk_time.period_starts)"
+        ),
+    ),
+    Case(
+        "wide_by_time_whose_date_header_says_utc",
+        FIELD / "wide_by_time_date_utc.csv",
+        status="completed",
+        processed=1,
+        imported=1,
+        failed=0,
+        layout="hh-wide",
+        # the header says its times are UTC: 00:00 on 1 July is 00:00 UTC, not 23:00 the day before
+        readings=half_hours(M1, utc(2025, 7, 1), OFFICE),
+        xfail=(
+            "'Date (UTC)' is not read as the date column (headers.meaning_of reads a 'UTC' suffix only "
+            "on datetime, start, end and time columns), so the job fails with 'Missing required column "
+            "for the date'; and a wide layout has no zone to read its time columns in UTC"
+        ),
+    ),
 ]
 
 # ---- long: intervals, settlement periods, period ending, zones ---------------------------------
@@ -276,6 +320,7 @@ LONG = [
         "long_supplier_export_start_end_offsets_switching_between_plus_01_00_and_z_no_meter_column",
         FIELD / "octopus_consumption_start_end.csv",
         mapping={"meter": OCTOPUS_METER},
+        presigned=True,  # as the new-import page sends it: the mapping in the JSON body
         status="completed",
         processed=9,
         imported=9,
@@ -298,6 +343,17 @@ LONG = [
         layout="hh-long",
         readings=_READING_START,
         estimated=estimated_of(_READING_START, [3]),
+    ),
+    Case(
+        "long_from_and_to_in_local_time_across_the_autumn_change_2024",
+        FIELD / "from_to_autumn_2024.csv",
+        status="completed",
+        processed=7,
+        imported=7,
+        failed=0,
+        layout="hh-long",
+        # the wall-clock 01:00 and 01:30 come twice: the first are BST, the second GMT an hour later
+        readings=half_hours(M1, utc(2024, 10, 26, 23), AUTUMN[:7]),
     ),
     Case(
         "long_settlement_date_and_period_on_46_and_50_period_days",
@@ -453,6 +509,19 @@ METERS_NUMBERS_UNITS = [
             for on, volume in _GAS_HCF.items()
             for key, value in day(MPRN, on, gas_kwh(volume, "hcf", "40.1")).items()
         },
+    ),
+    Case(
+        "gas_half_hours_in_cubic_feet_with_the_default_calorific_value",
+        FIELD / "gas_ft3_interval_start.csv",
+        status="completed",
+        processed=3,
+        imported=3,
+        failed=0,
+        layout="hh-long",
+        # no calorific value given: 39.5 MJ/m³
+        readings=half_hours(
+            SERIAL, utc(2025, 1, 15, 6), [gas_kwh(v, "ft3", "39.5") for v in ("35.3", "28.1", "0")]
+        ),
     ),
 ]
 

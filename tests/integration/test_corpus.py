@@ -65,6 +65,8 @@ def import_options(case: Case) -> dict[str, str]:
 def run_case(stack: StackResources, case: Case) -> dict[str, Any]:
     body = case.body()
     options = import_options(case)
+    if case.presigned:
+        return import_presigned(stack, body, case.format, options)
     if case.refused is None:
         job, _ = import_csv(
             stack, body, format=case.format, throttle="small", filename="upload.csv", **options
