@@ -12,8 +12,10 @@ import boto3
 import pytest
 
 from devstack.provision import StackResources
-from tests.corpus.cases import CASES, Case
+from tests.corpus.case import Case
+from tests.corpus.cases import CASES
 from tests.integration.helpers import get_job, import_csv, post_csv, post_json, s3_created
+from tests.integration.test_profiles import put_profile
 from tests.support import QueueDriver, readings_of
 
 
@@ -27,9 +29,16 @@ def _params() -> list[Any]:
     return params
 
 
-def import_presigned(stack: StackResources, body: bytes, format: str) -> dict[str, Any]:
+def import_presigned(
+    stack: StackResources, body: bytes, format: str, options: dict[str, str]
+) -> dict[str, Any]:
     """The presigned path: create the job, put the bytes as the browser would, let S3 tell us."""
-    created = post_json(json.dumps({"filename": "upload.csv", "format": format, "throttle": "small"}))
+    request: dict[str, Any] = {"filename": "upload.csv", "format": format, "throttle": "small"}
+    if "mapping" in options:
+        request["mapping"] = json.loads(options["mapping"])
+    if "profile" in options:
+        request["profile"] = options["profile"]
+    created = post_json(json.dumps(request))
     assert created["statusCode"] == 201, created
     job_id = created["json"]["job_id"]
     key = f"uploads/{job_id}.csv"
@@ -39,14 +48,33 @@ def import_presigned(stack: StackResources, body: bytes, format: str) -> dict[st
     return get_job(job_id)["json"]
 
 
+def import_options(case: Case) -> dict[str, str]:
+    """The case's mapping and profile as the direct upload's query takes them (the profile saved
+    first, as its user would have)."""
+    options: dict[str, str] = {}
+    if case.profile is not None:
+        name, profile = case.profile
+        saved = put_profile(name, dict(profile))
+        assert saved["statusCode"] == 201, saved
+        options["profile"] = name
+    if case.mapping is not None:
+        options["mapping"] = json.dumps(case.mapping)
+    return options
+
+
 def run_case(stack: StackResources, case: Case) -> dict[str, Any]:
     body = case.body()
+    options = import_options(case)
+    if case.presigned:
+        return import_presigned(stack, body, case.format, options)
     if case.refused is None:
-        job, _ = import_csv(stack, body, format=case.format, throttle="small", filename="upload.csv")
+        job, _ = import_csv(
+            stack, body, format=case.format, throttle="small", filename="upload.csv", **options
+        )
         return job
-    refused = post_csv(body, format=case.format, throttle="small")
+    refused = post_csv(body, format=case.format, throttle="small", **options)
     assert refused["statusCode"] == 400 and case.refused in refused["json"]["message"], refused["json"]
-    return import_presigned(stack, body, case.format)
+    return import_presigned(stack, body, case.format, options)
 
 
 def stored_readings(stack: StackResources) -> tuple[dict[tuple[str, str], Decimal], set[tuple[str, str]]]:
@@ -100,6 +128,8 @@ def test_a_corpus_file_ends_in_the_state_its_case_demands(stack, case: Case):
         assert case.note in (job["note"] or ""), job["note"]
     else:
         assert job["note"] is None
+    if case.unused_columns is not None:
+        assert tuple(job["unused_columns"]) == case.unused_columns
 
     readings, estimated = stored_readings(stack)
     sites = stored_sites(stack)
