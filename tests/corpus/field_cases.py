@@ -274,12 +274,6 @@ WIDE = [
         layout="hh-wide",
         # 00:00 on 15 January in Paris (UTC+1) is 23:00 UTC on the 14th
         readings=half_hours(PRM, utc(2025, 1, 14, 23), OFFICE),
-        xfail=(
-            "a wide file's time columns are read as UK local time whatever the mapping's timezone: "
-            "00:00 on 15/01/2025 in Europe/Paris is stored at 2025-01-15T00:00Z, not 2025-01-14T23:00Z, "
-            "and the job's resolved mapping says Europe/London (detect._wide builds no Clock; "
-            "WideLayout places every slot with uk_time.period_starts)"
-        ),
     ),
     Case(
         "wide_by_time_whose_date_header_says_utc",
@@ -291,11 +285,6 @@ WIDE = [
         layout="hh-wide",
         # the header says its times are UTC: 00:00 on 1 July is 00:00 UTC, not 23:00 the day before
         readings=half_hours(M1, utc(2025, 7, 1), OFFICE),
-        xfail=(
-            "'Date (UTC)' is not read as the date column (headers.meaning_of reads a 'UTC' suffix only "
-            "on datetime, start, end and time columns), so the job fails with 'Missing required column "
-            "for the date'; and a wide layout has no zone to read its time columns in UTC"
-        ),
     ),
 ]
 

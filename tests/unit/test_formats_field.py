@@ -393,3 +393,26 @@ def test_an_ignored_column_is_never_read_though_its_name_is_a_fields():
     assert reading.value_kwh == Decimal(7)
     assert detected.mapping.ignore == [3] and detected.shown_mapping().ignore == ["Reading"]
     assert "Reading" in detected.unused_columns
+
+
+def test_a_wide_file_by_time_reads_its_columns_in_the_zone_the_header_or_the_mapping_says():
+    _, utc_readings = read(["MPAN", "Date (UTC)", "00:00", "00:30"], [M, "2025-07-01", "1", "2"])
+    assert [(r.start, r.local_date, r.period) for r in utc_readings] == [
+        (utc(2025, 7, 1, 0, 0), date(2025, 7, 1), 3),  # 01:00 BST: the UK day's third half hour
+        (utc(2025, 7, 1, 0, 30), date(2025, 7, 1), 4),
+    ]
+    detected, paris = read(
+        ["MPAN", "Date", "00:00"], [M, "2025-01-15", "1"], mapping=Mapping(timezone="Europe/Paris")
+    )
+    assert (paris[0].start, paris[0].local_date, paris[0].period) == (
+        utc(2025, 1, 14, 23, 0),
+        date(2025, 1, 14),
+        47,
+    )
+    assert detected.mapping.timezone == "Europe/Paris"
+
+
+@pytest.mark.parametrize(("cell", "estimated"), [("Act", False), ("EST", True)])
+def test_act_and_est_flags(cell, estimated):
+    _, (reading,) = read(["MPAN", "Date", "Reading", "Act/Est"], [M, "2025-01-15", "1", cell])
+    assert reading.estimated is estimated

@@ -153,7 +153,7 @@ def test_actual_manual_and_blank_flags_are_actual(flag):
 def test_an_unknown_flag_is_a_row_error_naming_the_allowed_values():
     assert str(error(flag="X")) == (
         "column 5 (Type): unknown actual/estimated flag 'X' "
-        "(expected A, Actual, E, Estimated, M, Manual or blank)"
+        "(expected A, Actual, Act, E, Estimated, Est, M, Manual or blank)"
     )
 
 

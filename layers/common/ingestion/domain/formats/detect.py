@@ -453,8 +453,11 @@ class _Resolver:
         flagged = any(slot.flag is not None for slot in slots)
         row = self._common(meter, fixed_meter, values, [date], row_flag=not flagged)
         self.use(*(slot.flag for slot in slots))
-        timestamps = None if slots[0].period is not None else self._wide_timestamps
-        return self._detected(WideLayout(row, date, slots), values, timestamps, None, slots)
+        by_time = slots[0].period is None
+        timestamps = self._wide_timestamps if by_time else None
+        zone = self._zone(date) if by_time else None
+        clock = Clock(zone) if by_time else None
+        return self._detected(WideLayout(row, date, slots, zone), values, timestamps, clock, slots)
 
     def _daily(self, meter: Column | None, fixed_meter: str | None) -> Detected:
         if self.requested == "auto":

@@ -319,17 +319,21 @@ class WideLayout:
     Blank half-hour cells are skipped. A row is all or nothing: one bad cell rejects the whole row.
     """
 
-    __slots__ = ("_by_start", "_date", "_row", "_slots", "_twice")
+    __slots__ = ("_date", "_row", "_slots", "_twice", "_zone")
     name = "hh-wide"
 
-    def __init__(self, row: CommonColumns, date_column: Column, slots: Sequence[Slot]) -> None:
+    def __init__(
+        self, row: CommonColumns, date_column: Column, slots: Sequence[Slot], zone: ZoneInfo | None = None
+    ) -> None:
         self._row = row
         self._date = date_column
         self._slots = tuple(slots)
         # Times of day the header names twice: on the day the clocks go back, the first column is the
         # first occurrence of that time, the second the second.
         self._twice = frozenset(s.minute for s in self._slots if s.occurrence)
-        self._by_start: dict[tuple[date, int], Column] = {}
+        # The zone of the times of day the columns name (None: UK local time). Period numbers are
+        # the UK's settlement periods whatever it is.
+        self._zone = zone
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
         row = self._row
@@ -351,14 +355,34 @@ class WideLayout:
                 raise column.error(str(exc)) from None
             if value is None:
                 continue
-            period = self._period_of(slot, day, starts, text)
             flagged = estimated if slot.flag is None else _flag(cells, slot.flag)
             kwh = to_kwh(value, unit.conversion)
+            if self._zone is not None and slot.minute is not None:
+                start, local, period = self._zoned(slot, day, text)
+                readings.append(
+                    new_reading(meter, HALF_HOURLY, start, local, period, kwh, flagged, False, channel)
+                )
+                continue
+            period = self._period_of(slot, day, starts, text)
             start = starts[period - 1]
             readings.append(new_reading(meter, HALF_HOURLY, start, day, period, kwh, flagged, False, channel))
         if not readings:
             raise RowError("no readings in row")
         return readings
+
+    def _zoned(self, slot: Slot, day: date, text: str) -> tuple[datetime, date, int]:
+        """The UTC start, UK local date and period of a slot's half hour on `day` in the file's zone."""
+        assert self._zone is not None and slot.minute is not None
+        hour, minute = divmod(slot.minute, 60)
+        wall = datetime(day.year, day.month, day.day, hour, minute, tzinfo=self._zone, fold=slot.occurrence)
+        start = wall.astimezone(UTC)
+        if start.astimezone(self._zone).replace(tzinfo=None) != wall.replace(tzinfo=None):
+            raise slot.column.error(
+                f"{day} has no {slot.label} in {self._zone.key} (the clocks go forward that day, skipping "
+                f"that hour), so this cell must be blank; found {quoted(text.strip())}"
+            )
+        local = local_date(start)
+        return start, local, period_of(start, local)
 
     def _period_of(self, slot: Slot, day: date, starts: Sequence[datetime], text: str) -> int:
         """The local period of a slot's half hour on `day`; RowError when that day has none."""

@@ -167,7 +167,7 @@ CHANNELS_IN_NAMES: dict[str, str] = {
 }
 _VALUE_NAMES = {normalise_header(alias) for alias in ALIASES[Field.VALUE]}
 # Time columns whose name ends in "UTC" ("Timestamp (UTC)", "Start UTC") hold UTC times.
-_ZONED_FIELDS = (Field.DATETIME, Field.START, Field.END, Field.TIME)
+_ZONED_FIELDS = (Field.DATETIME, Field.START, Field.END, Field.TIME, Field.DATE)
 
 
 @dataclass(frozen=True, slots=True)

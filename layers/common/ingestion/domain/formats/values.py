@@ -53,10 +53,12 @@ _ESTIMATED_BY_FLAG = {
     "actual": False,
     "e": True,
     "estimated": True,
+    "act": False,
+    "est": True,
     "m": False,  # a manual read is a real read
     "manual": False,
 }
-FLAGS = "A, Actual, E, Estimated, M, Manual or blank"
+FLAGS = "A, Actual, Act, E, Estimated, Est, M, Manual or blank"
 
 
 _SCIENTIFIC = re.compile(r"\d+(\.\d+)?[eE]\+?\d+")
