@@ -402,7 +402,9 @@ def test_a_wide_file_by_time_reads_its_columns_in_the_zone_the_header_or_the_map
         (utc(2025, 7, 1, 0, 30), date(2025, 7, 1), 4),
     ]
     detected, paris = read(
-        ["MPAN", "Date", "00:00"], [M, "2025-01-15", "1"], mapping=Mapping(timezone="Europe/Paris")
+        ["MPAN", "Date", "00:00", "00:30"],
+        [M, "2025-01-15", "1", ""],
+        mapping=Mapping(timezone="Europe/Paris"),
     )
     assert (paris[0].start, paris[0].local_date, paris[0].period) == (
         utc(2025, 1, 14, 23, 0),
