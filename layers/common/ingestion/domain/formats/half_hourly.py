@@ -17,6 +17,7 @@ from ingestion.domain.formats.reading import (
 )
 from ingestion.domain.formats.row_errors import InvalidValue, RowError, quoted
 from ingestion.domain.formats.rows import CommonColumns, ValueColumn
+from ingestion.domain.formats.summary_rows import check_not_summary
 from ingestion.domain.formats.uk_time import (
     HALF_HOUR,
     happens_twice,
@@ -87,6 +88,7 @@ class LongLayout:
         "_datetime",
         "_end",
         "_half_hours",
+        "_keys",
         "_period",
         "_row",
         "_time",
@@ -119,12 +121,14 @@ class LongLayout:
         self._period = period_column
         self._end = end_column
         self._clock = clock
+        self._keys = _key_indexes(row, datetime_column, date_column)
         # The date-time cells this layout has read, with their half hours (see _half_hour_of):
         # filled up to KNOWN_HALF_HOURS, never emptied, gone with the layout.
         self._half_hours: dict[str, NumberedHalfHour] = {}
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
         row = self._row
+        check_not_summary(cells, self._keys)
         row.check_shape(cells)
         meter = row.meter(cells)
         start, day, period, repeatable = self._when(cells)
@@ -251,6 +255,11 @@ class LongLayout:
 _END_OF_DAY = ("24:00", "24:00:00")
 
 
+def _key_indexes(row: CommonColumns, *columns: Column | None) -> tuple[int, ...]:
+    """Where a summary word may be besides a row's first non-blank cell: its meter and date cells."""
+    return tuple(column.index for column in (row.meter_column, *columns) if column is not None)
+
+
 def _starting_at_24(text: str) -> str:
     return (
         f"invalid time {quoted(text.strip())} (24:00 is the end of a day, so it can only end a half hour, "
@@ -319,7 +328,7 @@ class WideLayout:
     Blank half-hour cells are skipped. A row is all or nothing: one bad cell rejects the whole row.
     """
 
-    __slots__ = ("_by_start", "_date", "_row", "_slots", "_twice")
+    __slots__ = ("_by_start", "_date", "_keys", "_row", "_slots", "_twice")
     name = "hh-wide"
 
     def __init__(self, row: CommonColumns, date_column: Column, slots: Sequence[Slot]) -> None:
@@ -330,9 +339,11 @@ class WideLayout:
         # first occurrence of that time, the second the second.
         self._twice = frozenset(s.minute for s in self._slots if s.occurrence)
         self._by_start: dict[tuple[date, int], Column] = {}
+        self._keys = _key_indexes(row, date_column)
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
         row = self._row
+        check_not_summary(cells, self._keys)
         row.check_shape(cells)
         meter = row.meter(cells)
         day = row.read_date(cells, self._date)

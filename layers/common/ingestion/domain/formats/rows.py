@@ -10,6 +10,7 @@ from typing import NamedTuple, cast
 from ingestion.domain.formats.headers import Column
 from ingestion.domain.formats.mapping import DEFAULT_CHANNEL
 from ingestion.domain.formats.row_errors import InvalidValue, RowError
+from ingestion.domain.formats.summary_rows import any_blank_cell, any_summary_cell, row_summary_label
 from ingestion.domain.formats.values import (
     KWH,
     Unit,
@@ -92,15 +93,33 @@ class CommonColumns:
     def numbers(self) -> Callable[[str], Decimal | None]:
         return self._numbers
 
+    @property
+    def meter_column(self) -> Column | None:
+        return self._meter
+
     def check_shape(self, cells: Sequence[str]) -> None:
         check_shape(cells, self._width)
 
     def columns(self, rows: list[list[str]]) -> list[tuple[str, ...]] | None:
-        """A batch's columns, when it has rows and each has exactly as many cells as the header
-        (the usual batch); None otherwise (its rows are read one by one)."""
+        """A batch's columns, when it has rows, each has exactly as many cells as the header and
+        none is a summary row (the usual batch); None otherwise (its rows are read one by one)."""
         if not rows or not all(map(self._width.__eq__, map(len, rows))):
             return None
-        return list(zip(*rows, strict=True))
+        columns = list(zip(*rows, strict=True))
+        return None if self._has_summary_row(rows, columns) else columns
+
+    def _has_summary_row(self, rows: list[list[str]], columns: list[tuple[str, ...]]) -> bool:
+        """Whether a row of the batch may be a summary row that its columns would read as valid
+        ("Total" is a valid meter id): its first cell or meter cell holds a summary word, or its
+        first non-blank cell does. (A summary word in a date or value cell fails the batch anyway.)"""
+        distinct = set(columns[0])
+        if self._meter is not None and self._meter.index:
+            distinct.update(columns[self._meter.index])
+        if any_summary_cell(distinct):
+            return True
+        if any_blank_cell(columns[0]):
+            return any(row_summary_label(cells, ()) is not None for cells in rows if not cells[0].strip())
+        return False
 
     def read_columns(
         self, columns: Sequence[Sequence[str]], value: Column
