@@ -666,3 +666,28 @@ def test_the_status_page_shows_the_mapping_an_import_asked_for_and_its_profile(
     shown = signed_in.text("#mapping")
     assert 'meter: column "MPAN"' in shown and "value: column 3" in shown and "unit kWh" in shown
     assert 'from profile "Octopus export"' in shown
+
+
+def test_an_ended_import_names_the_columns_it_read_those_it_did_not_and_the_summary_rows_it_skipped(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    body = (
+        b"MPAN,Date,Reading,Cost (p),Notes\r\n"
+        b"1200023305967,2025-11-01,12.5,310,\r\n"
+        b"1200023305967,2025-11-02,13,322,estimated by hand\r\n"
+        b"Total,,25.5,632,\r\n"
+    )
+    job_id = post_csv(local_stack, user, body, "supplier.csv")
+    assert wait_for_job(local_stack, job_id, user=user)["status"] == "completed"
+    page = signed_in.page
+
+    page.goto(f"/admin/imports/status/{job_id}")
+    page.wait_for_selector("#unused-columns:not([hidden])")
+
+    assert signed_in.text("#mapping-label") == "Mapping used"
+    shown = signed_in.text("#mapping")
+    assert 'meter: column "MPAN"' in shown and 'date: column "Date"' in shown
+    assert 'value: column "Reading"' in shown
+    assert signed_in.text("#unused-columns") == "Not read: Cost (p), Notes"
+    assert signed_in.text("#note") == "Skipped 1 summary row (Total) at line 4."
+    assert (signed_in.number("#processed"), signed_in.number("#failed")) == (2, 0)
