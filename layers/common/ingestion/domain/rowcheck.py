@@ -101,7 +101,10 @@ def check_batch(
         if layout is not None and rows.cells and not rows.problems:
             columns = layout.parse_batch(rows.cells)
             if columns is not None and _plain(columns, seen, now):
-                return CheckedBatch(records=cast(list[Record], columns.readings()), lines=rows.lines)
+                sizes = None if columns.sizes is None else list(columns.sizes)
+                return CheckedBatch(
+                    records=cast(list[Record], columns.readings()), lines=rows.lines, sizes=sizes
+                )
         return _check_rows(rows.rows(), layout, seen, now)
     return _check_rows(((raw.line, raw.cells, raw.problem) for raw in rows), layout, seen, now)
 

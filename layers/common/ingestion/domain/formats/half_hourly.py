@@ -27,6 +27,7 @@ from ingestion.domain.formats.uk_time import (
     period_starts,
 )
 from ingestion.domain.formats.values import is_end_of_day, parse_datetime, parse_flag, parse_time, to_kwh
+from ingestion.domain.formats.wide_columns import USUAL_PERIODS, WideColumn, read_wide_batch
 
 _USUAL_PERIODS = 48
 # Where a long row's reading falls: its UTC start, UK local date and period, and whether its local time
@@ -328,7 +329,7 @@ class WideLayout:
     Blank half-hour cells are skipped. A row is all or nothing: one bad cell rejects the whole row.
     """
 
-    __slots__ = ("_by_start", "_date", "_keys", "_row", "_slots", "_twice")
+    __slots__ = ("_by_start", "_columns", "_date", "_keys", "_row", "_slots", "_twice")
     name = "hh-wide"
 
     def __init__(self, row: CommonColumns, date_column: Column, slots: Sequence[Slot]) -> None:
@@ -340,6 +341,10 @@ class WideLayout:
         self._twice = frozenset(s.minute for s in self._slots if s.occurrence)
         self._by_start: dict[tuple[date, int], Column] = {}
         self._keys = _key_indexes(row, date_column)
+        self._columns = tuple(
+            WideColumn(s.column.index, None if s.flag is None else s.flag.index, _usual_index(s))
+            for s in slots
+        )
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
         row = self._row
@@ -401,9 +406,10 @@ class WideLayout:
             period += 2 * slot.occurrence
         return period
 
-    def parse_batch(self, rows: list[list[str]]) -> None:
-        """None: a wide row holds many readings, each its own cell to check (read row by row)."""
-        return None
+    def parse_batch(self, rows: list[list[str]]) -> ReadingColumns | None:
+        """parse_row of every row at once, column by column, for a batch of valid rows on days
+        without a clock change (None: read the rows one by one): formats/wide_columns.py."""
+        return read_wide_batch(self._row, self._date.index, self._columns, rows)
 
     def value_column(self, reading: Reading) -> Column:
         for slot in self._slots:
@@ -416,6 +422,15 @@ class WideLayout:
             if found is not None and found[1] + 2 * slot.occurrence == reading.period:
                 return slot.column
         return self._slots[0].column
+
+
+def _usual_index(slot: Slot) -> int | None:
+    """A slot's half hour on a day of 48, 0 first (None: such a day has none: HH49, HH50, or the
+    second column of a time that happens twice only the day the clocks go back)."""
+    if slot.period is not None:
+        return slot.period - 1 if slot.period <= USUAL_PERIODS else None
+    assert slot.minute is not None
+    return None if slot.occurrence else slot.minute // 30
 
 
 def _flag(cells: Sequence[str], column: Column) -> bool:

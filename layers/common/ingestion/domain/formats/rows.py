@@ -4,7 +4,6 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import partial
-from itertools import repeat
 from typing import NamedTuple, cast
 
 from ingestion.domain.formats.headers import Column
@@ -129,29 +128,40 @@ class CommonColumns:
         one cell is not valid, or a value is missing: the rows are then read one by one, which says
         which row and why. (Meter ids, units and flags repeat down a file: each distinct cell is
         read once.)"""
-        rows = len(columns[value.index])
-        if self._meter is not None:
-            meters: Sequence[str] = _each(parse_meter, columns[self._meter.index])
-        else:
-            meters = [cast(str, self._fixed_meter)] * rows
         found = list(map(self._numbers, columns[value.index]))
         # By identity: `None in found` compares each Decimal with None, which is slow (11 % of the
         # parse + validate pass; docs/performance.md "Speed tricks that stay").
         if any(number is None for number in found):
             raise InvalidValue("missing reading value")
+        meters, conversions, estimated, channels = self.read_rows(columns)
         values = cast(list[Decimal], found)
+        if conversions is not None:
+            values = list(map(to_kwh, values, conversions))
+        return meters, values, estimated, channels
+
+    def read_rows(
+        self, columns: Sequence[Sequence[str]]
+    ) -> tuple[Sequence[str], Sequence[int | Decimal] | None, list[bool] | None, Sequence[str] | None]:
+        """What read_columns reads of each row but its value: the meters, the unit conversions to
+        kWh (None: no row's converts), the estimated flags and the channels (None as there)."""
+        rows = len(columns[0])
+        if self._meter is not None:
+            meters: Sequence[str] = _each(parse_meter, columns[self._meter.index])
+        else:
+            meters = [cast(str, self._fixed_meter)] * rows
+        conversions: Sequence[int | Decimal] | None = None
         channels: Sequence[str] | None = None
         if self._unit is not None:
             default = self._default_unit
             cells = columns[self._unit.index]
             units = {cell: unit or default for cell, unit in _table(self._units, cells).items()}
             if any(unit.conversion for unit in units.values()):
-                values = list(map(to_kwh, values, (units[cell].conversion for cell in cells)))
+                conversions = [units[cell].conversion for cell in cells]
             if any(unit.channel for unit in units.values()) and self._channel is None:
                 default_channel = self._default_channel
                 channels = [units[cell].channel or default_channel for cell in cells]
         elif self._default_unit.conversion:
-            values = list(map(to_kwh, values, repeat(self._default_unit.conversion)))
+            conversions = [self._default_unit.conversion] * rows
         if self._channel is not None:
             named = _table(
                 partial(parse_channel, default=self._default_channel), columns[self._channel.index]
@@ -166,7 +176,7 @@ class CommonColumns:
             flags = _table(parse_flag, columns[self._flag.index])
             if any(flags.values()):
                 estimated = list(map(flags.__getitem__, columns[self._flag.index]))
-        return meters, values, estimated, channels
+        return meters, conversions, estimated, channels
 
     def meter(self, cells: Sequence[str]) -> str:
         if self._meter is None:
