@@ -74,3 +74,10 @@ def test_summary_rows_count_once_in_a_split_file(monkeypatch, shards):
     assert len(job["shards"]) == shards
     assert {k: job[k] for k in KEYS} == EXPECTED
     assert len(readings) == ROWS
+
+
+def test_a_dry_run_counts_summary_rows_apart_and_would_insert_only_the_data_rows(monkeypatch):
+    job, readings, _ = run(monkeypatch, throttle="medium", dry_run="true")
+
+    assert {k: job[k] for k in KEYS} == EXPECTED
+    assert (job["would_insert_rows"], job["would_update_rows"], readings) == (ROWS, 0, {})
