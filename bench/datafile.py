@@ -56,3 +56,35 @@ def hh_long_chunks(
 
 def hh_long_bytes(rows: int, rows_per_meter: int = DEFAULT_ROWS_PER_METER) -> bytes:
     return b"".join(hh_long_chunks(rows, rows_per_meter))
+
+
+# The wide file: a row per meter and day, a column a half hour named by its start ("00:00".."23:30").
+WIDE_TIMES = tuple(f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(0, 24 * 60, 30))
+WIDE_HEADER = ",".join(("MPAN", "Date", *WIDE_TIMES))
+
+
+def hh_wide_lines(readings: int, rows_per_meter: int = DEFAULT_ROWS_PER_METER) -> Iterator[str]:
+    """A wide-by-time file of the same readings as hh_long_lines(readings, rows_per_meter): each
+    meter's days from START, a column a half hour ("00:00".."23:30"), the values as the long file
+    has them (a meter's n-th half hour holds (n % 97) / 10)."""
+    yield WIDE_HEADER
+    per_day = len(WIDE_TIMES)
+    meters = meters_for(readings, rows_per_meter)
+    per_meter = -(-readings // meters)
+    n = 0
+    for m in range(meters):
+        day = START.date()
+        for first in range(0, per_meter, per_day):
+            cells = []
+            for i in range(first, first + per_day):
+                filled = i < per_meter and n < readings
+                n += filled
+                cells.append(f"{(i % 97) / 10:.1f}" if filled else "")
+            if not any(cells):
+                return
+            yield f"19{m:011d},{day:%Y-%m-%d}," + ",".join(cells)
+            day += dt.timedelta(days=1)
+
+
+def hh_wide_bytes(readings: int, rows_per_meter: int = DEFAULT_ROWS_PER_METER) -> bytes:
+    return ("\r\n".join(hh_wide_lines(readings, rows_per_meter)) + "\r\n").encode()

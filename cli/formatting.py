@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from cli.mapping_options import mapping_text
+
 BAR_WIDTH = 24
 MAX_ERRORS_SHOWN = 10
 MAX_WARNINGS_SHOWN = 5
@@ -180,6 +182,7 @@ def job_summary(
         ("Job", str(job.get("job_id", MISSING))),
         ("File", _file_text(job)),
         ("Format", kind),
+        *_file_reading(job),
         ("Status", str(job.get("status", MISSING))),
         ("Progress", f"{format_percent(job.get('percent'))} {progress_bar(job.get('percent'))}"),
         ("Rows", rows),
@@ -220,6 +223,17 @@ def job_summary(
     warnings = [str(w) for w in job.get("warnings") or []]
     lines += _messages("row warnings", warnings, job.get("warning_rows") or 0, max_warnings)
     return "\n".join(lines)
+
+
+def _file_reading(job: dict[str, Any]) -> list[tuple[str, str]]:
+    """The mapping the import reads the file with (columns by name), and the columns it does not
+    read, once it has read the header."""
+    pairs = []
+    if job.get("mapping"):
+        pairs.append(("Mapping", mapping_text(job["mapping"])))
+    if job.get("unused_columns"):
+        pairs.append(("Not read", ", ".join(str(name) for name in job["unused_columns"])))
+    return pairs
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -402,6 +402,23 @@ def test_summary_shows_the_counts_the_speed_and_the_success_rate() -> None:
     assert "medium (100 rows per batch, 100 ms pause)" in summary
 
 
+def test_summary_names_the_mapping_used_and_the_columns_not_read() -> None:
+    summary = job_summary(
+        completed(
+            mapping={"columns": {"meter": "MPAN", "date": "Date", "value": "Reading"}, "header_row": 1},
+            unused_columns=["Cost (p)", "Notes"],
+            summary_rows=1,
+            note="Skipped 1 summary row (Total) at line 4.",
+        )
+    )
+    lines = summary.splitlines()
+    mapping = 'Mapping:      meter: column "MPAN" · date: column "Date" · value: column "Reading"'
+    mapping += " · header on line 1"
+    assert lines[lines.index(mapping) + 1] == "Not read:     Cost (p), Notes"
+    assert "Note:         Skipped 1 summary row (Total) at line 4." in lines
+    assert "Not read" not in job_summary(completed(unused_columns=[]))
+
+
 def test_summary_of_a_finished_job_shows_the_exact_total_the_duration_and_the_messages() -> None:
     summary = job_summary(completed(note="2 blank lines skipped", error_message=None))
     assert "2,000 processed of 2,000:" in summary

@@ -725,3 +725,28 @@ def test_the_new_import_page_previews_a_file_without_a_meter_column_asks_for_it_
         ("2024-05-31T23:30:00Z", "0.25"),
         ("2024-11-01T00:00:00Z", "1.125"),
     ]
+
+
+def test_an_ended_import_names_the_columns_it_read_those_it_did_not_and_the_summary_rows_it_skipped(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    body = (
+        b"MPAN,Date,Reading,Cost (p),Notes\r\n"
+        b"1200023305967,2025-11-01,12.5,310,\r\n"
+        b"1200023305967,2025-11-02,13,322,estimated by hand\r\n"
+        b"Total,,25.5,632,\r\n"
+    )
+    job_id = post_csv(local_stack, user, body, "supplier.csv")
+    assert wait_for_job(local_stack, job_id, user=user)["status"] == "completed"
+    page = signed_in.page
+
+    page.goto(f"/admin/imports/status/{job_id}")
+    page.wait_for_selector("#unused-columns:not([hidden])")
+
+    assert signed_in.text("#mapping-label") == "Mapping used"
+    shown = signed_in.text("#mapping")
+    assert 'meter: column "MPAN"' in shown and 'date: column "Date"' in shown
+    assert 'value: column "Reading"' in shown
+    assert signed_in.text("#unused-columns") == "Not read: Cost (p), Notes"
+    assert signed_in.text("#note") == "Skipped 1 summary row (Total) at line 4."
+    assert (signed_in.number("#processed"), signed_in.number("#failed")) == (2, 0)

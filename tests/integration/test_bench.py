@@ -45,3 +45,5 @@ def test_the_benchmark_runs_every_measurement_and_writes_every_key(tmp_path):
     for key in REQUIRED_KEYS[5:]:
         assert results[key] > 0, key
     assert "pipeline_rows_per_s" in done.stdout and str(output) in done.stdout
+    assert "parse_validate_vs_csv_reader_wide" in done.stdout
+    assert results["wide_rows"] == 7  # 300 half hours of one meter: 6 whole days and 12 of a 7th

@@ -305,3 +305,12 @@ def test_more_errors_than_are_shown_are_counted_in_a_note(stack):
 
     assert len(shown["errors"]) == 50 and shown["errors"][0].startswith("Line 2, column 3 (kWh)")
     assert "60 rows have errors; the first 50 are shown." in shown["notes"]
+
+
+def test_summary_rows_at_the_end_are_skipped_with_a_note_not_shown_as_errors(stack):
+    body = f"MPAN,Date,kWh\n{M},2025-01-15,1.5\n{M},2025-01-16,2\nTotal,,3.5\nAverage,,1.75\n".encode()
+
+    shown = preview(body)["json"]
+
+    assert shown["errors"] == [] and len(shown["readings"]) == 2
+    assert "Skipped 2 summary rows (Total, Average) at lines 4-5." in shown["notes"]

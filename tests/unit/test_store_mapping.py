@@ -18,6 +18,7 @@ from pynamodb.attributes import (
 )
 
 from ingestion.domain.formats.mapping import Mapping
+from ingestion.domain.formats.summary_rows import SummaryRow
 from ingestion.domain.job import Job, JobStatus, Shard
 from ingestion.domain.progress import Sample
 from ingestion.domain.throttle import Throttle
@@ -28,10 +29,17 @@ from ingestion.store.tables import (
     ResolvedMappingAttribute,
     SampleAttribute,
     ShardCursor,
+    SummaryRowAttribute,
     ThrottleAttribute,
 )
 
-STORED_AS = {Job: JobModel, Shard: ShardCursor, Sample: SampleAttribute, Throttle: ThrottleAttribute}
+STORED_AS = {
+    Job: JobModel,
+    Shard: ShardCursor,
+    Sample: SampleAttribute,
+    Throttle: ThrottleAttribute,
+    SummaryRow: SummaryRowAttribute,
+}
 # Records stored whole, as one attribute of their own kind (not a map of their fields).
 STORED_WHOLE: dict[type, type] = {Mapping: MappingAttribute}
 
@@ -144,6 +152,8 @@ JOB = Job(
     imported_rows=9,
     failed_rows=2,
     warning_rows=1,
+    summary_rows=3,
+    summary_samples=(SummaryRow(14, "Total"), SummaryRow(15, "Average")),
     would_insert_rows=5,
     would_update_rows=4,
     readings_written=400,

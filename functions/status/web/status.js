@@ -75,6 +75,11 @@ function showMapping(job) {
   $("#mapping-fact").hidden = !line;
   $("#mapping-label").textContent = job.mapping ? "Mapping used" : "Mapping asked for";
   if ($("#mapping").textContent !== line) $("#mapping").textContent = line;
+  // The header's columns the import does not read (costs, notes), in one plain line.
+  const unused = job.unused_columns?.length ? `Not read: ${job.unused_columns.join(", ")}` : "";
+  const shown = $("#unused-columns");
+  if (shown.textContent !== unused) shown.textContent = unused;
+  shown.hidden = !unused;
 }
 
 function totalRows(job) {

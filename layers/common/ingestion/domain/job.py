@@ -11,6 +11,7 @@ from pydantic import Field
 
 from ingestion.domain.formats import ImportFormat
 from ingestion.domain.formats.mapping import Mapping
+from ingestion.domain.formats.summary_rows import SummaryRow
 from ingestion.domain.framing import Framing
 from ingestion.domain.progress import Sample
 from ingestion.domain.throttle import Adaptation, Throttle
@@ -139,6 +140,10 @@ class Job:
     imported_rows: int = 0
     failed_rows: int = 0
     warning_rows: int = 0  # rows kept, with a warning (counted apart from failed rows)
+    # Rows skipped as summary rows (Total, Average): counted apart, neither processed nor failed;
+    # the first MAX_SUMMARY_SAMPLES of them kept (their lines and words, for the note).
+    summary_rows: int = 0
+    summary_samples: tuple[SummaryRow, ...] = ()
     would_insert_rows: int = 0  # dry run: rows whose records are all new
     would_update_rows: int = 0  # dry run: rows that would overwrite a stored record (or an earlier row)
     readings_written: int = 0
@@ -225,7 +230,7 @@ class BatchCommit:
     expected_offset: int
     end_offset: int
     next_line: int
-    processed: int
+    processed: int  # data rows read: imported and failed (summary rows are counted apart)
     imported: int
     failed: int
     readings: int
@@ -247,6 +252,8 @@ class BatchCommit:
     new_warnings: tuple[str, ...] = ()
     would_insert: int = 0
     would_update: int = 0
+    summaries: int = 0  # rows skipped as summary rows
+    new_summaries: tuple[SummaryRow, ...] = ()  # the first of them, while the job keeps fewer than it may
 
 
 @dataclass(frozen=True)

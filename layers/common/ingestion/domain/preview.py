@@ -16,6 +16,7 @@ from ingestion.domain.formats.column_notes import NOT_READ
 from ingestion.domain.formats.detect import AnyLayout, Detected
 from ingestion.domain.formats.mapping import Mapping
 from ingestion.domain.formats.reading import Reading
+from ingestion.domain.formats.summary_rows import MAX_SUMMARY_SAMPLES, SummaryRow, describe_summary_rows
 from ingestion.domain.framing import Framing
 from ingestion.domain.records import kind_of_layout
 from ingestion.domain.rowcheck import check_batch
@@ -67,6 +68,7 @@ class RowsChecked:
     rows: int
     failed_rows: int
     warning_rows: int
+    summaries: tuple[SummaryRow, ...] = ()  # summary rows (Total, Average, ...) skipped
 
 
 def check_rows(reader: RowReader, layout: AnyLayout, now: datetime) -> RowsChecked:
@@ -76,6 +78,7 @@ def check_rows(reader: RowReader, layout: AnyLayout, now: datetime) -> RowsCheck
     errors: list[str] = []
     warnings: list[str] = []
     rows = failed = warned = 0
+    summaries: list[SummaryRow] = []
     while not reader.exhausted:
         batch = reader.take(_BATCH_ROWS)
         if not batch:
@@ -83,6 +86,7 @@ def check_rows(reader: RowReader, layout: AnyLayout, now: datetime) -> RowsCheck
         checked = check_batch(batch, layout, seen, now)
         seen.mark_warned(checked.warned_lines())
         rows += len(batch)
+        summaries += checked.summaries
         failed += len(checked.errors)
         warned += checked.warning_rows
         errors += [problem.describe() for problem in checked.errors[: PROBLEMS_SHOWN - len(errors)]]
@@ -93,7 +97,8 @@ def check_rows(reader: RowReader, layout: AnyLayout, now: datetime) -> RowsCheck
                 readings += [ShownReading(line, r) for r in records if isinstance(r, Reading)]
                 if len(readings) >= READINGS_SHOWN:
                     break
-    return RowsChecked(tuple(readings[:READINGS_SHOWN]), tuple(errors), tuple(warnings), rows, failed, warned)
+    shown = tuple(readings[:READINGS_SHOWN])
+    return RowsChecked(shown, tuple(errors), tuple(warnings), rows, failed, warned, tuple(summaries))
 
 
 def preview_of(
@@ -119,7 +124,9 @@ def preview_of(
     said = list(notes)
     if detected.unused_columns:
         said.append(f"Not read: {', '.join(detected.unused_columns)}.")
-    if checked.rows == 0:
+    if checked.summaries:
+        said.append(describe_summary_rows(len(checked.summaries), checked.summaries[:MAX_SUMMARY_SAMPLES]))
+    if checked.rows == len(checked.summaries):
         said.append("The file has a header row but no data rows.")
     if checked.failed_rows > len(checked.errors):
         said.append(f"{checked.failed_rows:,} rows have errors; the first {len(checked.errors)} are shown.")

@@ -17,6 +17,7 @@ from ingestion.domain.formats import RowError
 from ingestion.domain.formats.headers import Column
 from ingestion.domain.formats.reading import ReadingColumns
 from ingestion.domain.formats.row_errors import describe_problem
+from ingestion.domain.formats.summary_rows import SummaryRow, SummaryRowFound
 from ingestion.domain.records import MAX_PLAUSIBLE_KWH, Record, RecordKind, kind_of_layout
 from ingestion.domain.seen_keys import SeenKeys
 
@@ -46,6 +47,7 @@ class CheckedBatch:
     repeats: set[int] = field(default_factory=set)  # rows with a record that came earlier in the file
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    summaries: list[SummaryRow] = field(default_factory=list)  # rows skipped as Total, Average, ...
 
     @property
     def imported(self) -> int:
@@ -99,7 +101,10 @@ def check_batch(
         if layout is not None and rows.cells and not rows.problems:
             columns = layout.parse_batch(rows.cells)
             if columns is not None and _plain(columns, seen, now):
-                return CheckedBatch(records=cast(list[Record], columns.readings()), lines=rows.lines)
+                sizes = None if columns.sizes is None else list(columns.sizes)
+                return CheckedBatch(
+                    records=cast(list[Record], columns.readings()), lines=rows.lines, sizes=sizes
+                )
         return _check_rows(rows.rows(), layout, seen, now)
     return _check_rows(((raw.line, raw.cells, raw.problem) for raw in rows), layout, seen, now)
 
@@ -127,6 +132,9 @@ def _check_rows(
         assert layout is not None  # only an empty file has no layout, and it has no rows
         try:
             records: list[Record] = list(layout.parse_row(cells))
+        except SummaryRowFound as exc:
+            batch.summaries.append(SummaryRow(line, exc.label))
+            continue
         except RowError as exc:
             batch.errors.append(Problem(line, exc.column, exc.column_name, exc.message, tuple(cells)))
             continue

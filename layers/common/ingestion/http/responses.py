@@ -15,6 +15,7 @@ from ingestion.domain.clock import iso, parse_iso
 from ingestion.domain.formats import FileFormatError
 from ingestion.domain.formats.detect import resolve_layout
 from ingestion.domain.formats.mapping import Mapping
+from ingestion.domain.formats.summary_rows import MAX_SUMMARY_SAMPLES, describe_summary_rows
 from ingestion.domain.health import Patience, diagnose
 from ingestion.domain.job import Job, JobStatus, Shard
 from ingestion.domain.preview import Preview
@@ -46,6 +47,10 @@ class JobView(BaseModel):
     imported_rows: int
     failed_rows: int = Field(description="rows skipped with an error")
     warning_rows: int = Field(description="rows imported with a warning (not counted as failed)")
+    summary_rows: int = Field(
+        description="summary rows skipped (Total, Maximum, Average ...): neither processed nor failed; "
+        "the note says at which lines"
+    )
     would_insert_rows: int | None = Field(description="dry run: rows whose records are all new")
     would_update_rows: int | None = Field(
         description="dry run: rows that would overwrite a stored record, or an earlier row of the file"
@@ -85,7 +90,10 @@ class JobView(BaseModel):
         description="the last throttling or transient failure, in plain words (the details are in the logs)"
     )
     next_retry_at: str | None = Field(description="when the next try is due, while waiting for it")
-    note: str | None
+    note: str | None = Field(
+        description='what a person should know about the import, e.g. "Skipped 2 summary rows (Total, '
+        'Average) at lines 50-51."'
+    )
     errors: list[str] = Field(
         description='the first row errors (at most 50, in at most 8 KB), "Line N, column C (name): ...", '
         "N the file line (header = 1); every one is in the error report"
@@ -124,12 +132,21 @@ class JobView(BaseModel):
             "shards": [ShardView.of(shard, now) for shard in job.shards],
             "status_url": status_url(job.job_id),
             "errors_url": f"{status_url(job.job_id)}/errors" if job.status.finished else None,
+            "note": _note(job),
         }
         health = diagnose(job, now, patience)
         computed |= {"stalled": health.stalled, "stall_reason": health.reason} | _file_reading(job)
         # Every other field is the job's attribute of the same name.
         own = {name: getattr(job, name) for name in cls.model_fields if name not in computed}
         return cls.model_validate(own | computed)
+
+
+def _note(job: Job) -> str | None:
+    """The job's note, and what it skipped as summary rows."""
+    notes = [job.note] if job.note else []
+    if job.summary_rows:
+        notes.append(describe_summary_rows(job.summary_rows, job.summary_samples[:MAX_SUMMARY_SAMPLES]))
+    return " ".join(notes) or None
 
 
 def _file_reading(job: Job) -> dict[str, Any]:

@@ -34,7 +34,13 @@ from ingestion.domain.job import (
 from ingestion.domain.throttle import Throttle
 from ingestion.store.mapping import from_attributes, to_attributes
 from ingestion.store.rights import rights
-from ingestion.store.tables import JobModel, SampleAttribute, ShardCursor, ThrottleAttribute
+from ingestion.store.tables import (
+    JobModel,
+    SampleAttribute,
+    ShardCursor,
+    SummaryRowAttribute,
+    ThrottleAttribute,
+)
 
 # The IAM actions JobRepository calls (store/rights.py), by use.
 JOB_READS = rights("JobsTable", "dynamodb:GetItem")  # get, get_owned
@@ -460,7 +466,7 @@ def _cancelled_actions(now_iso: str) -> list[Action]:
 
 
 def _counter_actions(c: BatchCommit) -> list[Action]:
-    """The batch's counts ADDed, and its first error and warning messages appended."""
+    """The batch's counts ADDed, and its first error and warning messages (and summary rows) appended."""
     actions: list[Action] = [
         JobModel.processed_rows.add(c.processed),
         JobModel.imported_rows.add(c.imported),
@@ -474,6 +480,11 @@ def _counter_actions(c: BatchCommit) -> list[Action]:
         actions.append(JobModel.warning_rows.add(c.warned))
     if c.new_warnings:
         actions.append(JobModel.warnings.set((JobModel.warnings | []).append(list(c.new_warnings))))
+    if c.summaries:
+        actions.append(JobModel.summary_rows.add(c.summaries))
+    if c.new_summaries:
+        kept = [to_attributes(row, SummaryRowAttribute) for row in c.new_summaries]
+        actions.append(JobModel.summary_samples.set((JobModel.summary_samples | []).append(kept)))
     if c.would_insert:
         actions.append(JobModel.would_insert_rows.add(c.would_insert))
     if c.would_update:

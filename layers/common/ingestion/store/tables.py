@@ -58,6 +58,11 @@ class SampleAttribute(MapAttribute):
     bytes = NumberAttribute()
 
 
+class SummaryRowAttribute(MapAttribute):
+    line = NumberAttribute()
+    label = UnicodeAttribute()
+
+
 class ShardCursor(MapAttribute):
     """Where one byte range of the file has got to, and who is working on it. A large file is
     split into byte ranges that run in parallel, each with its own cursor, lease and samples."""
@@ -132,6 +137,8 @@ class JobModel(Model):
     imported_rows = NumberAttribute(default=0)
     failed_rows = NumberAttribute(default=0)
     warning_rows = NumberAttribute(default=0)
+    summary_rows = NumberAttribute(default=0)  # rows skipped as Total, Average, ... (Job.summary_rows)
+    summary_samples = ListAttribute(of=SummaryRowAttribute, default=list)
     would_insert_rows = NumberAttribute(default=0)
     would_update_rows = NumberAttribute(default=0)
     readings_written = NumberAttribute(default=0)

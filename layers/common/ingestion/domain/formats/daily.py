@@ -6,6 +6,7 @@ from ingestion.domain.formats.headers import Column
 from ingestion.domain.formats.reading import DAILY, Reading, ReadingColumns, day_number, new_reading
 from ingestion.domain.formats.row_errors import InvalidValue, RowError
 from ingestion.domain.formats.rows import CommonColumns, ValueColumn
+from ingestion.domain.formats.summary_rows import check_not_summary
 from ingestion.domain.formats.uk_time import local_midnight
 
 
@@ -13,7 +14,7 @@ class DailyLayout:
     """meter (or one for the whole file), date, value (or one a channel); optionally unit and
     actual/estimated flag."""
 
-    __slots__ = ("_by_channel", "_date", "_row", "_values")
+    __slots__ = ("_by_channel", "_date", "_keys", "_row", "_values")
     name = "daily"
 
     def __init__(self, row: CommonColumns, date_column: Column, values: Sequence[ValueColumn]) -> None:
@@ -21,9 +22,12 @@ class DailyLayout:
         self._date = date_column
         self._values = tuple(values)
         self._by_channel = {value.channel: value.column for value in self._values}
+        meter = row.meter_column
+        self._keys = (date_column.index,) if meter is None else (meter.index, date_column.index)
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
         row = self._row
+        check_not_summary(cells, self._keys)
         row.check_shape(cells)
         meter = row.meter(cells)
         day = row.read_date(cells, self._date)

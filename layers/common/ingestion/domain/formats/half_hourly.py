@@ -17,6 +17,7 @@ from ingestion.domain.formats.reading import (
 )
 from ingestion.domain.formats.row_errors import InvalidValue, RowError, quoted
 from ingestion.domain.formats.rows import CommonColumns, ValueColumn
+from ingestion.domain.formats.summary_rows import check_not_summary
 from ingestion.domain.formats.uk_time import (
     HALF_HOUR,
     happens_twice,
@@ -26,6 +27,7 @@ from ingestion.domain.formats.uk_time import (
     period_starts,
 )
 from ingestion.domain.formats.values import is_end_of_day, parse_datetime, parse_flag, parse_time, to_kwh
+from ingestion.domain.formats.wide_columns import USUAL_PERIODS, WideColumn, read_wide_batch
 
 _USUAL_PERIODS = 48
 # Where a long row's reading falls: its UTC start, UK local date and period, and whether its local time
@@ -87,6 +89,7 @@ class LongLayout:
         "_datetime",
         "_end",
         "_half_hours",
+        "_keys",
         "_period",
         "_row",
         "_time",
@@ -119,12 +122,14 @@ class LongLayout:
         self._period = period_column
         self._end = end_column
         self._clock = clock
+        self._keys = _key_indexes(row, datetime_column, date_column)
         # The date-time cells this layout has read, with their half hours (see _half_hour_of):
         # filled up to KNOWN_HALF_HOURS, never emptied, gone with the layout.
         self._half_hours: dict[str, NumberedHalfHour] = {}
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
         row = self._row
+        check_not_summary(cells, self._keys)
         row.check_shape(cells)
         meter = row.meter(cells)
         start, day, period, repeatable = self._when(cells)
@@ -251,6 +256,11 @@ class LongLayout:
 _END_OF_DAY = ("24:00", "24:00:00")
 
 
+def _key_indexes(row: CommonColumns, *columns: Column | None) -> tuple[int, ...]:
+    """Where a summary word may be besides a row's first non-blank cell: its meter and date cells."""
+    return tuple(column.index for column in (row.meter_column, *columns) if column is not None)
+
+
 def _starting_at_24(text: str) -> str:
     return (
         f"invalid time {quoted(text.strip())} (24:00 is the end of a day, so it can only end a half hour, "
@@ -319,7 +329,7 @@ class WideLayout:
     Blank half-hour cells are skipped. A row is all or nothing: one bad cell rejects the whole row.
     """
 
-    __slots__ = ("_date", "_row", "_slots", "_twice", "_zone")
+    __slots__ = ("_columns", "_date", "_keys", "_row", "_slots", "_twice", "_zone")
     name = "hh-wide"
 
     def __init__(
@@ -334,9 +344,15 @@ class WideLayout:
         # The zone of the times of day the columns name (None: UK local time). Period numbers are
         # the UK's settlement periods whatever it is.
         self._zone = zone
+        self._keys = _key_indexes(row, date_column)
+        self._columns = tuple(
+            WideColumn(s.column.index, None if s.flag is None else s.flag.index, _usual_index(s))
+            for s in slots
+        )
 
     def parse_row(self, cells: list[str]) -> list[Reading]:
         row = self._row
+        check_not_summary(cells, self._keys)
         row.check_shape(cells)
         meter = row.meter(cells)
         day = row.read_date(cells, self._date)
@@ -414,9 +430,12 @@ class WideLayout:
             period += 2 * slot.occurrence
         return period
 
-    def parse_batch(self, rows: list[list[str]]) -> None:
-        """None: a wide row holds many readings, each its own cell to check (read row by row)."""
-        return None
+    def parse_batch(self, rows: list[list[str]]) -> ReadingColumns | None:
+        """parse_row of every row at once, column by column, for a batch of valid rows on days
+        without a clock change (None: read the rows one by one): formats/wide_columns.py."""
+        if self._zone is not None:
+            return None  # (times in another zone: each row's half hours placed one by one)
+        return read_wide_batch(self._row, self._date.index, self._columns, rows)
 
     def value_column(self, reading: Reading) -> Column:
         for slot in self._slots:
@@ -429,6 +448,15 @@ class WideLayout:
             if found is not None and found[1] + 2 * slot.occurrence == reading.period:
                 return slot.column
         return self._slots[0].column
+
+
+def _usual_index(slot: Slot) -> int | None:
+    """A slot's half hour on a day of 48, 0 first (None: such a day has none: HH49, HH50, or the
+    second column of a time that happens twice only the day the clocks go back)."""
+    if slot.period is not None:
+        return slot.period - 1 if slot.period <= USUAL_PERIODS else None
+    assert slot.minute is not None
+    return None if slot.occurrence else slot.minute // 30
 
 
 def _flag(cells: Sequence[str], column: Column) -> bool:

@@ -130,11 +130,12 @@ class ReadingColumns:
     estimated: Sequence[bool] | None  # None: none is
     repeatable: Sequence[bool] | None  # None: none is
     channels: Sequence[str] | None = None  # None: all active import (mapping.DEFAULT_CHANNEL)
+    sizes: Sequence[int] | None = None  # the readings of each row, in order (None: one a row)
 
     def readings(self) -> list[Reading]:
-        """The Reading of each row (parse_row's, the same objects). tuple.__new__ mapped over the
-        zipped columns runs no Python code per reading; starmap(Reading, ...) would run the named
-        tuple's __new__ for each: 9 % of the parse + validate pass."""
+        """Each Reading (parse_row's, the same objects, in the same order). tuple.__new__ mapped
+        over the zipped columns runs no Python code per reading; starmap(Reading, ...) would run
+        the named tuple's __new__ for each: 9 % of the parse + validate pass."""
         fields = zip(
             self.meters,
             repeat(self.kind),

@@ -4,12 +4,12 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import partial
-from itertools import repeat
 from typing import NamedTuple, cast
 
 from ingestion.domain.formats.headers import Column
 from ingestion.domain.formats.mapping import DEFAULT_CHANNEL
 from ingestion.domain.formats.row_errors import InvalidValue, RowError
+from ingestion.domain.formats.summary_rows import any_blank_cell, any_summary_cell, row_summary_label
 from ingestion.domain.formats.values import (
     KWH,
     Unit,
@@ -92,15 +92,33 @@ class CommonColumns:
     def numbers(self) -> Callable[[str], Decimal | None]:
         return self._numbers
 
+    @property
+    def meter_column(self) -> Column | None:
+        return self._meter
+
     def check_shape(self, cells: Sequence[str]) -> None:
         check_shape(cells, self._width)
 
     def columns(self, rows: list[list[str]]) -> list[tuple[str, ...]] | None:
-        """A batch's columns, when it has rows and each has exactly as many cells as the header
-        (the usual batch); None otherwise (its rows are read one by one)."""
+        """A batch's columns, when it has rows, each has exactly as many cells as the header and
+        none is a summary row (the usual batch); None otherwise (its rows are read one by one)."""
         if not rows or not all(map(self._width.__eq__, map(len, rows))):
             return None
-        return list(zip(*rows, strict=True))
+        columns = list(zip(*rows, strict=True))
+        return None if self._has_summary_row(rows, columns) else columns
+
+    def _has_summary_row(self, rows: list[list[str]], columns: list[tuple[str, ...]]) -> bool:
+        """Whether a row of the batch may be a summary row that its columns would read as valid
+        ("Total" is a valid meter id): its first cell or meter cell holds a summary word, or its
+        first non-blank cell does. (A summary word in a date or value cell fails the batch anyway.)"""
+        distinct = set(columns[0])
+        if self._meter is not None and self._meter.index:
+            distinct.update(columns[self._meter.index])
+        if any_summary_cell(distinct):
+            return True
+        if any_blank_cell(columns[0]):
+            return any(row_summary_label(cells, ()) is not None for cells in rows if not cells[0].strip())
+        return False
 
     def read_columns(
         self, columns: Sequence[Sequence[str]], value: Column
@@ -110,29 +128,40 @@ class CommonColumns:
         one cell is not valid, or a value is missing: the rows are then read one by one, which says
         which row and why. (Meter ids, units and flags repeat down a file: each distinct cell is
         read once.)"""
-        rows = len(columns[value.index])
-        if self._meter is not None:
-            meters: Sequence[str] = _each(parse_meter, columns[self._meter.index])
-        else:
-            meters = [cast(str, self._fixed_meter)] * rows
         found = list(map(self._numbers, columns[value.index]))
         # By identity: `None in found` compares each Decimal with None, which is slow (11 % of the
         # parse + validate pass; docs/performance.md "Speed tricks that stay").
         if any(number is None for number in found):
             raise InvalidValue("missing reading value")
+        meters, conversions, estimated, channels = self.read_rows(columns)
         values = cast(list[Decimal], found)
+        if conversions is not None:
+            values = list(map(to_kwh, values, conversions))
+        return meters, values, estimated, channels
+
+    def read_rows(
+        self, columns: Sequence[Sequence[str]]
+    ) -> tuple[Sequence[str], Sequence[int | Decimal] | None, list[bool] | None, Sequence[str] | None]:
+        """What read_columns reads of each row but its value: the meters, the unit conversions to
+        kWh (None: no row's converts), the estimated flags and the channels (None as there)."""
+        rows = len(columns[0])
+        if self._meter is not None:
+            meters: Sequence[str] = _each(parse_meter, columns[self._meter.index])
+        else:
+            meters = [cast(str, self._fixed_meter)] * rows
+        conversions: Sequence[int | Decimal] | None = None
         channels: Sequence[str] | None = None
         if self._unit is not None:
             default = self._default_unit
             cells = columns[self._unit.index]
             units = {cell: unit or default for cell, unit in _table(self._units, cells).items()}
             if any(unit.conversion for unit in units.values()):
-                values = list(map(to_kwh, values, (units[cell].conversion for cell in cells)))
+                conversions = [units[cell].conversion for cell in cells]
             if any(unit.channel for unit in units.values()) and self._channel is None:
                 default_channel = self._default_channel
                 channels = [units[cell].channel or default_channel for cell in cells]
         elif self._default_unit.conversion:
-            values = list(map(to_kwh, values, repeat(self._default_unit.conversion)))
+            conversions = [self._default_unit.conversion] * rows
         if self._channel is not None:
             named = _table(
                 partial(parse_channel, default=self._default_channel), columns[self._channel.index]
@@ -147,7 +176,7 @@ class CommonColumns:
             flags = _table(parse_flag, columns[self._flag.index])
             if any(flags.values()):
                 estimated = list(map(flags.__getitem__, columns[self._flag.index]))
-        return meters, values, estimated, channels
+        return meters, conversions, estimated, channels
 
     def meter(self, cells: Sequence[str]) -> str:
         if self._meter is None:

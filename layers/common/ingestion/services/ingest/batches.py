@@ -19,6 +19,7 @@ from ingestion.domain.csvstream import RowBatch, RowReader
 from ingestion.domain.errors import StaleWriteError
 from ingestion.domain.formats import AnyLayout, detect_layout
 from ingestion.domain.formats.detect import resolve_layout
+from ingestion.domain.formats.summary_rows import MAX_SUMMARY_SAMPLES
 from ingestion.domain.framing import NotCsvError
 from ingestion.domain.job import (
     MAX_ERROR_SAMPLE_BYTES,
@@ -72,6 +73,11 @@ class Prepared:
     would_insert: int
     would_update: int
     writing: Future[WriteResult]
+
+    @property
+    def processed(self) -> int:
+        """The batch's data rows: its rows but the summary rows (Total, Average), counted apart."""
+        return len(self.batch) - len(self.checked.summaries)
 
 
 class SegmentRun:
@@ -313,8 +319,9 @@ class SegmentRun:
         # The first errors are kept: none once one was left out (more rows failed than it holds).
         errors = () if job.failed_rows > len(job.errors) else (x.describe() for x in checked.errors)
         rows_before = shard.samples[-1].rows if shard.samples else 0
+        processed = p.processed
         samples = tuple(
-            add_sample(list(shard.samples), Sample(now, rows_before + len(p.batch), end[0] - shard.start))
+            add_sample(list(shard.samples), Sample(now, rows_before + processed, end[0] - shard.start))
         )
         lease = self.lease.renewed(now)
         return BatchCommit(
@@ -322,7 +329,7 @@ class SegmentRun:
             expected_offset=p.expected,
             end_offset=end[0],
             next_line=end[1],
-            processed=len(p.batch),
+            processed=processed,
             imported=checked.imported,
             failed=len(checked.errors),
             readings=len(checked.records) if job.dry_run else written.written,
@@ -342,6 +349,8 @@ class SegmentRun:
             ),
             would_insert=p.would_insert,
             would_update=p.would_update,
+            summaries=len(checked.summaries),
+            new_summaries=tuple(checked.summaries[: max(0, MAX_SUMMARY_SAMPLES - len(job.summary_samples))]),
         )
 
     def _count(self, p: Prepared, then: Prepared | None = None) -> Counted:
@@ -376,7 +385,7 @@ class SegmentRun:
         return counted
 
     def _counted(self, p: Prepared) -> None:
-        self.tally.add(len(p.batch), p.checked.imported, len(p.checked.errors))
+        self.tally.add(p.processed, p.checked.imported, len(p.checked.errors))
 
     def _adaptation(self, resends: int) -> Adaptation | None:
         """Slow down while DynamoDB throttles writes, speed back up once it stops (None: no change)."""
