@@ -703,6 +703,16 @@ def test_the_new_import_page_previews_a_file_without_a_meter_column_asks_for_it_
     assert "Consumption (kWh)" in columns.nth(0).inner_text()
     assert not signed_in.problems, signed_in.problems
 
+    # what was given is saved as a profile, to import the next such file with
+    page.fill("#profile-name", "Supplier export")
+    page.click("#save-profile")
+    expect(page.locator("#preview-message")).to_contain_text("Saved the profile Supplier export")
+    expect(page.locator("#profile option", has_text="Supplier export")).to_have_count(1)
+    saved = requests.get(
+        f"{local_stack.api_url}/profiles/Supplier%20export", headers=local_stack.headers(user), timeout=30
+    ).json()
+    assert saved["mapping"]["meter"] == meter
+
     page.select_option("#throttle", "small")
     page.click("#submit")
     try:
