@@ -30,6 +30,7 @@ MAPPING_KEYS = {
     "map_timezone": "timezone",
     "map_unit": "unit",
     "map_calorific_value": "calorific_value",
+    "map_volume_correction": "volume_correction",
     "map_header_row": "header_row",
     "map_decimal_mark": "decimal_mark",
 }
@@ -60,6 +61,16 @@ def _ignored_column(text: str) -> int | str:
     if column.isdigit() and not 1 <= int(column) <= MAX_COLUMN:
         raise argparse.ArgumentTypeError(f"column numbers start at 1 and go up to {MAX_COLUMN}, not {column}")
     return int(column) if column.isdigit() else column
+
+
+def _volume_correction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.9 <= value <= 1.1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a volume correction factor from 0.9 to 1.1")
+    return value
 
 
 def _header_row(text: str) -> int:
@@ -135,6 +146,13 @@ def add_mapping_options(parser: argparse.ArgumentParser, *, profile: bool = True
         help="MJ/m³, to turn gas volumes into kWh (default: the service's, 39.5)",
     )
     group.add_argument(
+        "--volume-correction",
+        dest="map_volume_correction",
+        metavar="VCF",
+        type=_volume_correction,
+        help="gas volumes' correction factor (default: the UK's, 1.02264; 1 for corrected volumes)",
+    )
+    group.add_argument(
         "--header-row",
         dest="map_header_row",
         metavar="N",
@@ -197,5 +215,6 @@ def mapping_text(mapping: dict[str, Any] | None) -> str:
         f"time zone {mapping['timezone']}" if mapping.get("timezone") else "",
         f"unit {mapping['unit']}" if mapping.get("unit") else "",
         f"calorific value {mapping['calorific_value']} MJ/m³" if mapping.get("calorific_value") else "",
+        f"volume correction {mapping['volume_correction']}" if mapping.get("volume_correction") else "",
     ]
     return " · ".join(p for p in parts if p) or "nothing given: everything is detected"

@@ -418,3 +418,17 @@ def test_a_wide_file_by_time_reads_its_columns_in_the_zone_the_header_or_the_map
 def test_act_and_est_flags(cell, estimated):
     _, (reading,) = read(["MPAN", "Date", "Reading", "Act/Est"], [M, "2025-01-15", "1", cell])
     assert reading.estimated is estimated
+
+
+def test_a_gas_job_records_the_volume_correction_and_calorific_value_it_used():
+    detected, _ = read(["MPRN", "Date", "Volume (m3)"], [M, "2025-01-15", "10"])
+    assert (detected.mapping.volume_correction, detected.mapping.calorific_value) == (
+        Decimal("1.02264"),
+        Decimal("39.5"),
+    )
+    corrected = Mapping(volume_correction=Decimal(1), calorific_value=Decimal(40))
+    detected, (given,) = read(["MPRN", "Date", "Volume (m3)"], [M, "2025-01-15", "10"], mapping=corrected)
+    assert given.value_kwh == Decimal("111.111111")  # 10 x 1 x 40 / 3.6
+    assert detected.mapping.volume_correction == Decimal(1)
+    electricity, _ = read(["MPAN", "Date", "kWh"], [M, "2025-01-15", "10"])
+    assert (electricity.mapping.volume_correction, electricity.mapping.calorific_value) == (None, None)

@@ -28,7 +28,12 @@ from ingestion.domain.formats.headers import (
     readable_aliases,
     time_label,
 )
-from ingestion.domain.formats.mapping import DEFAULT_CALORIFIC_VALUE, DEFAULT_CHANNEL, Mapping
+from ingestion.domain.formats.mapping import (
+    DEFAULT_CALORIFIC_VALUE,
+    DEFAULT_CHANNEL,
+    VOLUME_CORRECTION,
+    Mapping,
+)
 from ingestion.domain.formats.reading import Reading, ReadingColumns
 from ingestion.domain.formats.row_errors import FileFormatError, InvalidValue, MappingError, quoted
 from ingestion.domain.formats.rows import CommonColumns, ValueColumn
@@ -373,18 +378,31 @@ class _Resolver:
     def _given_unit(self) -> Unit | None:
         if self.mapping.unit is None:
             return None
-        return unit_named(self.mapping.unit, self._calorific_value())
+        return unit_named(self.mapping.unit, self._calorific_value(), self._volume_correction())
 
     def _value_column(self, column: Column, meaning: NameMeaning | None, given: Unit | None) -> ValueColumn:
         named = None
         if meaning is not None and meaning.unit is not None:
-            named = unit_named(meaning.unit, self._calorific_value())
+            named = unit_named(meaning.unit, self._calorific_value(), self._volume_correction())
         unit = given or named or KWH
         channel = (meaning.channel if meaning is not None else None) or unit.channel or DEFAULT_CHANNEL
         return ValueColumn(column, unit, channel)
 
     def _calorific_value(self) -> Decimal:
         return self.mapping.calorific_value or DEFAULT_CALORIFIC_VALUE
+
+    def _volume_correction(self) -> Decimal:
+        return self.mapping.volume_correction or VOLUME_CORRECTION
+
+    def _reads_gas(self, values: Sequence[ValueColumn]) -> bool:
+        """Whether the file holds gas volumes: a value column's, or the first rows' unit cells."""
+        if any(_is_volume(value.unit) for value in values):
+            return True
+        cells = {
+            cell.strip().lower().replace("³", "3")
+            for cell in self._sample_column(self.get("unit", Field.UNIT))
+        }
+        return bool(cells & _VOLUME_WORDS)
 
     def _common(
         self,
@@ -417,7 +435,7 @@ class _Resolver:
             channel=channel,
             default_channel=first.channel if first is not None else DEFAULT_CHANNEL,
             numbers=number_parser(self._decimal_mark(values)),
-            units=unit_parser(self._calorific_value()),
+            units=unit_parser(self._calorific_value(), self._volume_correction()),
             dates=date_parser(self._date_order()),
         )
 
@@ -610,9 +628,8 @@ class _Resolver:
                 "date_order": self._date_order(),
                 "timezone": clock.zone.key if clock is not None and clock.zone is not None else UK_ZONE,
                 "unit": values[0].unit.name if values else "kWh",
-                "calorific_value": self._calorific_value()
-                if any(_is_volume(v.unit) for v in values)
-                else None,
+                "calorific_value": self._calorific_value() if self._reads_gas(values) else None,
+                "volume_correction": self._volume_correction() if self._reads_gas(values) else None,
                 "header_row": self.mapping.header_row,
                 "decimal_mark": self._decimal_mark(values),
                 "ignore": [self._ref(self.columns.columns[i]) for i in sorted(self.ignored)],
@@ -647,6 +664,9 @@ _MAPPED: tuple[tuple[str, Field | None], ...] = (
     ("flag", Field.FLAG),
     ("channel", Field.CHANNEL),
 )
+
+
+_VOLUME_WORDS = {"m3", "ft3", "hcf", "cubic metres", "cubic meters", "cubic feet"}
 
 
 def _is_volume(unit: Unit) -> bool:

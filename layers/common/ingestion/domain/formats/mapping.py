@@ -88,6 +88,11 @@ class Mapping(BaseModel):
         default=None,
         description=f"MJ/m³, to turn gas volumes into kWh (default {DEFAULT_CALORIFIC_VALUE})",
     )
+    volume_correction: Annotated[Decimal, Field(ge=Decimal("0.9"), le=Decimal("1.1"))] | None = Field(
+        default=None,
+        description=f"the volume correction factor of gas volumes (default {VOLUME_CORRECTION}, the UK's; "
+        "1 for volumes already corrected)",
+    )
     header_row: Annotated[int, Field(ge=0, le=MAX_PREAMBLE_LINES + 1)] | None = Field(
         default=None,
         description="the header row's line number; 0: the file has none, columns are read by number",

@@ -450,21 +450,25 @@ _CUBIC_METRES = {"m3": Decimal(1), "ft3": Decimal("0.028316846592"), "hcf": Deci
 _MICRO = Decimal("0.000001")  # gas energy is kept to the milliwatt-hour
 
 
-def gas_factor(unit: str, calorific_value: Decimal) -> Decimal:
+def gas_factor(unit: str, calorific_value: Decimal, correction: Decimal = VOLUME_CORRECTION) -> Decimal:
     """kWh per unit of a gas volume: m³ x the volume correction factor x calorific value / 3.6."""
-    return _CUBIC_METRES[unit] * VOLUME_CORRECTION * calorific_value / MJ_PER_KWH
+    return _CUBIC_METRES[unit] * correction * calorific_value / MJ_PER_KWH
 
 
-def unit_named(name: str, calorific_value: Decimal = DEFAULT_CALORIFIC_VALUE) -> Unit:
+def unit_named(
+    name: str, calorific_value: Decimal = DEFAULT_CALORIFIC_VALUE, correction: Decimal = VOLUME_CORRECTION
+) -> Unit:
     """The Unit of a unit's name as the mapping and header names spell it (UNIT_NAMES, kVArh)."""
     key = name.lower()
     if key in _CUBIC_METRES:
-        return Unit(gas_factor(key, calorific_value), None, name)
+        return Unit(gas_factor(key, calorific_value, correction), None, name)
     shift, channel = _UNIT_SHIFTS[key]
     return Unit(shift, channel, name)
 
 
-def read_unit(text: str, calorific_value: Decimal = DEFAULT_CALORIFIC_VALUE) -> Unit | None:
+def read_unit(
+    text: str, calorific_value: Decimal = DEFAULT_CALORIFIC_VALUE, correction: Decimal = VOLUME_CORRECTION
+) -> Unit | None:
     """The unit a unit cell names; None for a blank cell."""
     value = text.strip()
     if not value:
@@ -472,7 +476,7 @@ def read_unit(text: str, calorific_value: Decimal = DEFAULT_CALORIFIC_VALUE) -> 
     key = _UNIT_WORDS.get(value.lower().replace("³", "3").replace(" ", ""))
     if key is None:
         raise InvalidValue(f"unknown unit {quoted(value)} (expected {UNITS})")
-    return unit_named(key, calorific_value)
+    return unit_named(key, calorific_value, correction)
 
 
 _UNIT_WORDS = {
@@ -490,9 +494,12 @@ _UNIT_WORDS = {
 
 
 @lru_cache(maxsize=16)
-def unit_parser(calorific_value: Decimal = DEFAULT_CALORIFIC_VALUE) -> Callable[[str], Unit | None]:
-    """read_unit for a file's gas calorific value, cached by cell."""
-    return CellCache(partial(read_unit, calorific_value=calorific_value), 256).__getitem__
+def unit_parser(
+    calorific_value: Decimal = DEFAULT_CALORIFIC_VALUE, correction: Decimal = VOLUME_CORRECTION
+) -> Callable[[str], Unit | None]:
+    """read_unit for a file's gas calorific value and volume correction, cached by cell."""
+    reader = partial(read_unit, calorific_value=calorific_value, correction=correction)
+    return CellCache(reader, 256).__getitem__
 
 
 def to_kwh(value: Decimal, conversion: int | Decimal) -> Decimal:
