@@ -818,8 +818,11 @@ def hint_after(text: str, lead: str) -> str:
     return line.removeprefix(lead).split(" (")[0].strip()
 
 
-def test_the_errors_hint_carries_the_api_and_token_the_command_was_given(api: FakeApi) -> None:
+def test_the_errors_hint_carries_the_api_and_token_the_command_was_given(
+    api: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     api.job_states["job-1"] = [completed(errors_url="/imports/job-1/errors")]
+    monkeypatch.chdir(tmp_path)  # (the pasted command saves job-1-errors.csv where it runs)
 
     result = run(api, "status", "job-1", "--api", api.base_url, "--token", "dev:bob", bare=True)
 
