@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 from botocore.config import Config
@@ -40,3 +40,22 @@ def reset_clients() -> None:
     """Forget cached clients, so that the next call builds one for the endpoint that is current
     now: each integration test starts a fresh moto account."""
     client.cache_clear()
+
+
+class DynamoTable:
+    """A store of one DynamoDB table through the low-level client: the table's name from the
+    settings field `setting` (or given), the container's client (or one given, in tests)."""
+
+    setting: ClassVar[str]
+
+    def __init__(self, *, table: str | None = None, dynamodb: Any = None) -> None:
+        self._table = table
+        self._dynamodb = dynamodb
+
+    @property
+    def _client(self) -> Any:
+        return self._dynamodb or client("dynamodb")
+
+    @property
+    def _table_name(self) -> str:
+        return self._table or str(getattr(get_settings(), self.setting))

@@ -10,8 +10,7 @@ from botocore.exceptions import ClientError
 
 from ingestion.domain.formats.mapping import Mapping
 from ingestion.domain.profiles import Profile
-from ingestion.settings import get_settings
-from ingestion.store.clients import client
+from ingestion.store.clients import DynamoTable
 from ingestion.store.rights import rights
 
 # The IAM actions ProfileRepository calls (store/rights.py), by use.
@@ -19,18 +18,8 @@ PROFILE_READS = rights("ProfilesTable", "dynamodb:GetItem", "dynamodb:Query")  #
 PROFILE_WRITES = rights("ProfilesTable", "dynamodb:UpdateItem", "dynamodb:DeleteItem")  # save, delete
 
 
-class ProfileRepository:
-    def __init__(self, *, table: str | None = None, dynamodb: Any = None) -> None:
-        self._table = table
-        self._dynamodb = dynamodb
-
-    @property
-    def _client(self) -> Any:
-        return self._dynamodb or client("dynamodb")
-
-    @property
-    def _table_name(self) -> str:
-        return self._table or get_settings().profiles_table
+class ProfileRepository(DynamoTable):
+    setting = "profiles_table"
 
     def get(self, owner: str, name: str) -> Profile | None:
         item = self._client.get_item(

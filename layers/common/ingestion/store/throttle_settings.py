@@ -11,8 +11,7 @@ from botocore.exceptions import ClientError
 
 from ingestion.domain.errors import StaleSettingsError
 from ingestion.domain.throttle import SavedThrottleSettings, ThrottleConfig
-from ingestion.settings import get_settings
-from ingestion.store.clients import client
+from ingestion.store.clients import DynamoTable
 from ingestion.store.rights import rights
 
 # The IAM actions ThrottleSettingsRepository calls (store/rights.py), by use.
@@ -23,18 +22,8 @@ _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
 
 
-class ThrottleSettingsRepository:
-    def __init__(self, *, table: str | None = None, dynamodb: Any = None) -> None:
-        self._table = table
-        self._dynamodb = dynamodb
-
-    @property
-    def _client(self) -> Any:
-        return self._dynamodb or client("dynamodb")
-
-    @property
-    def _table_name(self) -> str:
-        return self._table or get_settings().settings_table
+class ThrottleSettingsRepository(DynamoTable):
+    setting = "settings_table"
 
     def load(self) -> SavedThrottleSettings | None:
         """The saved settings; None while nobody has saved any."""
