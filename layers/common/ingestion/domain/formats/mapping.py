@@ -50,7 +50,8 @@ RESOLVED_DEFAULTS: dict[str, object] = {
 # A header name (as in the file, at most as long as headers.MAX_COLUMN_NAME_CHARS), or a 1-based
 # column number (at most headers.MAX_HEADER_COLUMNS).
 ColumnName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ColumnNumber = Annotated[int, Field(ge=1, le=200)]
+# (strict: true is no column number, nor false a header row)
+ColumnNumber = Annotated[int, Field(ge=1, le=200, strict=True)]
 ColumnRef = ColumnNumber | ColumnName
 MeterId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 
@@ -93,7 +94,7 @@ class Mapping(BaseModel):
         description=f"the volume correction factor of gas volumes (default {VOLUME_CORRECTION}, the UK's; "
         "1 for volumes already corrected)",
     )
-    header_row: Annotated[int, Field(ge=0, le=MAX_PREAMBLE_LINES + 1)] | None = Field(
+    header_row: Annotated[int, Field(ge=0, le=MAX_PREAMBLE_LINES + 1, strict=True)] | None = Field(
         default=None,
         description="the header row's line number; 0: the file has none, columns are read by number",
     )
