@@ -434,7 +434,9 @@ def test_a_gas_job_records_the_volume_correction_and_calorific_value_it_used():
     assert (electricity.mapping.volume_correction, electricity.mapping.calorific_value) == (None, None)
 
 
-@pytest.mark.parametrize("raw", ['{"header_row": false}', '{"columns": {"value": true}}', '{"ignore": [true]}'])
+@pytest.mark.parametrize(
+    "raw", ['{"header_row": false}', '{"columns": {"value": true}}', '{"ignore": [true]}']
+)
 def test_a_mapping_takes_no_true_or_false_for_a_number(raw):
     with pytest.raises(ValueError):
         Mapping.model_validate_json(raw)
