@@ -8,20 +8,20 @@ import pytest
 from tests.integration.helpers import fresh_stack, import_csv
 from tests.support import FakeContext, handler_module, hh_long_csv, readings_of, ticking_budget
 
-ROWS = 3000
+ROWS = 1000
 
 
 def with_summaries() -> bytes:
-    """3,000 half-hourly rows; a Total row after the 1,500th (line 1502: data rows follow it) and a
-    Total and an Average row at the end (lines 3003 and 3004)."""
+    """1,000 half-hourly rows; a Total row after the 500th (line 502: data rows follow it) and a
+    Total and an Average row at the end (lines 1003 and 1004)."""
     lines = hh_long_csv(ROWS, meters=3).decode().split("\r\n")[:-1]
-    lines.insert(1501, "Total,,4211.5,kWh,")
+    lines.insert(501, "Total,,4211.5,kWh,")
     lines += ["TOTAL,,8423,kWh,", "Average:,,2.8,kWh,"]
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
 BODY = with_summaries()
-NOTE = "Skipped 3 summary rows (Total, Average) at lines 1502 and 3003-3004."
+NOTE = "Skipped 3 summary rows (Total, Average) at lines 502 and 1003-1004."
 KEYS = ("status", "processed_rows", "imported_rows", "failed_rows", "summary_rows", "total_rows", "note")
 EXPECTED = {
     "status": "completed",
