@@ -37,12 +37,13 @@ $(STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml
 
 venv: $(STAMP) ## the virtualenv alone (.venv, from the pinned requirements; make run and make test build it too)
 
-# In-process tests (moto in each process) run on every core; the end-to-end tests, which start
-# local stacks and watch imports in real time, run one at a time after them.
+# In-process tests (moto in each process) run on every core; then the end-to-end tests, which start
+# local stacks and watch imports in real time, two at a time (each worker its own local stack: they
+# mostly wait on imports, so two share 2 cores without slowing each other much).
 test: $(STAMP) lint validate ## everything CI runs (.ci/run calls it): lint, validate, unit, integration, CLI, e2e and browser tests (about 15 minutes on 2 cores)
 	@scripts/ensure-chromium
 	$(BIN)/python -m pytest -n auto tests/unit tests/integration tests/cli
-	$(BIN)/python -m pytest tests/e2e
+	$(BIN)/python -m pytest -n 2 tests/e2e
 
 unit: $(STAMP) ## the unit tests (pure logic, no AWS)
 	$(BIN)/python -m pytest tests/unit
@@ -50,9 +51,9 @@ unit: $(STAMP) ## the unit tests (pure logic, no AWS)
 integration: $(STAMP) ## the integration and CLI tests (the real handlers in-process against moto)
 	$(BIN)/python -m pytest tests/integration tests/cli
 
-e2e: $(STAMP) ## the end-to-end and browser tests (HTTP against local stacks; about 8 minutes)
+e2e: $(STAMP) ## the end-to-end and browser tests (HTTP against local stacks, two at a time; about 6 minutes)
 	@scripts/ensure-chromium
-	$(BIN)/python -m pytest tests/e2e
+	$(BIN)/python -m pytest -n 2 tests/e2e
 
 # The OpenAPI document is generated from the handlers and committed (tests/integration/test_openapi.py
 # fails when it is stale).
