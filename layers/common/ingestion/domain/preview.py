@@ -14,6 +14,7 @@ from datetime import datetime
 from ingestion.domain.csvstream import RowReader
 from ingestion.domain.formats.column_notes import NOT_READ
 from ingestion.domain.formats.detect import AnyLayout, Detected
+from ingestion.domain.formats.headers import shown_name
 from ingestion.domain.formats.mapping import Mapping
 from ingestion.domain.formats.reading import Reading
 from ingestion.domain.formats.summary_rows import MAX_SUMMARY_SAMPLES, SummaryRow, describe_summary_rows
@@ -115,7 +116,7 @@ def preview_of(
     columns = tuple(
         PreviewColumn(
             index + 1,
-            name.replace("\ufeff", "").strip(),
+            shown_name(name),
             read.field if (read := detected.columns_read.get(index)) else None,
             read.note if read else NOT_READ,
         )

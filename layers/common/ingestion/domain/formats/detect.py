@@ -26,6 +26,7 @@ from ingestion.domain.formats.headers import (
     normalise_header,
     period_range,
     readable_aliases,
+    shown_name,
     time_label,
 )
 from ingestion.domain.formats.mapping import (
@@ -140,7 +141,7 @@ class Detected:
     def shown_mapping(self) -> Mapping:
         """The mapping as people read it: each column by its header name where that names one
         column, else by number."""
-        names = [name.replace("\ufeff", "").strip() for name in self.header]
+        names = [shown_name(name) for name in self.header]
 
         def shown(ref: int | str) -> int | str:
             name = names[ref - 1] if isinstance(ref, int) and 0 < ref <= len(names) else None
@@ -371,7 +372,7 @@ class _Resolver:
         for column in found:
             value = self._value_column(column, self.columns.meaning(column), unit)
             held = best.get(value.channel)
-            if held is None or (_is_volume(held.unit) and not _is_volume(value.unit)):
+            if held is None or (held.unit.is_volume and not value.unit.is_volume):
                 best[value.channel] = value
         return list(best.values())
 
@@ -396,13 +397,14 @@ class _Resolver:
 
     def _reads_gas(self, values: Sequence[ValueColumn]) -> bool:
         """Whether the file holds gas volumes: a value column's, or the first rows' unit cells."""
-        if any(_is_volume(value.unit) for value in values):
+        if any(value.unit.is_volume for value in values):
             return True
-        cells = {
-            cell.strip().lower().replace("³", "3")
-            for cell in self._sample_column(self.get("unit", Field.UNIT))
-        }
-        return bool(cells & _VOLUME_WORDS)
+        units = unit_parser(self._calorific_value(), self._volume_correction())
+        for cell in self._sample_column(self.get("unit", Field.UNIT)):
+            with suppress(InvalidValue):
+                if (unit := units(cell)) is not None and unit.is_volume:
+                    return True
+        return False
 
     def _common(
         self,
@@ -664,13 +666,6 @@ _MAPPED: tuple[tuple[str, Field | None], ...] = (
     ("flag", Field.FLAG),
     ("channel", Field.CHANNEL),
 )
-
-
-_VOLUME_WORDS = {"m3", "ft3", "hcf", "cubic metres", "cubic meters", "cubic feet"}
-
-
-def _is_volume(unit: Unit) -> bool:
-    return unit.name in ("m3", "ft3", "hcf")
 
 
 def _is_sites_header(columns: Header) -> bool:

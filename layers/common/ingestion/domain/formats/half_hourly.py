@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timezone
 from typing import NamedTuple, cast
 from zoneinfo import ZoneInfo
 
@@ -26,10 +26,18 @@ from ingestion.domain.formats.uk_time import (
     period_of,
     period_starts,
 )
-from ingestion.domain.formats.values import is_end_of_day, parse_datetime, parse_flag, parse_time, to_kwh
+from ingestion.domain.formats.values import (
+    END_OF_DAY,
+    MINUTES_PER_DAY,
+    ONE_DAY,
+    is_end_of_day,
+    parse_datetime,
+    parse_flag,
+    parse_time,
+    to_kwh,
+)
 from ingestion.domain.formats.wide_columns import USUAL_PERIODS, WideColumn, read_wide_batch
 
-_USUAL_PERIODS = 48
 # Where a long row's reading falls: its UTC start, UK local date and period, and whether its local time
 # happens twice (the hour the clocks go back).
 type HalfHour = tuple[datetime, date, int, bool]
@@ -63,7 +71,7 @@ class Clock:
         if self.ending:
             minute_of_day -= 30
             if minute_of_day < 0:
-                day, minute_of_day = day - _ONE_DAY, minute_of_day + _MINUTES_PER_DAY
+                day, minute_of_day = day - ONE_DAY, minute_of_day + MINUTES_PER_DAY
         return _local_half_hour(day, minute_of_day, self.ending)
 
     def _exact(self, instant: datetime) -> HalfHour:
@@ -225,10 +233,10 @@ class LongLayout:
         column = self._time
         try:
             text = cells[column.index]
-            if text.strip() in _END_OF_DAY:
+            if text.strip() in END_OF_DAY:
                 if not self._clock.ending:
                     raise InvalidValue(_starting_at_24(text))
-                return self._clock.half_hour(text, day + _ONE_DAY, time(0, 0), None)
+                return self._clock.half_hour(text, day + ONE_DAY, time(0, 0), None)
             return self._clock.half_hour(text, day, parse_time(text), None)
         except InvalidValue as exc:
             raise column.error(str(exc)) from None
@@ -253,9 +261,6 @@ class LongLayout:
             )
 
 
-_END_OF_DAY = ("24:00", "24:00:00")
-
-
 def _key_indexes(row: CommonColumns, *columns: Column | None) -> tuple[int, ...]:
     """Where a summary word may be besides a row's first non-blank cell: its meter and date cells."""
     return tuple(column.index for column in (row.meter_column, *columns) if column is not None)
@@ -267,10 +272,6 @@ def _starting_at_24(text: str) -> str:
         "and this file's times are read as the start of theirs; if they are the end, import it with "
         "timestamps end)"
     )
-
-
-_ONE_DAY = timedelta(days=1)
-_MINUTES_PER_DAY = 24 * 60
 
 
 def _settlement_half_hour(cells: Sequence[str], day: date, column: Column) -> HalfHour:
@@ -467,7 +468,7 @@ def _flag(cells: Sequence[str], column: Column) -> bool:
 
 
 def _no_such_period(day: date, period: int, periods: int, text: str) -> str:
-    why = " as the clocks go forward that day" if periods < _USUAL_PERIODS else ""
+    why = " as the clocks go forward that day" if periods < USUAL_PERIODS else ""
     return (
         f"{day} has only {periods} half hours{why}, so HH{period:02d} must be blank; "
         f"found {quoted(text.strip())}"

@@ -23,6 +23,11 @@ MAX_COLUMN_NAME_CHARS = 100
 MAX_HEADER_BYTES = 4096  # all the names together, in UTF-8 (a character for plain ASCII names)
 
 
+def shown_name(cell: str) -> str:
+    """A header cell as a column's name is shown: without a byte-order mark or surrounding spaces."""
+    return cell.replace("\ufeff", "").strip()
+
+
 def normalise_header(name: str) -> str:
     """A header name as aliases are matched: BOM stripped, trimmed, lowercased, only [a-z0-9] kept."""
     return _NOT_ALNUM.sub("", name.lower().replace("³", "3"))
@@ -356,7 +361,7 @@ class Header:
 
     @classmethod
     def read(cls, cells: Sequence[str]) -> "Header":
-        columns = tuple(Column(index, cell.replace("\ufeff", "").strip()) for index, cell in enumerate(cells))
+        columns = tuple(Column(index, shown_name(cell)) for index, cell in enumerate(cells))
         normalised = tuple(normalise_header(cell) for cell in cells)
         fields: dict[Field, Column] = {}
         meanings: dict[int, NameMeaning] = {}

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 LONDON = ZoneInfo("Europe/London")
 HALF_HOUR = timedelta(minutes=30)
 _ONE_DAY = timedelta(days=1)
-_USUAL_PERIODS = 48
+USUAL_PERIODS = 48
 
 
 @lru_cache(maxsize=1024)
@@ -41,7 +41,7 @@ def local_half_hour(day: date, minute_of_day: int) -> tuple[datetime, int] | Non
     the clocks go forward); a time that happens twice (when they go back) is taken as the first.
     """
     starts = period_starts(day)
-    if len(starts) == _USUAL_PERIODS:  # no clock change that day: wall clock and UTC keep step
+    if len(starts) == USUAL_PERIODS:  # no clock change that day: wall clock and UTC keep step
         index = minute_of_day // 30
         return starts[index], index + 1
     return _half_hour_on_change_day(day, minute_of_day)
@@ -60,7 +60,7 @@ def _half_hour_on_change_day(day: date, minute_of_day: int) -> tuple[datetime, i
 @lru_cache(maxsize=256)
 def happens_twice(day: date, minute_of_day: int) -> bool:
     """Whether a UK wall-clock time happens twice on `day` (the hour repeated when the clocks go back)."""
-    if periods_in_day(day) <= _USUAL_PERIODS:
+    if periods_in_day(day) <= USUAL_PERIODS:
         return False
     hour, minute = divmod(minute_of_day, 60)
     wall = datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON)

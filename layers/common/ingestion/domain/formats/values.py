@@ -33,7 +33,7 @@ LAST_YEAR = 2100
 MAX_METER_CHARS = 32
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
-_MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_DAY = 24 * 60
 # DynamoDB numbers hold 38 significant digits; a longer reading is a mistake, caught here as a row error
 # rather than failing a whole write batch later.
 _MAX_DIGITS = 38
@@ -247,8 +247,8 @@ def _day_fraction(value: str) -> time | None:
     fraction = Decimal(value)
     if not 0 <= fraction < 1:
         return None
-    minutes = int((fraction * _MINUTES_PER_DAY).to_integral_value(ROUND_HALF_UP))
-    if minutes == _MINUTES_PER_DAY:  # 23:59:30 or later rounds to the next midnight
+    minutes = int((fraction * MINUTES_PER_DAY).to_integral_value(ROUND_HALF_UP))
+    if minutes == MINUTES_PER_DAY:  # 23:59:30 or later rounds to the next midnight
         return None
     return time(minutes // 60, minutes % 60)
 
@@ -291,8 +291,8 @@ def parse_datetime(
         time_text = time_text[:-5]
     clock = _clock_time(time_text)
     if clock is None:
-        if time_text.strip() in _END_OF_DAY:
-            return dates(date_text) + _ONE_DAY, _MIDNIGHT, offset
+        if time_text.strip() in END_OF_DAY:
+            return dates(date_text) + ONE_DAY, _MIDNIGHT, offset
         raise InvalidValue(
             f"invalid time {quoted(time_text)} in {quoted(value)} "
             "(expected HH:MM or HH:MM:SS, optionally followed by Z or ±HH:MM)"
@@ -300,15 +300,15 @@ def parse_datetime(
     return dates(date_text), clock, offset
 
 
-_END_OF_DAY = ("24:00", "24:00:00")
-_ONE_DAY = timedelta(days=1)
+END_OF_DAY = ("24:00", "24:00:00")  # the end of a day, which only a half hour's end can be
+ONE_DAY = timedelta(days=1)
 _MIDNIGHT = time(0, 0)
 
 
 def is_end_of_day(text: str) -> bool:
     """A time cell (or a date and time cell's time) that says 24:00, which only a period's end can be."""
     value = text.strip()
-    return value.endswith(_END_OF_DAY) or any(f"{end}" in value for end in (" 24:00", "T24:00"))
+    return value.endswith(END_OF_DAY) or " 24:00" in value or "T24:00" in value
 
 
 @lru_cache(maxsize=64)
@@ -442,6 +442,11 @@ class Unit(NamedTuple):
     conversion: int | Decimal  # int: a power of ten (exact); Decimal: a factor (a gas volume)
     channel: str | None = None
     name: str = "kWh"
+
+    @property
+    def is_volume(self) -> bool:
+        """A gas volume (m³, ft³, hcf): converted with a calorific value, not by a power of ten."""
+        return type(self.conversion) is not int
 
 
 KWH = Unit(0)

@@ -17,10 +17,8 @@ from typing import NamedTuple, cast
 from ingestion.domain.formats.reading import HALF_HOURLY, ReadingColumns, half_hour_number
 from ingestion.domain.formats.row_errors import InvalidValue
 from ingestion.domain.formats.rows import CommonColumns
-from ingestion.domain.formats.uk_time import period_starts
+from ingestion.domain.formats.uk_time import USUAL_PERIODS, period_starts
 from ingestion.domain.formats.values import parse_flag, to_kwh
-
-USUAL_PERIODS = 48
 
 
 class WideColumn(NamedTuple):
