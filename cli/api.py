@@ -114,14 +114,9 @@ class ApiClient:
         """POST /imports with the file as a text/csv body: 202 {job_id, status, status_url}. The
         mapping goes as JSON in the query string (requests URL-encodes it)."""
         params = {"filename": path.name, "dry_run": "true" if dry_run else "false"}
-        if format:
-            params["format"] = format
+        params |= _reading_params(format, mapping, profile)
         if throttle:
             params["throttle"] = throttle
-        if mapping:
-            params["mapping"] = json.dumps(mapping, separators=(",", ":"))
-        if profile:
-            params["profile"] = profile
         with path.open("rb") as body:  # requests streams an open file with its size as Content-Length
             return self._json(
                 "POST", "/imports", params=params, data=body, headers={"Content-Type": "text/csv"}
@@ -137,13 +132,7 @@ class ApiClient:
     ) -> dict[str, Any]:
         """POST /imports/preview with the file's first PREVIEW_BYTES as a text/csv body: what an
         import of it would do (nothing is written); 422 with what the import would fail with."""
-        params: dict[str, str] = {}
-        if format:
-            params["format"] = format
-        if mapping:
-            params["mapping"] = json.dumps(mapping, separators=(",", ":"))
-        if profile:
-            params["profile"] = profile
+        params = _reading_params(format, mapping, profile)
         with path.open("rb") as file:
             body = file.read(PREVIEW_BYTES)
         return self._json(
@@ -278,3 +267,18 @@ class ApiClient:
 
     def delete_profile(self, name: str) -> None:
         self._send("DELETE", f"{self.base_url}/profiles/{quote(name, safe='')}")
+
+
+def _reading_params(
+    format: str | None, mapping: dict[str, Any] | None, profile: str | None
+) -> dict[str, str]:
+    """How to read a file, as the direct upload and the preview take it in the query string (the
+    mapping as compact JSON, which requests URL-encodes); what is not given is left out."""
+    params: dict[str, str] = {}
+    if format:
+        params["format"] = format
+    if mapping:
+        params["mapping"] = json.dumps(mapping, separators=(",", ":"))
+    if profile:
+        params["profile"] = profile
+    return params
