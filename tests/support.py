@@ -14,6 +14,8 @@ from typing import Any
 import boto3
 
 from devstack.handlers import load_handler_module
+from ingestion.store.day_items import decode
+from ingestion.store.reading_queries import stored_readings
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = Path(__file__).resolve().parent / "events"
@@ -202,14 +204,24 @@ def hh_long_csv(rows: int, *, meters: int = 3, bad_every: int | None = None, sta
 
 
 def readings_of(table: str) -> dict[tuple[str, str], tuple[str, bool]]:
-    """Every reading's natural key, (partition, sort key), with its value and flag (who wrote it
-    and when left out). The partition is the meter id for active import and `<meter>#<channel>`
-    for the other channels (store/readings.reading_partition), so a test sees the channel."""
-    ddb = boto3.client("dynamodb", region_name="eu-west-2")
+    """Every reading's natural key, (partition, Reading.key), with its value and flag (who wrote it
+    left out), read from the day items through the store's own decoding. The partition is the
+    meter id for active import and `<meter>#<channel>` for the other channels, so a test sees
+    the channel."""
     found: dict[tuple[str, str], tuple[str, bool]] = {}
+    for partition, key, reading in stored_items(table):
+        assert (partition, key) not in found
+        found[partition, key] = (reading.value_kwh, reading.estimated)
+    return found
+
+
+def stored_items(table: str) -> list[tuple[str, str, Any]]:
+    """(partition, Reading.key, StoredReading) of every reading the table's day items hold."""
+    ddb = boto3.client("dynamodb", region_name="eu-west-2")
+    found = []
     for page in ddb.get_paginator("scan").paginate(TableName=table):
         for item in page["Items"]:
-            key = (item["meter"]["S"], item["sk"]["S"])
-            assert key not in found
-            found[key] = (item["value_kwh"]["N"], item["estimated"]["BOOL"])
+            partition = item["meter"]["S"]
+            for key, reading in stored_readings(partition, item["sk"]["S"], decode(item)):
+                found.append((partition, key, reading))
     return found

@@ -13,6 +13,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ingestion.domain.clock import system_clock
+from ingestion.domain.coverage import DEFAULT_PAGE as DEFAULT_COVERAGE_PAGE
+from ingestion.domain.coverage import MAX_PAGE as MAX_COVERAGE_PAGE
 from ingestion.domain.job import JOB_ID_MAX_LENGTH, Job, JobStatus
 from ingestion.http.auth import caller_of
 from ingestion.http.error_answers import register_error_handlers
@@ -29,6 +31,7 @@ from ingestion.http.requests import (
     wants_csv,
 )
 from ingestion.http.responses import (
+    CoverageView,
     ErrorReportLinks,
     JobPage,
     JobView,
@@ -43,6 +46,7 @@ from ingestion.http.responses import (
 )
 from ingestion.services import rights
 from ingestion.services.admin_settings import read_throttle_settings
+from ingestion.services.coverage import coverage_page
 from ingestion.services.logs import route_layer_logs
 from ingestion.services.profiles import get_profile, list_profiles
 from ingestion.services.readings import all_readings, readings_page
@@ -50,6 +54,7 @@ from ingestion.services.status import MAX_PAGE, error_report_links, get_job, lis
 from ingestion.settings import get_settings
 from ingestion.store.jobs import JobRepository
 from ingestion.store.profiles import ProfileRepository
+from ingestion.store.reading_log import ReadingLog
 from ingestion.store.reading_queries import ReadingQueries
 from ingestion.store.reports import ReportStore
 from ingestion.store.throttle_settings import ThrottleSettingsRepository
@@ -63,10 +68,11 @@ jobs = JobRepository()
 reports = ReportStore()
 throttle_settings = ThrottleSettingsRepository()
 readings = ReadingQueries()
+reading_log = ReadingLog()
 profiles = ProfileRepository()
 settings = get_settings()
 # The IAM rights its code calls (template.yaml grants exactly these): no uploaded file, no writes
-# but an error report's assembly.
+# but an error report's assembly and a coverage built for a job that ended without one.
 RIGHTS = rights.STATUS | rights.SETTINGS_READING | rights.READINGS | rights.PROFILES_READING
 JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
 # As sent, percent-encoded (the route's handler decodes it): up to 64 characters of up to 4 UTF-8 bytes.
@@ -119,6 +125,33 @@ def get_import(job_id: JobId) -> JobView:
 def get_error_report(job_id: JobId) -> ErrorReportLinks:
     links = error_report_links(job_id, caller_of(app), jobs, reports, expires_in=settings.report_link_seconds)
     return ErrorReportLinks.model_validate(links, from_attributes=True)
+
+
+@app.get(
+    "/imports/<job_id>/coverage",
+    summary="Which half hours an import wrote: per meter and day, periods written, estimated, missing",
+    description=(
+        "For each meter and channel the import wrote, its UK local days from the first to the last, each "
+        "with the periods written, estimated and missing (a day has 46, 48 or 50 half hours; a daily "
+        "reading is one). Ready once the import has ended; a page of meters at a time."
+    ),
+    responses={
+        200: {
+            "description": "a page of the coverage",
+            "content": {"application/json": {"model": CoverageView}},
+        },
+        **error_responses(400, 401, 404, 409),
+    },
+)
+def get_coverage(
+    job_id: JobId,
+    cursor: Annotated[str | None, Query(max_length=16, description="from the previous page")] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_COVERAGE_PAGE, description="meters per page")
+    ] = DEFAULT_COVERAGE_PAGE,
+) -> CoverageView:
+    page = coverage_page(job_id, caller_of(app), jobs, reading_log, cursor=cursor, limit=limit)
+    return CoverageView.model_validate(page)
 
 
 @app.get(

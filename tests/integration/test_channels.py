@@ -5,10 +5,8 @@ each other; deleting the job removes both. The files name each row's channel in 
 
 from __future__ import annotations
 
-import boto3
-
 from tests.integration.helpers import call_route, import_csv
-from tests.support import QueueDriver, handler_module, readings_of
+from tests.support import QueueDriver, handler_module, readings_of, stored_items
 
 HEADER = "MPAN,ReadDateTime,ReadValue,Channel"
 SK = "hh#2025-11-01T00:00Z"
@@ -98,8 +96,7 @@ def test_deleting_the_job_removes_its_readings_on_every_channel(stack):
     QueueDriver(stack.queue_url).drain()
 
     assert readings_of(stack.readings_table) == {("1900000000002", SK): ("7", False)}
-    items = boto3.client("dynamodb").scan(TableName=stack.readings_table)["Items"]
-    assert {item["job_id"]["S"] for item in items} == {keep["job_id"]}
+    assert {reading.job_id for _, _, reading in stored_items(stack.readings_table)} == {keep["job_id"]}
 
 
 def test_a_split_file_tells_a_repeat_across_shards_from_another_channel(monkeypatch, stack):

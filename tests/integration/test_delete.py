@@ -1,11 +1,12 @@
-"""DELETE /imports/{job_id}: the job, its file and the readings it wrote last go; a running job is
-refused; readings another job overwrote since are kept."""
+"""DELETE /imports/{job_id}: the job and its file go, and its readings are undone: each period it
+wrote last goes back to what it replaced (or away); periods another job wrote since are kept; a
+running job is refused."""
 
 import boto3
 
-from ingestion.store.readings import JOB_PARTS, READINGS_JOB_INDEX, ReadingCleaner
+from ingestion.services.ingest.undo import ReadingUndo
 from tests.integration.helpers import call_route, get_job, import_csv, post_csv
-from tests.support import SAMPLES, QueueDriver, hh_long_csv, readings_of
+from tests.support import SAMPLES, QueueDriver, hh_long_csv, readings_of, stored_items
 
 
 def delete(job_id, user="alice"):
@@ -39,54 +40,83 @@ def test_readings_that_another_job_overwrote_since_are_kept(stack):
 
     remaining = readings_of(stack.readings_table)
     assert len(remaining) == 100  # those the second job wrote last
-    items = boto3.client("dynamodb").scan(TableName=stack.readings_table)["Items"]
-    assert {i["job_id"]["S"] for i in items} == {second["job_id"]}
+    assert {reading.job_id for _, _, reading in stored_items(stack.readings_table)} == {second["job_id"]}
 
 
-def index_parts(stack, job_id):
-    """How many of the job's readings each key of the readings table's job-part-index holds."""
-    ddb = boto3.client("dynamodb")
-    counts = {}
-    for part, key in enumerate(READINGS_JOB_INDEX.keys(job_id)):
-        pages = ddb.get_paginator("query").paginate(
-            TableName=stack.readings_table,
-            IndexName=READINGS_JOB_INDEX.name,
-            KeyConditionExpression="job_part = :p",
-            ExpressionAttributeValues={":p": {"S": key}},
-        )
-        counts[part] = sum(len(page["Items"]) for page in pages)
-    return counts
+def day_csv(value, periods=range(48), flag="A"):
+    rows = [f"1900000000001,{_stamp(p)},{value(p)},kWh,{flag}" for p in periods]
+    return ("MPAN,ReadDateTime,ReadValue,Unit,Flag\n" + "\n".join(rows) + "\n").encode()
 
 
-def test_a_jobs_readings_spread_over_the_index_parts_and_go_from_every_part(stack):
-    first, _ = import_csv(stack, hh_long_csv(600, meters=2), throttle="small")
-    second, _ = import_csv(stack, hh_long_csv(100, meters=1), throttle="small")  # rewrites 100 of them
-    spread = index_parts(stack, first["job_id"])
-    # Given: the 500 readings the first job still holds are on every part, none holding most.
-    assert sum(spread.values()) == 500 and len(spread) == JOB_PARTS
-    assert min(spread.values()) > 0 and max(spread.values()) < 100
+def _stamp(period):
+    hours, half = divmod(period, 2)
+    return f"2025-11-03 {hours:02d}:{30 * half:02d}"
 
-    # When
-    delete(first["job_id"])
+
+def held(stack):
+    """Each stored period: (key, value, estimated, job)."""
+    return {key: (r.value_kwh, r.estimated, r.job_id) for _, key, r in stored_items(stack.readings_table)}
+
+
+def test_deleting_a_reimport_puts_back_the_values_flags_and_writer_it_replaced(stack):
+    # Given: alice imports a day; bob imports it again with other values, some estimated.
+    alice, _ = import_csv(stack, day_csv(lambda p: f"{p}.5"), throttle="small")
+    before = held(stack)
+    bob, _ = import_csv(stack, day_csv(lambda p: "9", flag="E"), throttle="small", user="bob")
+    assert {v for v, _, _ in held(stack).values()} == {"9"}
+
+    # When: bob deletes his import
+    assert delete(bob["job_id"], user="bob")["statusCode"] == 202
     QueueDriver(stack.queue_url).drain()
 
-    # Then: every part of the first job is empty; the second job's 100 readings are all there.
-    assert set(index_parts(stack, first["job_id"]).values()) == {0}
-    assert sum(index_parts(stack, second["job_id"]).values()) == 100
-    assert len(readings_of(stack.readings_table)) == 100
+    # Then: alice's readings are back as she wrote them, value by value, and still hers.
+    assert held(stack) == before
+    assert {job for _, _, job in before.values()} == {alice["job_id"]}
+    assert get_job(alice["job_id"])["json"]["readings_written"] == 48
 
 
-def test_the_cleaner_deletes_a_page_at_most_at_a_time_and_says_0_only_when_every_part_is_empty(stack):
-    job, _ = import_csv(stack, hh_long_csv(300, meters=3), throttle="small")
-    cleaner = ReadingCleaner(table=stack.readings_table)
+def test_deleting_the_older_of_two_overlapping_imports_leaves_the_newer_ones_periods(stack):
+    older, _ = import_csv(stack, day_csv(lambda p: "1"), throttle="small")
+    newer, _ = import_csv(stack, day_csv(lambda p: "2", periods=range(10, 20)), throttle="small", user="bob")
+
+    delete(older["job_id"])
+    QueueDriver(stack.queue_url).drain()
+
+    # Only the 10 periods the newer import wrote are left, with its values.
+    left = held(stack)
+    assert len(left) == 10
+    assert set(left.values()) == {("2", False, newer["job_id"])}
+
+
+def test_a_reimport_of_some_periods_leaves_the_others_and_their_writers_alone(stack):
+    first, _ = import_csv(stack, day_csv(lambda p: "1"), throttle="small")
+    second, _ = import_csv(
+        stack, day_csv(lambda p: "2", periods=range(0, 48, 3)), throttle="small", user="bob"
+    )
+
+    stored = held(stack)
+    by_writer = {
+        job: sorted(k for k, (_, _, j) in stored.items() if j == job)
+        for job in (first["job_id"], second["job_id"])
+    }
+    assert len(by_writer[second["job_id"]]) == 16 and len(by_writer[first["job_id"]]) == 32
+    assert {stored[k][0] for k in by_writer[first["job_id"]]} == {"1"}
+    assert {stored[k][0] for k in by_writer[second["job_id"]]} == {"2"}
+
+
+def test_the_undo_goes_a_log_part_at_a_time_and_says_0_only_when_none_is_left(stack):
+    job, _ = import_csv(stack, hh_long_csv(2500, meters=3), throttle="small")
+    undo = ReadingUndo()
+    parts = len(undo.log.parts(job["job_id"]))
+    assert parts == 3  # (batches of 1,000 rows: one part each)
 
     pages = []
-    while looked := cleaner.delete_page(job["job_id"], page_size=7):
+    while looked := undo.delete_page(job["job_id"]):
         pages.append(looked)
 
-    assert all(0 < n <= 7 for n in pages) and sum(pages) == 300
+    assert len(pages) == parts and all(n > 0 for n in pages)
     assert readings_of(stack.readings_table) == {}
-    assert cleaner.delete_page(job["job_id"], page_size=7) == 0
+    assert undo.delete_page(job["job_id"]) == 0
 
 
 def test_deleting_a_sites_job_removes_the_sites_it_wrote(stack):

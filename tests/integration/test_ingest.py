@@ -17,6 +17,7 @@ from tests.support import (
     hh_long_csv,
     readings_of,
     sqs_event,
+    stored_items,
 )
 
 
@@ -43,11 +44,11 @@ def test_each_readings_sample_imports_completely(stack, sample, layout, rows, re
 
 def test_the_long_sample_keeps_its_estimated_flags_and_records_its_job(stack):
     job, _ = import_csv(stack, (SAMPLES / "hh_long_with_flags.csv").read_bytes())
-    items = boto3.client("dynamodb").scan(TableName=stack.readings_table)["Items"]
+    items = stored_items(stack.readings_table)
 
-    estimated = {i["sk"]["S"] for i in items if i["estimated"]["BOOL"]}
+    estimated = {key for _, key, reading in items if reading.estimated}
     assert "hh#2025-02-12T01:30Z" in estimated and "hh#2025-02-12T00:00Z" not in estimated
-    assert {i["job_id"]["S"] for i in items} == {job["job_id"]}
+    assert {reading.job_id for _, _, reading in items} == {job["job_id"]}
 
 
 def test_a_daily_reading_never_collides_with_half_hour_period_1(stack):

@@ -110,9 +110,11 @@ def test_the_upload_function_cannot_delete_scan_or_change_acls_and_the_status_fu
         Right("dynamodb:DeleteItem", "ProfilesTable")
     ]
     assert "UploadBucket/uploads/*" not in {r.resource for r in status}
-    # its only write: an error report it assembles (a job cancelled between segments)
+    # its only writes: an error report it assembles (a job cancelled between segments), and the
+    # coverage of a job that ended without building it
     assert {r for r in status if not re.match(r"dynamodb:(Get|BatchGet|Query)|s3:(Get|List)", r.action)} == {
-        Right("s3:PutObject", "UploadBucket/reports/*")
+        Right("s3:PutObject", "UploadBucket/reports/*"),
+        Right("s3:PutObject", "UploadBucket/coverage/*"),
     }
 
 
@@ -268,10 +270,15 @@ def test_every_call_each_function_makes_is_among_its_rights_and_every_right_is_u
     assert call("status", http_event("GET", "/imports"))["statusCode"] == 200
     dates = {"meter": "1900000000000", "from": "2025-11-01", "to": "2025-11-03"}
     assert call("status", http_event("GET", "/readings", query=dates))["json"]["items"]
+    # Its coverage, built as it completed; then as if it had ended without (built from the log).
+    assert route("status", "GET", job_id, "/coverage")["json"]["ready"]
+    s3.delete_object(Bucket=stack.bucket, Key=f"coverage/{job_id}.json")
+    assert route("status", "GET", job_id, "/coverage")["json"]["summary"]["meters"] == 3
 
     # Direct and synchronous imports of both kinds, real and dry runs; a throttle change, a cancel.
     for name, query in (
         ("daily.csv", {"mode": "sync"}),
+        ("hh_long_with_errors.csv", {"mode": "sync"}),  # (days with gaps: partly set)
         ("hh_long_with_errors.csv", {"mode": "sync", "dry_run": "true"}),
         ("sites.csv", {"mode": "sync"}),
         ("sites_one_bad_row.csv", {"mode": "sync", "dry_run": "true"}),
@@ -339,5 +346,4 @@ def test_every_call_each_function_makes_is_among_its_rights_and_every_right_is_u
         for function, folder in FUNCTIONS.items()
         for r in sorted(set(handler_module(folder).RIGHTS) - recorder.by_function[function])
     ]
-    assert lacking == []
-    assert unused == []
+    assert (lacking, unused) == ([], [])

@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from itertools import pairwise
 
-import boto3
 import botocore.client
 import pytest
 
-from ingestion.store.readings import reading_partition
+from ingestion.domain.formats.reading import new_reading
+from ingestion.store.readings import ReadingWriter
 from tests.integration.helpers import import_csv
 from tests.support import call, http_event
 
@@ -253,21 +254,12 @@ def test_no_one_signed_out_reads_them(one_day):
 
 
 def test_a_channel_is_read_from_its_own_partition_and_defaults_to_import(stack, one_day):
-    # (Exported energy is imported from files by issue 15's first point; here it is put as stored.)
-    boto3.client("dynamodb").put_item(
-        TableName=stack.readings_table,
-        Item={
-            "meter": {"S": reading_partition(METER, "export")},
-            "sk": {"S": "hh#2025-11-03T12:00Z"},
-            "kind": {"S": "hh"},
-            "start": {"S": "2025-11-03T12:00:00Z"},
-            "local_date": {"S": "2025-11-03"},
-            "period": {"N": "25"},
-            "value_kwh": {"N": "1.125"},
-            "estimated": {"BOOL": False},
-            "job_id": {"S": "job-export"},
-        },
+    # (Exported energy is imported from files by issue 15's first point; here the store writes it.)
+    start = datetime(2025, 11, 3, 12, tzinfo=UTC)
+    exported = new_reading(
+        METER, "hh", start, date(2025, 11, 3), 25, Decimal("1.125"), False, channel="export"
     )
+    ReadingWriter().upsert([exported], job_id="job-export", written_at="2025-11-04T00:00:00Z")
     dates = {"from": "2025-11-03", "to": "2025-11-03"}
 
     exported = readings(meter=METER, channel="export", **dates)["json"]

@@ -1,6 +1,4 @@
-import boto3
-
-from tests.support import SAMPLES, QueueDriver, call, http_event
+from tests.support import SAMPLES, QueueDriver, call, http_event, readings_of
 
 
 def test_direct_upload_of_the_long_sample_completes(stack):
@@ -21,5 +19,4 @@ def test_direct_upload_of_the_long_sample_completes(stack):
         ),
     )
     assert job["json"]["status"] == "completed"
-    items = boto3.client("dynamodb").scan(TableName=stack.readings_table)["Items"]
-    assert len(items) == job["json"]["readings_written"]
+    assert len(readings_of(stack.readings_table)) == job["json"]["readings_written"]

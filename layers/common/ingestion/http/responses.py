@@ -304,6 +304,43 @@ class ReadingView(BaseModel):
         )
 
 
+class MeterCoverageView(BaseModel):
+    """One meter and channel's days, from the first the import wrote to the last: three numbers a
+    day, in day order (a day the import wrote nothing on counts as wholly missing)."""
+
+    meter: str
+    channel: str
+    kind: Literal["hh", "daily"]
+    first_day: str = Field(description="UK local date of the first number in each list")
+    last_day: str
+    written: list[int] = Field(description="periods the import wrote, a number a day")
+    estimated: list[int] = Field(description="of those, estimated")
+    missing: list[int] = Field(
+        description="periods the day has (46, 48 or 50; 1 for daily) that it did not write"
+    )
+
+
+class CoverageSummary(BaseModel):
+    meters: int
+    days: int
+    complete_days: int
+    partial_days: int
+    empty_days: int = Field(description="days between a meter's first and last with nothing written")
+    written_periods: int
+    estimated_periods: int
+    missing_periods: int
+
+
+class CoverageView(BaseModel):
+    """Which half hours an import wrote, meter by meter and day by day."""
+
+    job_id: str
+    ready: bool = Field(description="false until the import has ended (then meters is empty)")
+    summary: CoverageSummary | None
+    meters: list[MeterCoverageView] = Field(description="a page of meters, by meter id, then channel")
+    next_cursor: str | None = Field(description="pass as ?cursor= for the following page; null on the last")
+
+
 class ReadingPage(BaseModel):
     meter: str
     channel: str

@@ -11,6 +11,7 @@ from ingestion.store import (
     objects,
     profiles,
     queue,
+    reading_log,
     reading_queries,
     readings,
     reports,
@@ -25,6 +26,9 @@ SEGMENT: Rights = (
     jobs.JOB_READS
     | jobs.JOB_UPDATES
     | readings.READING_WRITES
+    | reading_log.READING_LOG_WRITES
+    | reading_log.READING_LOG_READS
+    | reading_log.COVERAGE_WRITES
     | sites.SITE_WRITES
     | lookup.LOOKUPS
     | objects.UPLOAD_READS
@@ -33,11 +37,15 @@ SEGMENT: Rights = (
     | events.EVENT_PUBLISHING
 )
 
-# Removing a deleted job (services/ingest/deletion.py): its records, its file, its reports, itself.
+# Removing a deleted job (services/ingest/deletion.py): its readings undone from its log (or its
+# sites removed), its file, its reports and coverage, itself.
 DELETION: Rights = (
     jobs.JOB_READS
     | jobs.JOB_REMOVAL
-    | readings.READING_REMOVAL
+    | readings.READING_UNDO
+    | reading_log.READING_LOG_READS
+    | reading_log.READING_LOG_REMOVAL
+    | reading_log.COVERAGE_REMOVAL
     | sites.SITE_REMOVAL
     | objects.UPLOAD_REMOVAL
     | reports.REPORTS
@@ -69,8 +77,17 @@ IMPORTS: Rights = (
     | queue.QUEUE_SENDS
 )
 
-# Reading jobs and their reports (services/status.py), which may assemble a report first.
-STATUS: Rights = jobs.JOB_READS | jobs.JOBS_BY_OWNER | jobs.JOBS_IN_BULK | reports.REPORTS
+# Reading jobs, their reports and coverage (services/status.py, services/coverage.py), which may
+# assemble a report or build the coverage first.
+STATUS: Rights = (
+    jobs.JOB_READS
+    | jobs.JOBS_BY_OWNER
+    | jobs.JOBS_IN_BULK
+    | reports.REPORTS
+    | reading_log.COVERAGE_READS
+    | reading_log.COVERAGE_WRITES
+    | reading_log.READING_LOG_READS
+)
 
 # The throttle settings (services/admin_settings.py): read them; save them (a conflict reads).
 SETTINGS_READING: Rights = throttle_settings.SETTINGS_READS

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from ingestion.domain.clock import Clock, system_clock
 from ingestion.domain.records import RecordKind, WriteResult
+from ingestion.services.ingest.undo import ReadingUndo
 from ingestion.settings import Settings, get_settings
 from ingestion.store.events import EventPublisher
 from ingestion.store.jobs import JobRepository
@@ -21,9 +22,10 @@ from ingestion.store.lookup import Lookup
 from ingestion.store.objects import ObjectStore
 from ingestion.store.profiles import ProfileRepository
 from ingestion.store.queue import IngestQueue
-from ingestion.store.readings import ReadingCleaner, ReadingWriter
+from ingestion.store.reading_log import ReadingLog
+from ingestion.store.readings import ReadingWriter
 from ingestion.store.reports import ReportStore
-from ingestion.store.sites import SITES_JOB_INDEX, SiteWriter
+from ingestion.store.sites import SiteCleaner, SiteWriter
 from ingestion.store.throttle_settings import ThrottleSettingsRepository
 
 
@@ -31,8 +33,8 @@ class RecordWriter(Protocol):
     def upsert(self, records: Iterable[Any], *, job_id: str, written_at: str) -> WriteResult: ...
 
 
-def _site_cleaner() -> ReadingCleaner:
-    return ReadingCleaner(table=get_settings().sites_table, key=("site_key",), index=SITES_JOB_INDEX)
+class RecordCleaner(Protocol):
+    def delete_page(self, job_id: str) -> int: ...
 
 
 @dataclass
@@ -45,11 +47,12 @@ class Services:
     lookup: Lookup = field(default_factory=Lookup)
     throttle_settings: ThrottleSettingsRepository = field(default_factory=ThrottleSettingsRepository)
     profiles: ProfileRepository = field(default_factory=ProfileRepository)
-    # Per kind of record: its writer and the cleaner that removes what a job wrote.
+    # Per kind of record: its writer and the cleaner that removes (or undoes) what a job wrote.
     readings: ReadingWriter = field(default_factory=ReadingWriter)
-    cleaner: ReadingCleaner = field(default_factory=ReadingCleaner)
+    cleaner: RecordCleaner = field(default_factory=ReadingUndo)
     sites: SiteWriter = field(default_factory=SiteWriter)
-    site_cleaner: ReadingCleaner = field(default_factory=_site_cleaner)
+    site_cleaner: RecordCleaner = field(default_factory=SiteCleaner)
+    reading_log: ReadingLog = field(default_factory=ReadingLog)  # what a job's readings replaced
     settings: Settings = field(default_factory=get_settings)
     clock: Clock = system_clock
     sleep: Callable[[float], None] = time.sleep
@@ -59,12 +62,12 @@ class Services:
     def writer(self, kind: RecordKind) -> RecordWriter:
         return self._stores_of(kind)[0]
 
-    def cleaner_of(self, kind: RecordKind) -> ReadingCleaner:
+    def cleaner_of(self, kind: RecordKind) -> RecordCleaner:
         return self._stores_of(kind)[1]
 
-    def _stores_of(self, kind: RecordKind) -> tuple[RecordWriter, ReadingCleaner]:
+    def _stores_of(self, kind: RecordKind) -> tuple[RecordWriter, RecordCleaner]:
         """The store side of a kind of record: its writer and its cleaner."""
-        stores: dict[str, tuple[RecordWriter, ReadingCleaner]] = {
+        stores: dict[str, tuple[RecordWriter, RecordCleaner]] = {
             "readings": (self.readings, self.cleaner),
             "sites": (self.sites, self.site_cleaner),
         }

@@ -5,23 +5,21 @@ from __future__ import annotations
 
 import random
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from ingestion.domain.formats import Reading
-from ingestion.domain.formats.reading import HALF_HOURLY
-from ingestion.domain.formats.uk_time import local_date, local_midnight
+from ingestion.domain.formats.reading import DAILY, HALF_HOURLY
+from ingestion.domain.meter_days import day_key_of_reading_key, day_of_sort_key, day_sort_key
 from ingestion.domain.records import Key, KindName
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
+from ingestion.store.readings import DayItems
 from ingestion.store.rights import rights
 
-# The IAM actions Lookup calls (store/rights.py): keys of both tables, a meter's readings by day.
-LOOKUPS = rights("ReadingsTable", "dynamodb:BatchGetItem", "dynamodb:Query") | rights(
-    "SitesTable", "dynamodb:BatchGetItem"
-)
+# The IAM actions Lookup calls (store/rights.py): keys of both tables.
+LOOKUPS = rights("ReadingsTable", "dynamodb:BatchGetItem") | rights("SitesTable", "dynamodb:BatchGetItem")
 MAX_KEYS_PER_GET = 100
 MAX_ATTEMPTS = 10
 
@@ -39,77 +37,53 @@ class Lookup:
         self._sites = sites_table or get_settings().sites_table
         self._dynamodb = dynamodb
         self._sleep = sleep
+        self.days = DayItems(table=self._readings, dynamodb=dynamodb, sleep=sleep)
 
     @property
     def _client(self) -> Any:
         return self._dynamodb or client("dynamodb")
 
     def existing(self, keys: Iterable[Key], *, kind: KindName = "readings") -> set[Key]:
-        """Which of these keys are in the table of this kind of record."""
-        table, names = (self._sites, ("site_key",)) if kind == "sites" else (self._readings, ("meter", "sk"))
+        """Which of these keys are in the table of this kind of record (a reading's key: its
+        partition and Reading.key, found in its day item)."""
+        if kind == "readings":
+            return self._existing_readings(keys)
         wanted = sorted(set(keys))
         found: set[Key] = set()
         for i in range(0, len(wanted), MAX_KEYS_PER_GET):
             request = {
-                table: {
-                    "Keys": [
-                        {name: {"S": part} for name, part in zip(names, key, strict=False)}
-                        for key in wanted[i : i + MAX_KEYS_PER_GET]
-                    ],
-                    "ProjectionExpression": ", ".join(names),
+                self._sites: {
+                    "Keys": [{"site_key": {"S": key[0]}} for key in wanted[i : i + MAX_KEYS_PER_GET]],
+                    "ProjectionExpression": "site_key",
                 }
             }
             for attempt in range(MAX_ATTEMPTS):
                 response = self._client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(table, []):
-                    parts = [item[name]["S"] for name in names]
-                    found.add((parts[0], parts[1] if len(parts) > 1 else ""))
+                for item in response.get("Responses", {}).get(self._sites, []):
+                    found.add((item["site_key"]["S"], ""))
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
                 self._sleep(random.uniform(0, min(5.0, 0.05 * 2**attempt)))
         return found
 
+    def _existing_readings(self, keys: Iterable[Key]) -> set[Key]:
+        where = {key: day_key_of_reading_key(*key) for key in set(keys)}
+        days = self.days.read(day for day, _ in where.values())
+        return {key for key, (day, period) in where.items() if day in days and period in days[day].periods}
+
     def overlaps(self, readings: Iterable[Reading]) -> set[tuple[str, date]]:
         """(partition, local date) pairs among these readings that the table holds in the other
         kind: a daily reading for half-hourly ones, half-hourly readings for a daily one. (The
         partition is the meter on its channel, Reading.partition: readings of another channel are
         no overlap.)"""
-        half_hourly: set[tuple[str, date]] = set()
-        daily: dict[str, set[date]] = defaultdict(set)
-        for r in readings:
-            if r.kind == HALF_HOURLY:
-                half_hourly.add((r.partition, r.local_date))
-            else:
-                daily[r.partition].add(r.local_date)
-        found = {
-            (partition, date.fromisoformat(sk.removeprefix("day#")))
-            for partition, sk in self.existing(
-                (partition, f"day#{day.isoformat()}") for partition, day in half_hourly
-            )
+        other = {
+            (r.partition, day_sort_key(DAILY if r.kind == HALF_HOURLY else HALF_HOURLY, r.local_date))
+            for r in readings
         }
-        for partition, days in daily.items():
-            found |= {
-                (partition, day)
-                for day in self._half_hourly_days(partition, min(days), max(days))
-                if day in days
-            }
-        return found
-
-    def _half_hourly_days(self, partition: str, first: date, last: date) -> set[date]:
-        """The local dates from first to last on which a meter's channel (its partition) has
-        half-hourly readings."""
-        low = f"hh#{local_midnight(first):%Y-%m-%dT%H:%M}Z"
-        high = f"hh#{local_midnight(last + timedelta(days=1)) - timedelta(minutes=30):%Y-%m-%dT%H:%M}Z"
-        days: set[date] = set()
-        paginator = self._client.get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self._readings,
-            KeyConditionExpression="meter = :m AND sk BETWEEN :low AND :high",
-            ExpressionAttributeValues={":m": {"S": partition}, ":low": {"S": low}, ":high": {"S": high}},
-            ProjectionExpression="sk",
-        ):
-            for item in page.get("Items", []):
-                start = datetime.fromisoformat(item["sk"]["S"].removeprefix("hh#").replace("Z", "+00:00"))
-                days.add(local_date(start))
-        return days
+        found = self.days.read(sorted(other))
+        return {
+            (partition, day_of_sort_key(sort_key)[1])
+            for partition, sort_key in found
+            if found[partition, sort_key].periods
+        }

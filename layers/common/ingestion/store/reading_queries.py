@@ -1,15 +1,16 @@
-"""Reading a meter's readings back: one Query of one range of its partition's sort keys."""
+"""Reading a meter's readings back: one Query of the day items of a range of local dates."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from ingestion.domain.formats.uk_time import local_midnight
-from ingestion.domain.reading_pages import Fetched, ReadingKind, StoredReading
+from ingestion.domain.meter_days import day_key_of_reading_key, day_of_sort_key, period_start, reading_key_of
+from ingestion.domain.reading_pages import Fetched, StoredReading
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
+from ingestion.store.day_items import StoredDay, decode
 from ingestion.store.readings import reading_partition
 from ingestion.store.rights import rights
 
@@ -24,27 +25,28 @@ def _number_text(text: str) -> str:
     return format(Decimal(text), "f")
 
 
-def _reading(item: dict[str, Any]) -> StoredReading:
-    kind: ReadingKind = "hh" if item["sk"]["S"].startswith("hh#") else "daily"
-    day = date.fromisoformat(item["local_date"]["S"])
-    start = (
-        datetime.fromisoformat(item["start"]["S"].replace("Z", "+00:00"))
-        if kind == "hh"
-        else local_midnight(day)
-    )
-    return StoredReading(
-        kind=kind,
-        start=start,
-        local_date=day,
-        period=int(item["period"]["N"]) if kind == "hh" and "period" in item else None,
-        value_kwh=_number_text(item["value_kwh"]["N"]),
-        estimated=item.get("estimated", {}).get("BOOL", False),
-        job_id=item.get("job_id", {}).get("S", ""),
-    )
+def stored_readings(partition: str, sort_key: str, stored: StoredDay) -> list[tuple[str, StoredReading]]:
+    """The readings a day item holds, each with its natural key (Reading.key), in period order."""
+    kind, day = day_of_sort_key(sort_key)
+    found = []
+    for period in sorted(stored.periods):
+        held = stored.periods[period]
+        reading = StoredReading(
+            kind="hh" if kind == "hh" else "daily",
+            start=period_start(day, period) if kind == "hh" else local_midnight(day),
+            local_date=day,
+            period=period if kind == "hh" else None,
+            value_kwh=_number_text(held.value),
+            estimated=held.estimated,
+            job_id=held.writer,
+        )
+        found.append((reading_key_of(kind, day, period), reading))
+    return found
 
 
 class ReadingQueries:
-    """The readings table, read by meter, channel and sort-key range."""
+    """The readings table, read by meter, channel and sort-key range: a Query of the day items
+    that hold the range (a month of one meter's half hours is about 31 items)."""
 
     def __init__(self, *, table: str | None = None, dynamodb: Any = None) -> None:
         self._table = table or get_settings().readings_table
@@ -55,21 +57,36 @@ class ReadingQueries:
         return self._dynamodb or client("dynamodb")
 
     def fetch(self, meter: str, channel: str, low: str, high: str, limit: int) -> Fetched:
-        """Up to `limit` readings of a meter's channel with sort keys from `low` to `high` (both
-        included), in order; `more`: there may be others after them."""
+        """Up to `limit` readings of a meter's channel with natural keys (Reading.key) from `low`
+        to `high` (both included), in order; `more`: there may be others after them."""
         if low > high:
             return Fetched(readings=(), more=False)
-        response = self._client.query(
-            TableName=self._table,
-            KeyConditionExpression="meter = :pk AND sk BETWEEN :low AND :high",
-            ExpressionAttributeValues={
-                ":pk": {"S": reading_partition(meter, channel)},
-                ":low": {"S": low},
-                ":high": {"S": high},
-            },
-            ProjectionExpression="sk, #start, local_date, period, value_kwh, estimated, job_id",
-            ExpressionAttributeNames={"#start": "start"},
-            Limit=limit,
-        )
-        items = response.get("Items", [])
-        return Fetched(readings=[_reading(item) for item in items], more="LastEvaluatedKey" in response)
+        partition = reading_partition(meter, channel)
+        first = day_key_of_reading_key(partition, low)[0][1]
+        last = day_key_of_reading_key(partition, high)[0][1]
+        found: list[StoredReading] = []
+        start: dict[str, Any] | None = None
+        while True:
+            query: dict[str, Any] = {
+                "TableName": self._table,
+                "KeyConditionExpression": "meter = :pk AND sk BETWEEN :low AND :high",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": partition},
+                    ":low": {"S": first},
+                    ":high": {"S": last},
+                },
+                # (a day item holds 1 to 50 readings: enough items for the page and one more reading)
+                "Limit": limit // 46 + 2,
+            }
+            if start is not None:
+                query["ExclusiveStartKey"] = start
+            response = self._client.query(**query)
+            for item in response.get("Items", []):
+                for key, reading in stored_readings(partition, item["sk"]["S"], decode(item)):
+                    if low <= key <= high:
+                        found.append(reading)
+            start = response.get("LastEvaluatedKey")
+            if len(found) > limit:
+                return Fetched(readings=found[:limit], more=True)
+            if start is None:
+                return Fetched(readings=found, more=False)

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from ingestion.domain.formats.sites_layout import Site
+from ingestion.domain.records import WriteResult
 from ingestion.settings import get_settings
-from ingestion.store.readings import BatchWriter, JobIndex, WriteResult
+from ingestion.store.batch_writes import BatchWriter, JobIndex, RecordCleaner
 from ingestion.store.rights import rights
 
 # A job's sites share one key of the sites table's job-index: a sites file is small, so one key's
-# 1,000 write units a second are plenty (readings spread theirs: store/readings.py JOB_PARTS).
-SITES_JOB_INDEX = JobIndex("job-index", "job_id", parts=None)
+# 1,000 write units a second are plenty.
+SITES_JOB_INDEX = JobIndex("job-index", "job_id")
 # The IAM actions the sites table's writer and cleaner call (store/rights.py).
 SITE_WRITES = rights("SitesTable", "dynamodb:BatchWriteItem")
 SITE_REMOVAL = rights("SitesTable/index/job-index", "dynamodb:Query") | rights(
@@ -49,3 +50,13 @@ class SiteWriter(BatchWriter):
     def upsert(self, sites: Iterable[Site], *, job_id: str, written_at: str) -> WriteResult:
         """Write sites: a site met twice in one batch is written once, as it was last."""
         return self.put_items({s.key: site_item(s, job_id, written_at) for s in sites})
+
+
+class SiteCleaner(RecordCleaner):
+    def __init__(self, *, table: str | None = None, dynamodb: Any = None) -> None:
+        super().__init__(
+            table=table or get_settings().sites_table,
+            key=("site_key",),
+            index=SITES_JOB_INDEX,
+            dynamodb=dynamodb,
+        )

@@ -46,7 +46,7 @@ from ingestion.services.ingest.files import (
     rows_in_range,
     unreadable_header,
 )
-from ingestion.services.ingest.lifecycle import announce_completed, complete, finish_cancel
+from ingestion.services.ingest.lifecycle import announce_completed, assemble_outputs, complete, finish_cancel
 from ingestion.services.ingest.outcome import Outcome, SegmentReport, Tally
 from ingestion.services.ingest.shards import plan_split, shard_keys, split_shards
 from ingestion.services.wiring import Services
@@ -315,7 +315,8 @@ class SegmentRun:
         completes = final and not split  # a split job completes after merging its shards
         if completes:
             header = self.header.cells if self.header is not None else (job.header or ())
-            svc.reports.assemble(job.job_id, header)
+            layout = self.header.layout if self.header is not None else job.layout
+            assemble_outputs(job, svc, header, layout)
         # The first errors are kept: none once one was left out (more rows failed than it holds).
         errors = () if job.failed_rows > len(job.errors) else (x.describe() for x in checked.errors)
         rows_before = shard.samples[-1].rows if shard.samples else 0

@@ -1,4 +1,5 @@
-"""Removing a deleted job: the records it wrote last, its file, its reports, then its record."""
+"""Removing a deleted job: its readings undone (or the sites it wrote last removed), its file, its
+reports and coverage, then its record."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ logger = logging.getLogger(__name__)
 
 
 def run_delete(message: IngestMessage, remaining_ms: Callable[[], int], svc: Services) -> SegmentReport:
-    """Remove a deleted job: the records it wrote last, page by page while time lasts (then again
-    through the queue), its file, and finally its record. Safe to repeat at any point."""
+    """Remove a deleted job: its readings undone (services/ingest/undo.py) or the sites it wrote
+    last removed, page by page while time lasts (then again through the queue), its file, reports
+    and coverage, and finally its record. Safe to repeat at any point."""
     job = svc.jobs.get(message.job_id)
     if job is None or not job.deleting:
         return SegmentReport(Outcome.IGNORED, "no job being deleted")
@@ -29,6 +31,7 @@ def run_delete(message: IngestMessage, remaining_ms: Callable[[], int], svc: Ser
             return SegmentReport(Outcome.CONTINUED, "more records to delete", rows=removed)
     svc.objects.delete(job.s3_key)
     svc.reports.delete_all(job.job_id)
+    svc.reading_log.remove_coverage(job.job_id)
     svc.jobs.remove(job.job_id)
     logger.info("job deleted", extra={"job_id": job.job_id})
     return SegmentReport(Outcome.DELETED, rows=removed)

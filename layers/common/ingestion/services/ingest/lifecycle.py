@@ -6,6 +6,7 @@ The raw error goes to the log line, with the job id; the job's messages say what
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from ingestion.domain.clock import iso
 from ingestion.domain.errors import ObjectMissingError, ObjectReplacedError, StaleWriteError
@@ -20,8 +21,10 @@ from ingestion.domain.faults import (
 )
 from ingestion.domain.job import WORKING, Job, Lease, MergeCounts
 from ingestion.domain.messages import IngestMessage
+from ingestion.domain.records import READINGS, kind_of_layout
 from ingestion.domain.retry import retry_delay
 from ingestion.domain.throttle import MAX_DELAY_SECONDS
+from ingestion.services.coverage import build_coverage
 from ingestion.services.ingest.outcome import Outcome, SegmentReport
 from ingestion.services.ingest.shards import merge_shards
 from ingestion.services.wiring import Services
@@ -31,13 +34,23 @@ from ingestion.store.failures import AWS_ERRORS, classify, describe
 logger = logging.getLogger(__name__)
 
 
+def assemble_outputs(
+    job: Job, svc: Services, header: Sequence[str] | None = None, layout: str | None = None
+) -> None:
+    """What a job leaves when it ends, before the update that ends it (each safe to repeat): the
+    error report and fix file, and the coverage of the readings it wrote."""
+    svc.reports.assemble(job.job_id, header if header is not None else job.header or ())
+    if not job.dry_run and kind_of_layout(layout or job.layout) is READINGS:
+        build_coverage(job.job_id, svc.reading_log)
+
+
 def complete(job: Job, svc: Services) -> bool:
     """Complete a job whose shards are all done: repeats across its shards merged, its error
     report, then the one conditional update that ends it, then the event (only the invocation
     whose update won sends it). Every step before that update is safe to repeat. False: not all
     done after all, or another invocation completed it first."""
     merged = merge_shards(job, svc) if len(job.shards) > 1 else MergeCounts()
-    svc.reports.assemble(job.job_id, job.header or ())
+    assemble_outputs(job, svc)
     try:
         done = svc.jobs.complete(job.job_id, shards=len(job.shards), now_iso=iso(svc.clock()), merged=merged)
     except StaleWriteError:
@@ -77,7 +90,7 @@ def finish_cancel(job: Job, svc: Services) -> bool:
     """End a cancelling job whose workers have all stopped as cancelled: its error report first
     (safe to repeat), then the one conditional update. False: a worker still holds a shard (it
     ends the job when it stops), or the job ended already."""
-    svc.reports.assemble(job.job_id, job.header or ())
+    assemble_outputs(job, svc)
     try:
         svc.jobs.finish_cancel(job.job_id, now=svc.clock(), shards=len(job.shards))
     except StaleWriteError:

@@ -1,0 +1,62 @@
+"""A job's coverage (domain/coverage.py): built from its log when it ends, read a page of meters at
+a time (GET /imports/{job_id}/coverage)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingestion.domain.caller import Caller
+from ingestion.domain.coverage import meters_covered, page_bounds, summary
+from ingestion.domain.errors import JobConflictError
+from ingestion.domain.job import Job
+from ingestion.domain.meter_days import cover
+from ingestion.domain.records import READINGS, kind_of_layout
+from ingestion.store.batch_writes import pool
+from ingestion.store.jobs import JobRepository
+from ingestion.store.reading_log import ReadingLog
+
+
+def build_coverage(job_id: str, log: ReadingLog) -> dict[str, Any]:
+    """The coverage of everything the job's log says it wrote, saved beside the log."""
+    parts = log.parts(job_id)
+    entries = [entry for part in pool().map(log.read, parts) for entry in part]  # (in order)
+    meters = meters_covered(cover(entries))
+    document = {"summary": summary(meters), "meters": [m.as_json() for m in meters]}
+    log.save_coverage(job_id, document)
+    return document
+
+
+def has_coverage(job: Job) -> bool:
+    """Whether a job writes readings (not a dry run, not sites)."""
+    return not job.dry_run and kind_of_layout(job.layout) is READINGS
+
+
+def coverage_page(
+    job_id: str,
+    caller: Caller,
+    jobs: JobRepository,
+    log: ReadingLog,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """A page of the caller's job's coverage: `ready` false (and no meters) until the job ends."""
+    first, size = page_bounds(cursor, limit)
+    job = jobs.get_owned(job_id, caller.user_id)
+    if job.dry_run:
+        raise JobConflictError("a dry run writes no readings, so it has no coverage")
+    if kind_of_layout(job.layout) is not READINGS:
+        raise JobConflictError("a sites import writes no readings, so it has no coverage")
+    if not job.status.finished:
+        return {"job_id": job_id, "ready": False, "summary": None, "meters": [], "next_cursor": None}
+    document = log.load_coverage(job_id) or build_coverage(job_id, log)
+    meters = document["meters"]
+    page = meters[first : first + size]
+    more = first + size < len(meters)
+    return {
+        "job_id": job_id,
+        "ready": True,
+        "summary": document["summary"],
+        "meters": page,
+        "next_cursor": str(first + size) if more else None,
+    }

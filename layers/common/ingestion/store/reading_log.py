@@ -1,0 +1,106 @@
+"""A job's log of the day items it wrote, in the upload bucket beside its reports: what each write
+of a batch set, and what it replaced (domain/meter_days.py LoggedDay). Deleting the job undoes its
+writes from it (services/ingest/undo.py); its coverage is read from it (services/coverage.py).
+
+One part per write, put before the write itself, under a key of its own (the time, then a random
+suffix): a batch written again after a crash adds a part that finds the periods it had written
+already as the job's own (`mine`), and the first part still says what they replaced. Parts sort by
+when they were written, which is the order undo needs (the last write of a period says what that
+period held before the job). The parts live as long as the job: no lifecycle rule expires logs/."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ingestion.domain.meter_days import LoggedDay, Period
+from ingestion.store.objects import ObjectStore, is_missing
+from ingestion.store.rights import BUCKET, BUCKET_LISTING, rights
+
+READING_LOG_WRITES = rights(f"{BUCKET}/logs/*", "s3:PutObject")
+READING_LOG_READS = rights(f"{BUCKET}/logs/*", "s3:GetObject") | BUCKET_LISTING
+READING_LOG_REMOVAL = rights(f"{BUCKET}/logs/*", "s3:DeleteObject")
+COVERAGE_WRITES = rights(f"{BUCKET}/coverage/*", "s3:PutObject")
+COVERAGE_READS = rights(f"{BUCKET}/coverage/*", "s3:GetObject") | BUCKET_LISTING
+COVERAGE_REMOVAL = rights(f"{BUCKET}/coverage/*", "s3:DeleteObject")
+
+
+def _prefix(job_id: str) -> str:
+    return f"logs/{job_id}/"
+
+
+def coverage_key(job_id: str) -> str:
+    return f"coverage/{job_id}.json"
+
+
+def _encode(entry: LoggedDay) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "m": entry.partition,
+        "k": entry.sort_key,
+        "w": {str(p): int(estimated) for p, estimated in entry.wrote.items()},
+    }
+    if entry.before:
+        found["b"] = {str(p): [v.value, int(v.estimated), v.writer] for p, v in entry.before.items()}
+    if entry.mine:
+        found["o"] = sorted(entry.mine)
+    return found
+
+
+def _decode(data: dict[str, Any]) -> LoggedDay:
+    return LoggedDay(
+        partition=data["m"],
+        sort_key=data["k"],
+        wrote={int(p): bool(e) for p, e in data["w"].items()},
+        before={int(p): Period(v, bool(e), w) for p, (v, e, w) in data.get("b", {}).items()},
+        mine=frozenset(data.get("o", ())),
+    )
+
+
+class ReadingLog(ObjectStore):
+    def write(self, job_id: str, entries: Iterable[LoggedDay]) -> None:
+        body = json.dumps([_encode(e) for e in entries], separators=(",", ":")).encode()
+        # (the time to the nanosecond orders a job's parts; the suffix keeps two apart regardless)
+        key = f"{_prefix(job_id)}{time.time_ns():020d}-{secrets.token_hex(4)}.json"
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=body)
+
+    def parts(self, job_id: str) -> list[str]:
+        """The keys of the job's parts, oldest first."""
+        keys: list[str] = []
+        for page in self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self._bucket, Prefix=_prefix(job_id)
+        ):
+            keys += [item["Key"] for item in page.get("Contents", [])]
+        return sorted(keys)
+
+    def read(self, key: str) -> list[LoggedDay]:
+        body = self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        return [_decode(data) for data in json.loads(body)]
+
+    def remove(self, key: str) -> None:
+        self._client.delete_object(Bucket=self._bucket, Key=key)
+
+    # ---- the coverage built from the log when the job ends (services/coverage.py) ----------------
+
+    def save_coverage(self, job_id: str, document: dict[str, Any]) -> None:
+        body = json.dumps(document, separators=(",", ":")).encode()
+        self._client.put_object(
+            Bucket=self._bucket, Key=coverage_key(job_id), Body=body, ContentType="application/json"
+        )
+
+    def load_coverage(self, job_id: str) -> dict[str, Any] | None:
+        try:
+            body = self._client.get_object(Bucket=self._bucket, Key=coverage_key(job_id))["Body"].read()
+        except ClientError as exc:
+            if is_missing(exc):
+                return None
+            raise
+        found: dict[str, Any] = json.loads(body)
+        return found
+
+    def remove_coverage(self, job_id: str) -> None:
+        self._client.delete_object(Bucket=self._bucket, Key=coverage_key(job_id))
