@@ -22,6 +22,7 @@ def test_the_document_describes_every_api_route_with_its_answers():
         ("/imports/preview", "post"),
         ("/imports/{job_id}", "delete"),
         ("/imports/{job_id}/errors", "get"),
+        ("/imports/{job_id}/coverage", "get"),
         ("/imports/{job_id}", "patch"),
         ("/settings/import-throttle", "get"),
         ("/settings/import-throttle", "put"),
