@@ -202,10 +202,25 @@ class MeteredJobs(JobRepository):
         return job
 
 
+class TickingClock:
+    """A clock that moves 10 ms a reading: the job's progress samples (one per 2 s kept for a
+    minute) are those of a quick import whatever the machine's load (the item's size depends on
+    how many it holds)."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        self.now += 0.01
+        return self.now
+
+
 @pytest.fixture
 def metered(stack, monkeypatch) -> MeteredJobs:
     jobs = MeteredJobs(stack.jobs_table)
-    monkeypatch.setattr(handler_module("ingest").services, "jobs", jobs)
+    services = handler_module("ingest").services
+    monkeypatch.setattr(services, "jobs", jobs)
+    monkeypatch.setattr(services, "clock", TickingClock())
     return jobs
 
 

@@ -18,8 +18,16 @@ from ingestion.store.events import EventPublisher
 from ingestion.store.jobs import JobRepository
 from ingestion.store.queue import IngestQueue
 from ingestion.store.readings import ReadingWriter
-from tests.integration.helpers import fresh_stack, get_job, post_csv
-from tests.support import FakeContext, QueueDriver, handler_module, hh_long_csv, readings_of, ticking_budget
+from tests.integration.helpers import call_route, fresh_stack, get_job, post_csv
+from tests.support import (
+    FakeContext,
+    QueueDriver,
+    handler_module,
+    hh_long_csv,
+    readings_of,
+    stored_items,
+    ticking_budget,
+)
 
 # Two rows at the end repeat readings from the first segment (one of them negative): their
 # warnings need the keys an earlier segment saw, carried across hand-offs and crashes.
@@ -78,6 +86,15 @@ class CrashingWriter(ReadingWriter):
             raise Crash("rows written, counters not committed")
         return written
 
+    # Inside one write (store/readings.py): the log is put, then the whole days, then the partial ones.
+    def put_items(self, unique):
+        if self.plan.reached("logged-not-written"):
+            raise Crash("the write's log put, no item written")
+        written = super().put_items(unique)
+        if unique and self.plan.reached("whole-days-not-partial"):
+            raise Crash("whole days written, partial days not")
+        return written
+
 
 class CrashingJobs(JobRepository):
     def __init__(self, plan: CrashPlan) -> None:
@@ -122,8 +139,17 @@ class Clock:
         return self.now
 
 
-def run_import(monkeypatch, plan: CrashPlan | None, *, budget_ms: int = 50_000, duplicate: bool = False):
-    """Import FILE in several segments, crashing as planned; the job and readings after it."""
+def run_import(
+    monkeypatch,
+    plan: CrashPlan | None,
+    *,
+    budget_ms: int = 50_000,
+    duplicate: bool = False,
+    over: bytes | None = None,
+):
+    """Import FILE in several segments, crashing as planned; the job and readings after it. `over`:
+    another user imports this first (synchronously, by the upload function, which crashes
+    nowhere), and the crashed import is deleted at the end: the readings are then what undo left."""
     services = handler_module("ingest").services
     clock = Clock()
     monkeypatch.setattr(services, "clock", clock)
@@ -134,6 +160,8 @@ def run_import(monkeypatch, plan: CrashPlan | None, *, budget_ms: int = 50_000, 
         monkeypatch.setattr(services, "queue", CrashingQueue(plan))
         monkeypatch.setattr(services, "events", CrashingEvents(plan))
     with fresh_stack() as stack:
+        if over is not None:
+            assert post_csv(over, mode="sync", user="carol")["statusCode"] == 200
         job_id = post_csv(FILE, throttle="medium")["json"]["job_id"]
         sqs = boto3.client("sqs")
 
@@ -152,6 +180,13 @@ def run_import(monkeypatch, plan: CrashPlan | None, *, budget_ms: int = 50_000, 
         driver.drain(max_invocations=200)
         job = get_job(job_id)["json"]
         monkeypatch.undo()
+        if over is not None:
+            path = f"/imports/{job_id}"
+            assert (
+                call_route("upload", "DELETE", path, "/imports/{job_id}", job_id=job_id)["statusCode"] == 202
+            )
+            QueueDriver(stack.queue_url).drain()
+            return job, stored_items(stack.readings_table), driver.invocations
         report = boto3.client("s3").get_object(Bucket=stack.bucket, Key=f"reports/{job_id}/errors.csv")
         result = {k: job[k] for k in COUNTS} | {"report": report["Body"].read()}
         return result, readings_of(stack.readings_table), driver.invocations
@@ -175,6 +210,8 @@ def clean_run():
 PLANS = (
     [CrashPlan("rows-written-not-counted", n) for n in range(1, 8)]
     + [CrashPlan("mid-batch", n) for n in (1, 4, 7)]
+    + [CrashPlan("logged-not-written", n) for n in (1, 4, 7)]
+    + [CrashPlan("whole-days-not-partial", 1)]  # (the file has one batch holding whole days)
     + [CrashPlan("counted-not-continued", n) for n in range(1, 8)]
     + [CrashPlan("before-continuation", n) for n in (1, 2)]
     + [CrashPlan("after-final-commit", 1)]
@@ -188,6 +225,35 @@ def test_a_crash_at_any_commit_point_ends_equal_to_a_clean_run(monkeypatch, clea
     assert plan.fired, "the crash point was never reached: the plan tests nothing"
     assert counts == clean_run[0]
     assert readings == clean_run[1]
+
+
+# Another import of the same readings, with other values: what undo must put back.
+EARLIER = FILE.replace(b",kWh,", b"7,kWh,")
+UNDO_PLANS = (
+    [CrashPlan("logged-not-written", n) for n in (1, 4)]
+    + [CrashPlan("whole-days-not-partial", 1)]
+    + [CrashPlan("mid-batch", n) for n in (1, 4)]
+    + [CrashPlan("rows-written-not-counted", n) for n in (1, 7)]
+)
+
+
+@pytest.fixture(scope="module")
+def earlier_import():
+    """The readings of EARLIER alone, who wrote each left out."""
+    with fresh_stack() as stack:
+        assert post_csv(EARLIER, mode="sync", user="carol")["statusCode"] == 200
+        return {(p, k): (r.value_kwh, r.estimated) for p, k, r in stored_items(stack.readings_table)}
+
+
+@pytest.mark.parametrize("plan", UNDO_PLANS, ids=lambda p: f"{p.point}-{p.at_call}")
+def test_deleting_an_import_that_crashed_on_the_way_puts_back_exactly_what_it_replaced(
+    monkeypatch, earlier_import, plan
+):
+    job, items, _ = run_import(monkeypatch, plan, over=EARLIER)
+
+    assert plan.fired and job["status"] == "completed"
+    assert {(p, k): (r.value_kwh, r.estimated) for p, k, r in items} == earlier_import
+    assert {r.job_id for _, _, r in items} == {items[0][2].job_id} and items[0][2].job_id != job["job_id"]
 
 
 class InterleavingWriter(ReadingWriter):
@@ -255,6 +321,8 @@ class ManyCrashes(CrashPlan):
 POINTS = [
     "rows-written-not-counted",
     "mid-batch",
+    "logged-not-written",
+    "whole-days-not-partial",
     "counted-not-continued",
     "before-continuation",
     "after-final-commit",
