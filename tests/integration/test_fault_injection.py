@@ -76,12 +76,12 @@ class CrashingWriter(ReadingWriter):
         super().__init__()
         self.plan = plan
 
-    def upsert(self, readings, *, job_id, written_at):
+    def upsert(self, readings, *, job_id, written_at, read=None):
         readings = list(readings)
         if self.plan.reached("mid-batch"):
-            super().upsert(readings[: len(readings) // 2], job_id=job_id, written_at=written_at)
+            super().upsert(readings[: len(readings) // 2], job_id=job_id, written_at=written_at, read=read)
             raise Crash("in the middle of writing a batch")
-        written = super().upsert(readings, job_id=job_id, written_at=written_at)
+        written = super().upsert(readings, job_id=job_id, written_at=written_at, read=read)
         if self.plan.reached("rows-written-not-counted"):
             raise Crash("rows written, counters not committed")
         return written
@@ -264,8 +264,8 @@ class InterleavingWriter(ReadingWriter):
         super().__init__()
         self.clock, self.rival, self.done = clock, rival, False
 
-    def upsert(self, readings, *, job_id, written_at):
-        written = super().upsert(readings, job_id=job_id, written_at=written_at)
+    def upsert(self, readings, *, job_id, written_at, read=None):
+        written = super().upsert(readings, job_id=job_id, written_at=written_at, read=read)
         if not self.done:
             self.done = True
             self.clock.now += VISIBILITY_TIMEOUT_S

@@ -95,8 +95,8 @@ class CancellingWriter(ReadingWriter):
 
     cancelled = False
 
-    def upsert(self, readings, *, job_id, written_at):
-        written = super().upsert(readings, job_id=job_id, written_at=written_at)
+    def upsert(self, readings, *, job_id, written_at, read=None):
+        written = super().upsert(readings, job_id=job_id, written_at=written_at, read=read)
         if not self.cancelled:
             self.cancelled = True
             assert cancel(job_id)["json"]["status"] == "cancelling"
@@ -167,8 +167,8 @@ class CancelThroughTheApi(ReadingWriter):
         self.readings: list[dict] = []
         self.answer: dict | None = None
 
-    def upsert(self, readings, *, job_id, written_at):
-        written = super().upsert(readings, job_id=job_id, written_at=written_at)
+    def upsert(self, readings, *, job_id, written_at, read=None):
+        written = super().upsert(readings, job_id=job_id, written_at=written_at, read=read)
         if self.answer is None:
             self.answer = cancel(job_id)
         self.readings.append(get_job(job_id)["json"])
@@ -203,8 +203,8 @@ def test_a_job_that_reads_cancelled_never_changes_again_when_the_late_worker_com
     seen: dict[str, dict] = {}
 
     class LateWriter(ReadingWriter):
-        def upsert(self, readings, *, job_id, written_at):
-            written = super().upsert(readings, job_id=job_id, written_at=written_at)
+        def upsert(self, readings, *, job_id, written_at, read=None):
+            written = super().upsert(readings, job_id=job_id, written_at=written_at, read=read)
             if "before" not in seen:
                 later = time.time() + 3600  # long after the worker's lease ran out
                 monkeypatch.setattr(upload.services, "clock", lambda: later)

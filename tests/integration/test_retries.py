@@ -115,11 +115,11 @@ class FlakyWriter(ReadingWriter):
         self.failures = failures
         self.error = error
 
-    def upsert(self, readings, *, job_id, written_at):
+    def upsert(self, readings, *, job_id, written_at, read=None):
         if self.failures > 0:
             self.failures -= 1
             raise self.error()
-        return super().upsert(readings, job_id=job_id, written_at=written_at)
+        return super().upsert(readings, job_id=job_id, written_at=written_at, read=read)
 
 
 class RecordingQueue(IngestQueue):
@@ -209,7 +209,7 @@ def test_the_last_delivery_of_a_message_that_keeps_failing_fails_its_job(
     services, clock, _ = ingest
 
     class Broken(ReadingWriter):
-        def upsert(self, readings, *, job_id, written_at):
+        def upsert(self, readings, *, job_id, written_at, read=None):
             raise RuntimeError("a bug")
 
     monkeypatch.setattr(services, "readings", Broken())

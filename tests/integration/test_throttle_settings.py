@@ -334,10 +334,10 @@ class PatchingWriter(ReadingWriter):
         self.after_batch = after_batch
         self.step = step
 
-    def upsert(self, readings, *, job_id, written_at):
+    def upsert(self, readings, *, job_id, written_at, read=None):
         readings = list(readings)
         self.sizes.append(len(readings))
-        result = super().upsert(readings, job_id=job_id, written_at=written_at)
+        result = super().upsert(readings, job_id=job_id, written_at=written_at, read=read)
         if len(self.sizes) == self.after_batch:
             self.step(job_id)
         return result
@@ -373,8 +373,8 @@ def test_a_running_import_takes_a_new_throttle_from_its_next_batch(stack, monkey
 class ThrottledWhilePatchedWriter(PatchingWriter):
     """As PatchingWriter, and DynamoDB pushed back on that same batch (3 items re-sent)."""
 
-    def upsert(self, readings, *, job_id, written_at):
-        result = super().upsert(readings, job_id=job_id, written_at=written_at)
+    def upsert(self, readings, *, job_id, written_at, read=None):
+        result = super().upsert(readings, job_id=job_id, written_at=written_at, read=read)
         if len(self.sizes) == self.after_batch:
             return WriteResult(result.written, resends=3)
         return result

@@ -30,7 +30,9 @@ from ingestion.store.throttle_settings import ThrottleSettingsRepository
 
 
 class RecordWriter(Protocol):
-    def upsert(self, records: Iterable[Any], *, job_id: str, written_at: str) -> WriteResult: ...
+    def upsert(
+        self, records: Iterable[Any], *, job_id: str, written_at: str, read: Any = None
+    ) -> WriteResult: ...
 
 
 class RecordCleaner(Protocol):

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from ingestion.domain.formats import Reading
 from ingestion.domain.formats.reading import DAILY, HALF_HOURLY
-from ingestion.domain.meter_days import day_key_of_reading_key, day_of_sort_key, day_sort_key
+from ingestion.domain.meter_days import DayKey, day_key_of_reading_key, day_of_sort_key, day_sort_key
 from ingestion.domain.records import Key, KindName
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
+from ingestion.store.day_items import StoredDay
 from ingestion.store.readings import DayItems
 from ingestion.store.rights import rights
 
@@ -22,6 +24,24 @@ from ingestion.store.rights import rights
 LOOKUPS = rights("ReadingsTable", "dynamodb:BatchGetItem") | rights("SitesTable", "dynamodb:BatchGetItem")
 MAX_KEYS_PER_GET = 100
 MAX_ATTEMPTS = 10
+_OTHER = {HALF_HOURLY: DAILY, DAILY: HALF_HOURLY}
+
+
+@dataclass(frozen=True)
+class BatchRead:
+    """What the table holds of a batch's days (Lookup.read_batch)."""
+
+    days: dict[DayKey, StoredDay]  # the items the batch writes, those there are
+    overlaps: set[tuple[str, date]]  # (partition, local date) held in the other kind
+
+    def existing(self, keys: Iterable[Key]) -> set[Key]:
+        """Which of these readings' natural keys the items hold."""
+        found = set()
+        for key in keys:
+            day, period = day_key_of_reading_key(*key)
+            if day in self.days and period in self.days[day].periods:
+                found.add(key)
+        return found
 
 
 class Lookup:
@@ -71,6 +91,20 @@ class Lookup:
         where = {key: day_key_of_reading_key(*key) for key in set(keys)}
         days = self.days.read(day for day, _ in where.values())
         return {key for key, (day, period) in where.items() if day in days and period in days[day].periods}
+
+    def read_batch(self, readings: Sequence[Reading]) -> BatchRead:
+        """One read of what a batch of readings needs to know of the table (BatchGetItem, 100 keys a
+        call): the day items it writes (what they hold: for the writer's log, and a dry run's
+        count), and the other kind's items of the same days (the overlap warning)."""
+        days = {(r.partition, day_sort_key(r.kind, r.local_date)) for r in readings}
+        other = {(r.partition, day_sort_key(_OTHER[r.kind], r.local_date)) for r in readings}
+        found = self.days.read(sorted(days | other))
+        return BatchRead(
+            days={key: found[key] for key in days if key in found},
+            overlaps={
+                (key[0], day_of_sort_key(key[1])[1]) for key in other if key in found and found[key].periods
+            },
+        )
 
     def overlaps(self, readings: Iterable[Reading]) -> set[tuple[str, date]]:
         """(partition, local date) pairs among these readings that the table holds in the other

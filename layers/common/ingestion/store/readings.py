@@ -115,12 +115,21 @@ class ReadingWriter(BatchWriter):
             self._log = ReadingLog()
         return self._log
 
-    def upsert(self, readings: Iterable[Reading], *, job_id: str, written_at: str) -> WriteResult:
-        """Write readings (a period given twice: the later reading) into their day items."""
+    def upsert(
+        self,
+        readings: Iterable[Reading],
+        *,
+        job_id: str,
+        written_at: str,
+        read: Mapping[DayKey, StoredDay] | None = None,
+    ) -> WriteResult:
+        """Write readings (a period given twice: the later reading) into their day items. `read`:
+        what the items held, read already with the batch's other reads (Lookup.read_batch);
+        without it, they are read here."""
         days = group_by_day(readings)
         if not days:
             return WriteResult(written=0, resends=0)
-        stored = self.items.read(days)
+        stored = self.items.read(days) if read is None else read
         self.log.write(job_id, [log_of(day, _periods(stored.get(key)), job_id) for key, day in days.items()])
         whole = {key: whole_item(day, job_id) for key, day in days.items() if day.whole}
         partial = [(day, stored.get(key)) for key, day in days.items() if not day.whole]

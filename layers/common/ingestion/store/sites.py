@@ -47,7 +47,9 @@ class SiteWriter(BatchWriter):
     def _default_table(self) -> str:
         return get_settings().sites_table
 
-    def upsert(self, sites: Iterable[Site], *, job_id: str, written_at: str) -> WriteResult:
+    def upsert(
+        self, sites: Iterable[Site], *, job_id: str, written_at: str, read: object = None
+    ) -> WriteResult:
         """Write sites: a site met twice in one batch is written once, as it was last."""
         return self.put_items({s.key: site_item(s, job_id, written_at) for s in sites})
 

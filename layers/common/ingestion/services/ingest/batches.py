@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 from functools import partial
 
@@ -50,6 +51,7 @@ from ingestion.services.ingest.lifecycle import announce_completed, assemble_out
 from ingestion.services.ingest.outcome import Outcome, SegmentReport, Tally
 from ingestion.services.ingest.shards import plan_split, shard_keys, split_shards
 from ingestion.services.wiring import Services
+from ingestion.store.lookup import BatchRead
 
 
 class Counted(StrEnum):
@@ -256,22 +258,37 @@ class SegmentRun:
         checked = check_batch(batch, layout, self.seen, utc_now(now))
         kind = kind_of_layout(layout.name if layout is not None else None)
         records = checked.records
+        read: BatchRead | None = None
         if records and kind.checks_overlaps:
-            # (the batch still being written cannot hide an overlap from the lookup: a file holds
-            # one kind of reading, and an overlap is between kinds)
-            self._warn_overlaps(checked)
+            # One read of the batch's days: what the writer logs, what a dry run counts, and the
+            # other kind beside them (the batch still being written cannot hide an overlap: a file
+            # holds one kind of reading, and an overlap is between kinds; nor change what this
+            # batch replaces, but for the periods it wrote itself, which undo knows: meter_days).
+            read = svc.lookup.read_batch(records)  # type: ignore[arg-type]  # (readings)
+            self._warn_overlaps(checked, read.overlaps)
         self.seen.mark_warned(checked.warned_lines())
         would_insert = would_update = 0
         write: Callable[[], WriteResult] | None = None
         if job.dry_run:
-            existing = svc.lookup.existing(map(kind.key, records), kind=kind.name) if records else set()
+            keys = map(kind.key, records)
+            existing = (
+                (read.existing(keys) if read is not None else svc.lookup.existing(keys, kind=kind.name))
+                if records
+                else set()
+            )
             for row, row_records in checked.row_records():
                 if row in checked.repeats or any(kind.key(r) in existing for r in row_records):
                     would_update += 1
                 else:
                     would_insert += 1
         elif records:
-            write = partial(svc.writer(kind).upsert, records, job_id=job.job_id, written_at=iso(now))
+            write = partial(
+                svc.writer(kind).upsert,
+                records,
+                job_id=job.job_id,
+                written_at=iso(now),
+                read=read.days if read is not None else None,
+            )
         if in_flight is not None:
             # One batch's writes at a time: a failure stops the loop before the next batch's start.
             in_flight.writing.result()
@@ -284,10 +301,9 @@ class SegmentRun:
             writing.set_result(write())
         return Prepared(batch, checked, expected, end, final, now, would_insert, would_update, writing)
 
-    def _warn_overlaps(self, checked: CheckedBatch) -> None:
+    def _warn_overlaps(self, checked: CheckedBatch, overlaps: set[tuple[str, date]]) -> None:
         """A daily reading beside half-hourly ones for the same meter, channel and day (in the table
-        already)."""
-        overlaps = self.svc.lookup.overlaps(checked.records)  # type: ignore[arg-type]  # (readings)
+        already: `overlaps`)."""
         if not overlaps:
             return
         for row, row_records in checked.row_records():
