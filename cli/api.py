@@ -183,6 +183,14 @@ class ApiClient:
         ended; 409 while it runs."""
         return self._json("GET", f"/imports/{quote(job_id, safe='')}/errors")
 
+    def coverage_page(self, job_id: str, *, limit: int, cursor: str | None = None) -> dict[str, Any]:
+        """GET /imports/{id}/coverage: {job_id, ready, summary, meters, next_cursor}, a page of
+        ``limit`` meters; ready false (no meters) while the job runs, 409 for a dry run or sites."""
+        params: dict[str, str | int] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        return self._json("GET", f"/imports/{quote(job_id, safe='')}/coverage", params=params)
+
     def download(self, url: str, out: BinaryIO) -> int:
         """Stream a presigned link's body into ``out``; returns the bytes written."""
         # No Authorization header: the link's query string is the credential, and S3 rejects both.

@@ -8,6 +8,7 @@
     csvimport errors JOB_ID [--fix] [-o FILE]
     csvimport throttle JOB_ID PRESET|off|BATCH/DELAY
     csvimport readings METER --from DATE --to DATE [--channel C] [--csv]
+    csvimport coverage JOB_ID [--all] [--json]
     csvimport profiles [show NAME | save NAME [--format F] [mapping options] | delete NAME]
 
 Everything goes through the HTTP API in README.md; nothing here touches AWS directly.
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit
 
 from cli.api import ApiClient, ApiError, ApiUnreachableError
 from cli.formatting import (
+    coverage_report,
     fit,
     format_bytes,
     format_count,
@@ -68,6 +70,9 @@ LONG_ETA_S = 10 * 60
 # GET /readings: its channels (the first the default), and the largest page it gives.
 CHANNELS = ("import", "export", "reactive_import", "reactive_export")
 READINGS_PAGE = 1000
+# GET /imports/{id}/coverage: meters a page by default, and the most a page holds (--all asks for those).
+COVERAGE_PAGE = 100
+COVERAGE_PAGE_MAX = 500
 STATUSES = ("awaiting_upload", "queued", "processing", "cancelling", "completed", "failed", "cancelled")
 
 EXIT_OK = 0
@@ -459,6 +464,39 @@ def cmd_readings(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> in
     return EXIT_OK
 
 
+def _coverage(client: ApiClient, job_id: str, every: bool) -> dict[str, Any]:
+    """The job's coverage: its first page, or with ``every`` all its meters as one answer."""
+    answer = client.coverage_page(job_id, limit=COVERAGE_PAGE_MAX if every else COVERAGE_PAGE)
+    seen: set[str] = set()
+    while every and (cursor := answer.get("next_cursor")) and cursor not in seen:
+        seen.add(cursor)
+        page = client.coverage_page(job_id, limit=COVERAGE_PAGE_MAX, cursor=cursor)
+        answer = page | {"meters": [*(answer.get("meters") or []), *(page.get("meters") or [])]}
+    return answer
+
+
+def cmd_coverage(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
+    answer = _coverage(client, args.job_id, args.all)
+    if args.json:
+        rt.out(json.dumps(answer, indent=2, ensure_ascii=False))
+    if not answer.get("ready"):
+        rt.err(f"Job {args.job_id} has not ended yet: its coverage is ready once the import has ended.")
+        args.hints.show(rt.err, "Follow it with", "status", args.job_id, "--watch")
+        return EXIT_JOB_FAILED
+    if args.json:
+        return EXIT_OK
+    meters, summary = answer.get("meters") or [], answer.get("summary") or {}
+    if not summary.get("meters"):
+        rt.out(f"Job {args.job_id} wrote no readings.")
+        return EXIT_OK
+    rt.out(f"Job {args.job_id}: {coverage_report(meters, summary, rt.columns())}")
+    if answer.get("next_cursor"):
+        rt.out()
+        shown = f"{len(meters):,} of {summary['meters']:,} meters"
+        args.hints.show(rt.out, f"Shown: {shown}. Every one", "coverage", args.job_id, "--all")
+    return EXIT_OK
+
+
 def cmd_profiles(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> int:
     profiles = client.list_profiles()
     if not profiles:
@@ -570,6 +608,7 @@ examples:
   %(prog)s errors 3f0c2a4e-... --fix -o to-fix.csv
   %(prog)s throttle 3f0c2a4e-... off
   %(prog)s readings 1200000000001 --from 2024-10-01 --to 2024-10-31 --csv > october.csv
+  %(prog)s coverage 3f0c2a4e-... --all
   %(prog)s profiles save "Octopus export" --map meter=MPAN --map value=3 --date-order mdy
   %(prog)s upload export.csv --profile "Octopus export" --meter 1900000000001
 
@@ -581,7 +620,7 @@ CSVIMPORT_TOKEN).
 exit status:
   0  done: the job completed (or, without --watch, the request succeeded); errors: also when
      the job has no failed rows (nothing is saved then)
-  1  the watched job ended failed or cancelled; errors: the job has not ended yet
+  1  the watched job ended failed or cancelled; errors, coverage: the job has not ended yet
   2  a usage error, or the API refused the request (its message goes to stderr)
   3  the API (or the upload target) could not be reached
   4  with --watch --fail-on-errors: the job completed, but some rows failed
@@ -782,6 +821,28 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         help="print the CSV (start,end,local_date,period,kind,value_kwh,estimated,job_id)",
     )
     shown.set_defaults(run=cmd_readings)
+
+    coverage = commands.add_parser(
+        "coverage",
+        parents=[common],
+        help="show which half hours an ended import wrote, meter by meter and day by day",
+        description=(
+            "Show an ended import's coverage: for each meter and channel it wrote, its UK local days "
+            "from the first to the last, a character a day (# complete, + partial, . nothing written; "
+            "E and e where some readings are estimated), under a summary of the whole job. The first "
+            f"{COVERAGE_PAGE} meters, or with --all every one. A dry run or a sites import has none."
+        ),
+    )
+    coverage.add_argument("job_id", metavar="JOB_ID")
+    coverage.add_argument(
+        "--all", action="store_true", help=f"every meter, not only the first {COVERAGE_PAGE}"
+    )
+    coverage.add_argument(
+        "--json",
+        action="store_true",
+        help="print the API's answer as JSON (with --all, every page's meters in one answer)",
+    )
+    coverage.set_defaults(run=cmd_coverage)
     _add_profile_commands(commands, common)
     return parser
 

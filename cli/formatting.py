@@ -1,13 +1,14 @@
 """Text for the terminal: numbers, durations, the progress bar, the job summary, the jobs table,
-the readings table and a preview.
+the readings table, a preview and a job's coverage.
 
 Pure functions of a job (the API's JSON) and their other arguments, so they are tested directly.
 """
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cli.mapping_options import mapping_text
@@ -365,4 +366,107 @@ def preview_report(preview: dict[str, Any], mapping: str) -> str:
     lines += ["", *_listed("Errors", preview.get("errors") or [])]
     lines += [*_listed("Warnings", preview.get("warnings") or [])]
     lines += [*_listed("Notes", preview.get("notes") or [])]
+    return "\n".join(lines)
+
+
+# ---- coverage -----------------------------------------------------------------------------------
+
+# A character a day, ASCII like the progress bar so it prints on any terminal encoding.
+DAY_GLYPHS = {"complete": "#", "partial": "+", "empty": "."}
+ESTIMATED_GLYPHS = {"complete": "E", "partial": "e"}  # (an empty day has nothing estimated)
+COVERAGE_LEGEND = (
+    "A character a day: # complete, + partial, . nothing written; "
+    "E and e: a complete or partial day with estimated readings."
+)
+_UNITS = {"hh": ("half hour", "half hours"), "daily": ("daily reading", "daily readings")}
+_SPAN_WIDTH = len("2025-01-01..2025-12-31")
+# Over a month line's 31 days: the day of the month at 1, 10, 20 and 30.
+_MONTH_RULER = "1" + " " * 8 + "10" + " " * 8 + "20" + " " * 8 + "30"
+
+
+def _counted(n: int, unit: tuple[str, str]) -> str:
+    return f"{n:,} {unit[0] if n == 1 else unit[1]}"
+
+
+def day_state(written: int, missing: int) -> str:
+    """complete: every period of the day written; partial: some; empty: none."""
+    if missing == 0:
+        return "complete"
+    return "partial" if written else "empty"
+
+
+def day_glyph(written: int, estimated: int, missing: int) -> str:
+    state = day_state(written, missing)
+    return ESTIMATED_GLYPHS[state] if estimated else DAY_GLYPHS[state]
+
+
+def _unit_of(meters: Sequence[dict[str, Any]]) -> tuple[str, str]:
+    """Daily readings when every meter in hand is daily, else half hours."""
+    daily = bool(meters) and all(m.get("kind") == "daily" for m in meters)
+    return _UNITS["daily" if daily else "hh"]
+
+
+def coverage_summary(summary: dict[str, Any], unit: tuple[str, str] = _UNITS["hh"]) -> str:
+    """The whole job in one line, as the status page says it: "3 meters, 90 meter-days: 88
+    complete, 2 partial; 4,224 half hours written (6 estimated), 96 missing." """
+    days = [f"{summary['complete_days']:,} complete"]
+    if summary["partial_days"]:
+        days.append(f"{summary['partial_days']:,} partial")
+    if summary["empty_days"]:
+        days.append(f"{summary['empty_days']:,} with nothing written")
+    estimated = summary["estimated_periods"]
+    written = _counted(summary["written_periods"], unit) + " written"
+    written += f" ({estimated:,} estimated)" if estimated else ""
+    return (
+        f"{_counted(summary['meters'], ('meter', 'meters'))}, "
+        f"{_counted(summary['days'], ('meter-day', 'meter-days'))}: {', '.join(days)}; "
+        f"{written}, {summary['missing_periods']:,} missing."
+    )
+
+
+def _meter_label(meter: dict[str, Any]) -> str:
+    """The meter, with its channel where it is not import and "daily" for daily readings."""
+    details = [str(meter["channel"])] if meter["channel"] != "import" else []
+    details += ["daily"] if meter["kind"] == "daily" else []
+    return f"{meter['meter']} ({', '.join(details)})" if details else str(meter["meter"])
+
+
+def _glyphs(meter: dict[str, Any]) -> str:
+    return "".join(map(day_glyph, meter["written"], meter["estimated"], meter["missing"]))
+
+
+def _by_month(first: date, strip: str) -> list[tuple[str, str]]:
+    """(YYYY-MM, that month's characters from its day 1: spaces before the meter's first day)."""
+    months: list[tuple[str, str]] = []
+    day, i = first, 0
+    while i < len(strip):
+        month_days = monthrange(day.year, day.month)[1]
+        take = month_days - day.day + 1
+        months.append((f"{day:%Y-%m}", " " * (day.day - 1) + strip[i : i + take]))
+        i += take
+        day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def coverage_report(meters: Sequence[dict[str, Any]], summary: dict[str, Any], columns: int) -> str:
+    """``csvimport coverage``: the summary, the legend, then a line a meter: its first and last day
+    and a character a day, every meter's on the same axis of days; when the longest of them is too
+    wide for ``columns``, each meter's days a month a line instead (its days of the month in
+    columns, under a ruler)."""
+    lines = [coverage_summary(summary, _unit_of(meters)), COVERAGE_LEGEND, ""]
+    labels = [_meter_label(m) for m in meters]
+    width = max(len(label) for label in labels)
+    firsts = [date.fromisoformat(m["first_day"]) for m in meters]
+    axis = min(firsts)
+    strips = [" " * (first - axis).days + _glyphs(m) for m, first in zip(meters, firsts, strict=True)]
+    if width + 2 + _SPAN_WIDTH + 2 + max(len(s) for s in strips) <= columns:
+        lines.append(f"{'':<{width}}  {'':<{_SPAN_WIDTH}}  from {axis.isoformat()}")
+        for label, m, strip in zip(labels, meters, strips, strict=True):
+            span = f"{m['first_day']}..{m['last_day']}"
+            lines.append(f"{label:<{width}}  {span:<{_SPAN_WIDTH}}  {strip}".rstrip())
+        return "\n".join(lines)
+    lines.append(f"{'':11}{_MONTH_RULER}")
+    for label, m, first in zip(labels, meters, firsts, strict=True):
+        lines.append(f"{label}  {m['first_day']}..{m['last_day']}")
+        lines += [f"  {month}  {days}".rstrip() for month, days in _by_month(first, _glyphs(m))]
     return "\n".join(lines)

@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from cli.api import PREVIEW_BYTES
-from cli.csvimport import EXIT_BY_FINAL_STATUS, READINGS_PAGE, THROTTLE_CHOICES, build_parser
+from cli.csvimport import (
+    COVERAGE_PAGE,
+    COVERAGE_PAGE_MAX,
+    EXIT_BY_FINAL_STATUS,
+    READINGS_PAGE,
+    THROTTLE_CHOICES,
+    build_parser,
+)
 from cli.mapping_options import MAPPED_FIELDS, MAPPING_KEYS, MAX_COLUMN
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "functions" / "status" / "openapi.json"
@@ -143,6 +150,11 @@ def test_readings_offers_the_channels_the_api_knows_and_its_default(api):
 
 def test_readings_pages_no_larger_than_the_api_allows(api):
     assert query_parameter(api, "/readings", "get", "limit")["maximum"] == READINGS_PAGE
+
+
+def test_coverage_asks_for_the_api_s_own_page_and_with_all_the_largest_it_gives(api):
+    limit = query_parameter(api, "/imports/{job_id}/coverage", "get", "limit")
+    assert (limit["default"], limit["maximum"]) == (COVERAGE_PAGE, COVERAGE_PAGE_MAX)
 
 
 def test_preview_offers_the_formats_the_api_accepts_and_sends_at_most_what_it_takes(api):

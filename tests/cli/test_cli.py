@@ -126,6 +126,8 @@ class FakeApi:
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     # POST /imports/preview: what it answers
     preview: dict[str, Any] = field(default_factory=dict)
+    # GET /imports/{id}/coverage: job id -> {"summary", "meters"}, paged as the API pages it
+    coverage: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def fail(
         self, method: str, path: str, status: int, body: Any, content_type: str = "application/json"
@@ -183,6 +185,8 @@ class FakeApi:
                 "fix_url": f"{self.base_url}/reports/{job_id}/fix.csv?X-Amz-Signature=def",
                 "expires_in": 300,
             }
+        if r.method == "GET" and r.path.startswith("/imports/") and r.path.endswith("/coverage"):
+            return self._coverage(r, r.path.split("/")[2])
         if r.method == "GET" and r.path.startswith("/imports/"):
             states = self.job_states.get(r.path.removeprefix("/imports/"))
             if not states:
@@ -197,6 +201,23 @@ class FakeApi:
         if r.path.startswith("/profiles/"):
             return self._profile(r, unquote(r.path.removeprefix("/profiles/")))
         return 404, {"message": "Not Found"}
+
+    def _coverage(self, r: Received, job_id: str) -> tuple[int, Any]:
+        states = self.job_states.get(job_id)
+        if not states:
+            return 404, {"error": "Not Found", "message": f"no import job {job_id!r}"}
+        if states[0]["status"] not in ("completed", "failed", "cancelled"):
+            return 200, {"job_id": job_id, "ready": False, "summary": None, "meters": [], "next_cursor": None}
+        document = self.coverage[job_id]
+        first, size = int(r.query.get("cursor", "0")), int(r.query.get("limit", "100"))
+        more = first + size < len(document["meters"])
+        return 200, {
+            "job_id": job_id,
+            "ready": True,
+            "summary": document["summary"],
+            "meters": document["meters"][first : first + size],
+            "next_cursor": str(first + size) if more else None,
+        }
 
     def _profile(self, r: Received, name: str) -> tuple[int, Any]:
         missing = 404, {"error": "Not Found", "message": f"you have no profile named {name!r}"}

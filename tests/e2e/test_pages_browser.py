@@ -1,6 +1,6 @@
 """The web pages in a real browser (Debian's chromium, driven by Playwright) against the local stack:
 upload from the new-import page, watch the status page, find the job in the list, download the
-error report."""
+error report, see what an ended import wrote day by day, delete (undo) an import."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -325,7 +326,8 @@ def test_the_status_page_cancels_a_running_import_and_then_deletes_it(
     job_id = response.json()["job_id"]
     wait_for_job(local_stack, job_id, user=user, until=("processing",))
     page = signed_in.page
-    page.on("dialog", lambda dialog: dialog.accept())
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.goto(f"/admin/imports/status/{job_id}")
     page.wait_for_selector("#cancel:not([hidden])")
 
@@ -344,9 +346,11 @@ def test_the_status_page_cancels_a_running_import_and_then_deletes_it(
     assert wait_for_job(local_stack, job_id, user=user) == cancelled
 
     page.wait_for_selector("#delete:not([hidden])")
+    assert signed_in.text("#delete") == "Delete and undo this import"
     page.click("#delete")
-    # Deleting queries each of the job's 16 job-part-index keys (then all 16 again, for late
-    # writes); moto answers a GSI query by scanning the whole table, which other tests have filled.
+    [question] = asked
+    assert question.startswith("Delete this import and undo it?")
+    assert "goes back to what it replaced, or away if it replaced nothing" in question
     expect(page.locator("#heading")).to_have_text("No such import", timeout=120_000)
     gone = requests.get(
         f"{local_stack.api_url}/imports/{job_id}", headers=local_stack.headers(user), timeout=10
@@ -760,3 +764,136 @@ def test_an_ended_import_names_the_columns_it_read_those_it_did_not_and_the_summ
     assert signed_in.text("#unused-columns") == "Not read: Cost (p), Notes"
     assert signed_in.text("#note") == "Skipped 1 summary row (Total) at line 4."
     assert (signed_in.number("#processed"), signed_in.number("#failed")) == (2, 0)
+
+
+def gappy_hh_csv(meters: list[str]) -> bytes:
+    """Three days of half hours from 2025-12-01 for each meter, except: the first lacks 8 half
+    hours of its second day, the second has 2 estimated on its first day, and the third wrote
+    nothing on its second day."""
+    import datetime as dt
+
+    lines = ["MPAN,ReadDateTime,ReadValue,Unit,ReadingType"]
+    start = dt.datetime(2025, 12, 1)
+    for n, meter in enumerate(meters):
+        for i in range(3 * 48):
+            day, period = divmod(i, 48)
+            if (n == 0 and day == 1 and 10 <= period < 18) or (n == 2 and day == 1):
+                continue
+            flag = "E" if n == 1 and day == 0 and period in (5, 6) else "A"
+            stamp = (start + dt.timedelta(minutes=30 * i)).strftime("%Y-%m-%d %H:%M:%S")
+            lines.append(f"{meter},{stamp},0.5,kWh,{flag}")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def test_an_ended_imports_page_draws_what_it_wrote_day_by_day_with_its_gaps_and_estimates(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    meters = sorted(f"17{uuid.uuid4().int % 10**11:011d}" for _ in range(3))
+    job_id = post_csv(local_stack, user, gappy_hh_csv(meters), "gaps.csv")
+    assert wait_for_job(local_stack, job_id, user=user)["status"] == "completed"
+    page = signed_in.page
+
+    page.goto(f"/admin/imports/status/{job_id}")
+    page.wait_for_selector("#coverage-map:not([hidden])")
+
+    assert signed_in.text("#coverage-summary") == (
+        "3 meters, 9 meter-days: 7 complete, 1 partial, 1 with nothing written; "
+        "376 half hours written (2 estimated), 56 missing."
+    )
+    rows = page.locator("#heatmap .hm-row:not(.hm-axis)")
+    expect(rows).to_have_count(3)
+    assert rows.locator(".hm-label").all_inner_texts() == meters
+    cells = [rows.nth(n).locator(".hm-cell") for n in range(3)]
+    assert [c.count() for c in cells] == [3, 3, 3]
+    states = [[c.nth(d).get_attribute("class") for d in range(3)] for c in cells]
+    assert states == [
+        ["hm-cell complete", "hm-cell partial", "hm-cell complete"],
+        ["hm-cell complete est", "hm-cell complete", "hm-cell complete"],
+        ["hm-cell complete", "hm-cell empty", "hm-cell complete"],
+    ]
+    assert cells[0].nth(1).get_attribute("title") == "2025-12-02: 40 of 48 written, 0 estimated, 8 missing"
+    assert cells[1].nth(0).get_attribute("title") == "2025-12-01: 48 of 48 written, 2 estimated, 0 missing"
+    assert cells[2].nth(1).get_attribute("title") == "2025-12-02: 0 of 48 written, 0 estimated, 48 missing"
+    # the marks are drawn, not only named: an estimated day has its dot, a partial day is half filled
+    estimated = cells[1].nth(0).evaluate("cell => getComputedStyle(cell).backgroundImage")
+    assert estimated.startswith("radial-gradient"), estimated
+    partial = cells[0].nth(1).evaluate("cell => getComputedStyle(cell).backgroundImage")
+    assert partial.startswith("linear-gradient"), partial
+    # in words too: each row, and the days not complete
+    assert rows.nth(0).locator(".hm-strip").get_attribute("aria-label") == (
+        f"{meters[0]}, 2025-12-01 to 2025-12-03: 2 days complete, 1 partial, 0 with nothing written; "
+        "8 half hours missing, 0 estimated"
+    )
+    page.click("#coverage-gaps summary")
+    assert page.locator("#coverage-gap-list li").all_inner_texts() == [
+        f"{meters[0]}, 2025-12-02: 40 of 48 written, 0 estimated, 8 missing",
+        f"{meters[2]}, 2025-12-02: 0 of 48 written, 0 estimated, 48 missing",
+    ]
+    assert page.locator("#coverage-more").is_hidden() and page.locator("#coverage-shown").is_hidden()
+    assert signed_in.text("#delete") == "Delete and undo this import"
+
+
+def coverage_page(job_id: str, first: int, count: int, total: int) -> dict:
+    """A page of the API's coverage answer: meters first..first+count of total, 30 whole days each."""
+    meters = [
+        {
+            "meter": f"18{n:011d}",
+            "channel": "export" if n % 2 else "import",
+            "kind": "hh",
+            "first_day": "2025-11-01",
+            "last_day": "2025-11-30",
+            "written": [48] * 30,
+            "estimated": [0] * 30,
+            "missing": [0] * 30,
+        }
+        for n in range(first, first + count)
+    ]
+    summary = {
+        "meters": total,
+        "days": 30 * total,
+        "complete_days": 30 * total,
+        "partial_days": 0,
+        "empty_days": 0,
+        "written_periods": 1440 * total,
+        "estimated_periods": 0,
+        "missing_periods": 0,
+    }
+    more = first + count < total
+    return {
+        "job_id": job_id,
+        "ready": True,
+        "summary": summary,
+        "meters": meters,
+        "next_cursor": str(first + count) if more else None,
+    }
+
+
+def test_the_coverage_of_many_meters_is_shown_a_page_of_100_at_a_time_on_request(
+    signed_in: BrowserSession, local_stack, user: str
+):
+    job_id = import_by_api(local_stack, user, 10, "many.csv")
+    asked: list[str] = []
+
+    def answer(route) -> None:
+        query = dict(parse_qsl(urlsplit(route.request.url).query))
+        asked.append(query.get("cursor", ""))
+        first = int(query.get("cursor", "0"))
+        body = coverage_page(job_id, first, min(int(query["limit"]), 150 - first), 150)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page = signed_in.page
+    page.route(f"**/imports/{job_id}/coverage?*", answer)
+    page.goto(f"/admin/imports/status/{job_id}")
+    rows = page.locator("#heatmap .hm-row:not(.hm-axis)")
+    expect(rows).to_have_count(100)
+
+    assert signed_in.text("#coverage-shown") == "Showing 100 of 150 meters."
+    assert signed_in.text("#coverage-more") == "Show 50 more meters"
+    assert rows.nth(1).locator(".hm-label").inner_text() == "1800000000001 · export"
+    assert rows.nth(0).locator(".hm-cell").count() == 30
+    page.click("#coverage-more")
+    expect(rows).to_have_count(150)
+    assert asked == ["", "100"]
+    assert rows.nth(149).locator(".hm-label").inner_text() == "1800000000149 · export"
+    assert page.locator("#coverage-more").is_hidden() and page.locator("#coverage-shown").is_hidden()
+    assert signed_in.text("#coverage-summary").startswith("150 meters, 4,500 meter-days: 4,500 complete;")

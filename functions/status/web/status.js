@@ -16,6 +16,7 @@ import {
   startPage,
   timeElement,
 } from "./app.js";
+import { hideCoverage, showCoverage } from "./coverage.js";
 
 const REFRESH_MS = 5000;
 const FORMAT_LABELS = {
@@ -34,6 +35,7 @@ let timer = null;
 let latest = 0;
 let shownStatus = null;
 let throttleChosen = false; // the owner's choice in the form is kept across refreshes
+let shownJob = null; // the job as last drawn, for the buttons
 // A job's throttle can change while it can still run (PATCH answers 409 once it has ended).
 const THROTTLE_STATUSES = new Set(["queued", "processing"]);
 
@@ -121,6 +123,30 @@ function throttleText(throttle) {
 }
 
 const isSites = (job) => job.layout === "sites" || job.format === "sites";
+
+// What deleting a job does, by what it wrote (docs/design.md, "Deleting"): an import of readings is
+// undone, period by period; a sites import's sites are removed; a dry run wrote nothing.
+const DELETES = {
+  readings: {
+    button: "Delete and undo this import",
+    confirm:
+      "Delete this import and undo it? Each half hour (or daily reading) it wrote goes back to what " +
+      "it replaced, or away if it replaced nothing; one that another import has written since is " +
+      "left as it is. Its file and error report are deleted too.",
+    underway: "Being deleted: the readings it wrote are going back to what they replaced, then its file and record go.",
+  },
+  sites: {
+    button: "Delete import and its sites",
+    confirm: "Delete this import, its file and the sites it wrote (those another import has written since are kept)?",
+    underway: "Being deleted: the sites it wrote, its file and record are being removed.",
+  },
+  dryRun: {
+    button: "Delete this dry run",
+    confirm: "Delete this dry run and its file? It wrote nothing, so nothing else changes.",
+    underway: "Being deleted: its file and record are being removed.",
+  },
+};
+const deletion = (job) => DELETES[job.dry_run ? "dryRun" : isSites(job) ? "sites" : "readings"];
 
 /** The banner's counts: "850 rows imported, 3 failed, 2 with warnings". */
 function counts(job, warned) {
@@ -215,7 +241,7 @@ function render(job) {
   note.hidden = !job.note;
   // Why it is slow or not moving: throttled by DynamoDB, stalled, waiting for a retry.
   const health = [
-    job.deleting ? "Being deleted: its readings, file and record are being removed." : null,
+    job.deleting ? deletion(job).underway : null,
     job.throttled ? job.throttled_reason : null,
     job.stall_reason ? (job.stalled ? `Not moving: ${job.stall_reason}` : job.stall_reason) : null,
   ].filter(Boolean);
@@ -223,6 +249,7 @@ function render(job) {
   $("#health").hidden = health.length === 0;
   $("#cancel").hidden = !active || job.deleting || job.status === "cancelling";
   $("#delete").hidden = active || job.deleting;
+  $("#delete").textContent = deletion(job).button;
   showThrottleForm(job);
   // The report exists once the job has ended (errors_url is set then), and only a job with failed
   // rows has anything in it.
@@ -239,7 +266,11 @@ function render(job) {
   const warned = typeof job.warning_rows === "number" ? job.warning_rows : warnings.length;
   const lead = `${rows(warned)} imported with a warning: kept, but worth a look.`;
   showMessages("warning", warnings, warned, lead);
+  // What an ended import wrote, day by day (a dry run and a sites import write no readings).
+  if (!active && !job.deleting && !job.dry_run && !isSites(job)) showCoverage(job.job_id);
+  else hideCoverage();
   $("#job").hidden = false;
+  shownJob = job;
 
   // Announce a change of status once, not every refresh. While cancelling, the banner follows the
   // counts (the batch in hand is still being counted); once cancelled it says the final ones.
@@ -366,7 +397,7 @@ $("#cancel").addEventListener("click", (event) => {
 });
 
 $("#delete").addEventListener("click", (event) => {
-  if (!window.confirm("Delete this import, its file and the readings it wrote?")) return;
+  if (!shownJob || !window.confirm(deletion(shownJob).confirm)) return;
   act(event.currentTarget, "DELETE", `/imports/${encodeURIComponent(jobIdFromUrl())}`, "Deleting…");
 });
 
