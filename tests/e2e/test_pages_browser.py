@@ -432,8 +432,10 @@ def eta_seconds(page: Page) -> int | None:
 def test_the_owner_turns_a_slow_imports_throttle_off_on_its_status_page_and_the_eta_falls(
     signed_in: BrowserSession, local_stack, user: str
 ):
-    rows = 20_000  # very_large (25 rows, then 300 ms): about 4 minutes; off: seconds
-    job_id = post_csv(local_stack, user, hh_long_csv(rows), "slow.csv", throttle="very_large")
+    # very_large (25 rows, then 300 ms): about 12 minutes; off: some 20 seconds, long enough for the
+    # page to show the ETA falling (a day's readings are one write now: 20,000 rows took 5 s)
+    rows = 60_000
+    job_id = post_csv(local_stack, user, hh_long_csv(rows, meters=10), "slow.csv", throttle="very_large")
     wait_for_job(local_stack, job_id, user=user, until=("processing",))
     page = signed_in.page
     page.goto(f"/admin/imports/status/{job_id}")
