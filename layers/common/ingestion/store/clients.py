@@ -31,6 +31,8 @@ def client(service: str, *, bulk: bool = False) -> Any:
         signature_version="s3v4" if service == "s3" else None,
         s3=s3_options,
         parameter_validation=not bulk,
+        # (botocore keeps 10 connections a client: a job's log is read 32 parts at a time)
+        max_pool_connections=32,
     )
     # service is a runtime name, so no typed overload of boto3.client applies.
     return boto3.client(service, region_name=settings.region, config=config)  # type: ignore[call-overload]
