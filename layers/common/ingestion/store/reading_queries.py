@@ -6,7 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from ingestion.domain.formats.uk_time import local_midnight
-from ingestion.domain.meter_days import day_key_of_reading_key, day_of_sort_key, period_start, reading_key_of
+from ingestion.domain.meter_days import (
+    DAY_PREFIX,
+    day_key_of_reading_key,
+    day_of_sort_key,
+    period_start,
+    reading_key_of,
+)
 from ingestion.domain.reading_pages import Fetched, StoredReading
 from ingestion.settings import get_settings
 from ingestion.store.clients import client
@@ -75,8 +81,9 @@ class ReadingQueries:
                     ":low": {"S": first},
                     ":high": {"S": last},
                 },
-                # (a day item holds 1 to 50 readings: enough items for the page and one more reading)
-                "Limit": limit // 46 + 2,
+                # enough items for the page and one reading more: a daily item holds one reading, a
+                # half-hourly day 46 to 50 (fewer where a file left some out: then another Query)
+                "Limit": limit + 1 if first.startswith(DAY_PREFIX) else limit // 46 + 2,
             }
             if start is not None:
                 query["ExclusiveStartKey"] = start
