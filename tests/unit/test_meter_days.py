@@ -140,4 +140,4 @@ def test_coverage_counts_written_and_estimated_periods_the_later_write_winning()
     later = LoggedDay("M", "hh#2025-10-26", {1: False, 3: True}, {}, frozenset())
     ((key, covered),) = cover([first, later]).items()
     assert key == ("M", "hh#2025-10-26") and covered.expected == 50
-    assert covered.written == {1, 2, 3} and covered.estimated == {3}
+    assert (covered.written, covered.estimated) == (3, 1) and covered.estimated_bits == 1 << 3

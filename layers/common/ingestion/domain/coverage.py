@@ -76,9 +76,9 @@ def meters_covered(covered: Mapping[DayKey, DayCoverage]) -> list[MeterCoverage]
         while day <= last:
             held = days.get(day)
             expected = expected_periods("hh" if kind == "hh" else "day", day)
-            count = len(held.written) if held else 0
+            count = held.written if held else 0
             written.append(count)
-            estimated.append(len(held.estimated) if held else 0)
+            estimated.append(held.estimated if held else 0)
             missing.append(expected - count)
             day += timedelta(days=1)
         found.append(

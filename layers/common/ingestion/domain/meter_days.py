@@ -174,29 +174,52 @@ def plan_undo(entries: Iterable[LoggedDay], current: Mapping[int, Period], job_i
 # ---- coverage -----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class DayCoverage:
+    """The periods of a day a job wrote, and which of them estimated, as bits (period p is bit p):
+    a job of 10 million readings covers some 200,000 days, and a set of periods each would be
+    hundreds of MB where two ints are tens."""
+
     expected: int
-    estimated: set[int] = field(default_factory=set)
-    written: set[int] = field(default_factory=set)
+    written_bits: int = 0
+    estimated_bits: int = 0
+
+    @property
+    def written(self) -> int:
+        return self.written_bits.bit_count()
+
+    @property
+    def estimated(self) -> int:
+        return self.estimated_bits.bit_count()
+
+
+class Coverage:
+    """The coverage of a job's writes, fed its log entries in file order (the later write of a
+    period wins its estimated flag), a part at a time."""
+
+    def __init__(self) -> None:
+        self.days: dict[DayKey, DayCoverage] = {}
+
+    def add(self, entries: Iterable[LoggedDay]) -> None:
+        for entry in entries:
+            covered = self.days.get(entry.key)
+            if covered is None:
+                kind, day = day_of_sort_key(entry.sort_key)
+                covered = self.days[entry.key] = DayCoverage(expected_periods(kind, day))
+            for period, estimated in entry.wrote.items():
+                bit = 1 << period
+                covered.written_bits |= bit
+                if estimated:
+                    covered.estimated_bits |= bit
+                else:
+                    covered.estimated_bits &= ~bit
 
 
 def cover(entries: Iterable[LoggedDay]) -> dict[DayKey, DayCoverage]:
-    """The periods a job wrote into each day item, and which it wrote estimated (the later write of
-    a period wins), from its log entries in file order."""
-    found: dict[DayKey, DayCoverage] = {}
-    for entry in entries:
-        kind, day = day_of_sort_key(entry.sort_key)
-        covered = found.get(entry.key)
-        if covered is None:
-            covered = found[entry.key] = DayCoverage(expected_periods(kind, day))
-        for period, estimated in entry.wrote.items():
-            covered.written.add(period)
-            if estimated:
-                covered.estimated.add(period)
-            else:
-                covered.estimated.discard(period)
-    return found
+    """The coverage of these log entries, in file order, at once."""
+    coverage = Coverage()
+    coverage.add(entries)
+    return coverage.days
 
 
 def days_between(first: date, last: date) -> Iterator[date]:

@@ -10,7 +10,7 @@ from typing import Any
 from ingestion.domain.caller import Caller
 from ingestion.domain.coverage import meters_covered, page_bounds, summary
 from ingestion.domain.errors import JobConflictError
-from ingestion.domain.meter_days import cover
+from ingestion.domain.meter_days import Coverage
 from ingestion.domain.records import READINGS, kind_of_layout
 from ingestion.store.jobs import JobRepository
 from ingestion.store.reading_log import ReadingLog
@@ -29,8 +29,11 @@ def _reads() -> ThreadPoolExecutor:
 def build_coverage(job_id: str, log: ReadingLog) -> dict[str, Any]:
     """The coverage of everything the job's log says it wrote, saved beside the log."""
     parts = log.parts(job_id)
-    entries = [entry for part in _reads().map(log.read, parts) for entry in part]  # (in order)
-    meters = meters_covered(cover(entries))
+    coverage = Coverage()
+    for start in range(0, len(parts), READS_IN_FLIGHT):  # (a window at a time, in order: memory stays flat)
+        for entries in _reads().map(log.read, parts[start : start + READS_IN_FLIGHT]):
+            coverage.add(entries)
+    meters = meters_covered(coverage.days)
     document = {"summary": summary(meters), "meters": [m.as_json() for m in meters]}
     log.save_coverage(job_id, document)
     return document
