@@ -156,10 +156,11 @@ def write_limit(path: Path, table: str, concurrency: int, batch_rows: int) -> di
     # As the ingest loop runs with no pause: the next batch is read while this one is written, and
     # one batch is written at a time (services/ingest/batches.py), its calls on a pool of the
     # store's size (store/batch_writes.py pool).
+    ddb = _client()  # (built before the clock starts: the limit is the writing alone)
     started = time.perf_counter()
     rows = 0
     with ThreadPoolExecutor(max_workers=concurrency) as pool, ThreadPoolExecutor(max_workers=1) as batches:
-        writer = DayWriter(_client(), table, pool)
+        writer = DayWriter(ddb, table, pool)
         writing: Future[None] | None = None
         source = rows_of(path)
         while batch := list(islice(source, batch_rows)):
