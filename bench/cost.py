@@ -93,6 +93,14 @@ class Measured:
     # the job ends, its coverage is built from it (services/coverage.py): a listing per 1,000
     # parts, a GET a part, a PUT of the coverage.
     log_puts_per_batch: int = 1
+    # Building the coverage reads every part of the log back and holds all their entries at once
+    # (services/coverage.py build_coverage, at the job's end, in the invocation that completes it):
+    # 2.0 CPU-seconds and about 117 MB per million rows. Measured apart: build_coverage over the
+    # entries of a million-row job's log, timed; and bench.segment's peak RSS over a million rows,
+    # 221.4 MB, against 104.1 MB with build_coverage replaced by a no-op (the counting writer).
+    coverage_cpu_s_per_row: float = 2.0e-6
+    coverage_mb_per_row: float = 117 / 1e6
+    segment_peak_mb: float = 104.1  # the rest of that run: one worker's memory, whatever the file
     # The job item, measured in moto after a clean 16,000-row import (bench/cost.py's item_size):
     # 679 bytes without its shard cursors, a cursor 80, a progress sample 34. A running shard
     # keeps a sample per commit, at most one per 2 s, for the last 60 s (progress.py).
@@ -106,12 +114,12 @@ class Measured:
     # owner-created-keys GSI holds keys and status, which a commit does not change: nothing
     # (tests/integration/test_bounded_jobs.py measures both; before, both held the whole item).
     job_index_wru_per_commit: int = 2
-    # bench/results.json (make bench, 200,000 rows): 9,000,046 bytes; the ingest worker's CPU a
-    # row (parse, check, day items, log, botocore, HTTP: ingest_cpu_us_per_row).
+    # bench/results.json (make bench, 200,000 rows, 2026-12-04): 9,000,046 bytes; 4.38 CPU-seconds
+    # in the ingest worker (parse, check, day items, log, botocore, HTTP: ingest_cpu_us_per_row
+    # 21.9), and 0.239 s for parse + validate alone (parse_validate_s).
     file_bytes_per_row: float = 45.0
-    worker_cpu_s_per_row: float = 31.8e-6
-    # parse + validate alone, a row (parse_validate_s / rows)
-    parse_validate_s_per_row: float = 0.146 / 50_000
+    worker_cpu_s_per_row: float = 4.38 / 200_000
+    parse_validate_s_per_row: float = 0.239 / 200_000
     # The same day items as Import from S3 wants them: one DynamoDB JSON line per item.
     dynamodb_json_bytes_per_day: int = 1313
     # template.yaml: IngestFunction MemorySize, Timeout, SEGMENT_SAFETY_MS, IngestMaxConcurrency.
@@ -138,8 +146,9 @@ class Assumed:
     # not measured): single-digit milliseconds server-side plus the round trip.
     write_call_latency_s: float = 0.015
     small_call_latency_s: float = 0.008
-    # A PUT of a small object to S3 from inside the region (typical, not measured).
+    # A PUT and a GET of a small object to S3 from inside the region (typical, not measured).
     s3_put_latency_s: float = 0.025
+    s3_get_latency_s: float = 0.015
     # Start of every segment: a cold start, begin_segment, the first S3 Range GET, the saved state.
     segment_overhead_s: float = 1.0
     # A Lambda invocation per Distributed Map child (warm), on top of its batch's work.
@@ -320,6 +329,20 @@ def invocation_rows_per_s(measured: Measured = MEASURED, assumed: Assumed = ASSU
     return m.batch_rows / (cpu_s + io_s)
 
 
+def completion_s(rows: int, measured: Measured = MEASURED, assumed: Assumed = ASSUMED) -> float:
+    """The coverage built when the job ends: the log's parts read, 4 at a time, then its CPU."""
+    m, a = measured, assumed
+    vcpu = m.lambda_memory_mb / a.mb_per_vcpu * a.cpu_speed_vs_bench
+    parts = batch_writes(rows, m).batches * m.log_puts_per_batch
+    reads_s = math.ceil(parts / m.concurrent_write_calls) * a.s3_get_latency_s
+    return reads_s + m.coverage_cpu_s_per_row * rows / vcpu
+
+
+def completion_peak_mb(rows: int, measured: Measured = MEASURED) -> float:
+    """The memory of the invocation that completes the job, while it builds the coverage."""
+    return measured.segment_peak_mb + measured.coverage_mb_per_row * rows
+
+
 def write_units_per_row(measured: Measured = MEASURED) -> float:
     return batch_writes(measured.batch_rows, measured).write_units / measured.batch_rows
 
@@ -423,6 +446,8 @@ def estimate(
         shard_segments = max(1, math.ceil(work_s / (m.lambda_timeout_s - m.segment_safety_s)))
         segments += shard_segments
         busy_s += work_s + shard_segments * a.segment_overhead_s
+    ending_s = completion_s(rows, m, a)
+    busy_s += ending_s
     w = _sum_writes(per_shard)
     handoffs = segments - shards
     job_updates = w.batches + segments + handoffs  # a commit per batch, begin and hand-over per segment
@@ -452,8 +477,9 @@ def estimate(
         Line("S3: saved state at hand-off", segments * m.s3_puts_per_segment, "PUT", p["s3_put"]),
     ]
     storage_gb, per_month = _storage(rows, p, m)
-    # Shards run side by side; each shard's segments follow one another, with their start overhead.
-    wait_s = max(math.ceil(segments / shards), 1) * a.segment_overhead_s
+    # Shards run side by side; each shard's segments follow one another, with their start overhead;
+    # then the last one to end builds the coverage.
+    wait_s = max(math.ceil(segments / shards), 1) * a.segment_overhead_s + ending_s
     counts = {
         "batches": w.batches,
         "put_calls": w.put_calls,
@@ -465,6 +491,8 @@ def estimate(
         "segments": segments,
         "gb_s": gb_s,
         "wait_s": wait_s,
+        "completion_s": ending_s,
+        "completion_peak_mb": completion_peak_mb(rows, m),
     }
     return Estimate(
         f"this service, {shards} shard{'s' if shards != 1 else ''}",
@@ -666,6 +694,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"a batch: {batch.put_calls} BatchWriteItem of {batch.puts:.1f} days, {batch.updates:.0f} "
         f"UpdateItem, {batch.read_calls} BatchGetItem, a log PUT, a commit: "
         f"{write_units_per_row() * 10_000:.0f} WRU per 10,000 rows)"
+    )
+    ending = ours[0].counts
+    print(
+        f"The job's end: its coverage built from {ours[0].counts['batches']:,} log parts in "
+        f"{ending['completion_s']:,.0f} s, at a peak of about {ending['completion_peak_mb']:,.0f} MB"
+        + (
+            f": more than the function's {MEASURED.lambda_memory_mb:,} MB"
+            if ending["completion_peak_mb"] > MEASURED.lambda_memory_mb
+            else ""
+        )
     )
     print()
     print(summary_table([*ours, *what_if, *others]))

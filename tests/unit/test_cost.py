@@ -16,6 +16,7 @@ from bench.cost import (
     MEASURED,
     PRICES,
     batch_writes,
+    completion_peak_mb,
     distributed_map,
     estimate,
     import_from_s3,
@@ -152,9 +153,12 @@ def test_ten_thousand_rows_on_one_shard():
     # A log part a batch, read back once for the coverage (and listed), the coverage saved.
     assert line(e, "S3: the log").quantity == 10 and line(e, "S3: the coverage at the end").quantity == 11
     assert line(e, "S3: the coverage saved").quantity == 1
-    # Bounded by the invocation itself; 1 s more to start the segment.
+    # Bounded by the invocation itself; 1 s more to start the segment, and the coverage at the end:
+    # the 10 parts read 4 at a time (3 rounds of 15 ms), 2 us of CPU a row at 1024/1769 of a vCPU.
     assert e.rows_per_s == pytest.approx(invocation_rows_per_s()) and e.bound.startswith("1 invocation")
-    assert e.wall_s == pytest.approx(10_000 / invocation_rows_per_s() + 1.0)
+    ending = 3 * 0.015 + 2e-6 * 10_000 / (1024 / 1769)
+    assert e.counts["completion_s"] == pytest.approx(ending)
+    assert e.wall_s == pytest.approx(10_000 / invocation_rows_per_s() + 1.0 + ending)
     assert line(e, "SQS").quantity == 3
     assert e.total == pytest.approx(sum(x.quantity * x.unit_price for x in e.lines))
 
@@ -175,14 +179,17 @@ def test_segments_hand_over_when_the_function_would_time_out():
     # 1,000 rows/s: a second of CPU a batch and calls that take no time.
     vcpu = MEASURED.lambda_memory_mb / ASSUMED.mb_per_vcpu
     slow = replace(MEASURED, worker_cpu_s_per_row=vcpu / 1000)
-    instant = replace(ASSUMED, write_call_latency_s=0, small_call_latency_s=0, s3_put_latency_s=0)
+    instant = replace(
+        ASSUMED, write_call_latency_s=0, small_call_latency_s=0, s3_put_latency_s=0, s3_get_latency_s=0
+    )
     e = estimate(600_000, 1, measured=slow, assumed=instant)  # 600 s, 280 s a segment
 
     assert e.rows_per_s == pytest.approx(1000)
     assert e.counts["segments"] == 3
     assert e.counts["job_updates"] == 600 + 3 + 2  # commits, a begin per segment, two hand-overs
     assert line(e, "SQS").quantity == 9
-    assert e.counts["gb_s"] == pytest.approx(600 + 3 * ASSUMED.segment_overhead_s)
+    ending = 2e-6 * 600_000 / vcpu  # (the log's 600 parts read in no time)
+    assert e.counts["gb_s"] == pytest.approx(600 + 3 * ASSUMED.segment_overhead_s + ending)
 
 
 def test_one_invocation_is_its_cpu_then_its_calls():
@@ -218,6 +225,13 @@ def test_the_job_item_grows_with_shards_and_their_progress_samples():
     e = estimate(10_000, 1)
     # 2 KB, the item, and a delete and a put of its key entry in the status index
     assert line(e, "DynamoDB job item").quantity == 11 * (2 + 2)
+
+
+def test_the_job_that_completes_holds_its_whole_log_while_it_builds_the_coverage():
+    # As measured over a million rows (117 MB above the segment loop's 104 MB), growing with the job:
+    # past the function's 1,024 MB from about 7.9 million rows.
+    assert completion_peak_mb(1_000_000) == pytest.approx(104.1 + 117)
+    assert completion_peak_mb(10_000_000) > MEASURED.lambda_memory_mb > completion_peak_mb(7_800_000)
 
 
 def test_import_from_s3_is_priced_per_gb_of_its_source():
