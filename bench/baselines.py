@@ -1,19 +1,24 @@
 """The two baselines, as plain scripts run in their own process against the stack's moto server.
 
-write-limit: parse the file with csv and BatchWriteItem the same items the pipeline writes (25 a
-  call, as many calls in flight as the pipeline's writer), and nothing else: what writing alone
-  costs on this server, the most the pipeline could reach.
-per-row: the original PHP system's way, one PutItem and one progress UpdateItem per row, one after
-  the other.
+write-limit: read the file with csv and write the day items the pipeline writes, with the calls the
+  store makes for them and nothing else: batch by batch (the pipeline's batch size), the days' items
+  read (BatchGetItem, 100 keys a call: the store reads them before it writes, to know their writers),
+  then the whole days put (BatchWriteItem, 25 a call, as many calls in flight as the store's pool)
+  and each partial day updated (one UpdateItem SETting its periods). No checks, no log, no overlap
+  lookup, no commit: what writing the day items costs on this server, the most the pipeline could
+  reach.
+per-row: the original PHP system's way, one PutItem of a reading and one progress UpdateItem per
+  row, one after the other (an item a reading, as that system stored them).
 
-Neither imports the ingestion package: the items are built here, by hand, to the shape of
-store/readings.py `_item` (tests/unit/test_bench.py checks that they are the same). The file's
-times are taken as UTC because the generated file lies entirely in GMT (bench/datafile.py).
+The day items are built by the store's own functions (store/day_items.py whole_item and
+partial_update), from MeterDays made straight from the csv cells: tests/unit/test_bench.py checks
+that they are the pipeline's items. The file's times are read as UK local times that are UTC,
+because the generated file lies entirely in GMT (bench/datafile.py).
 
-    python -m bench.baselines write-limit FILE --table T --concurrency 4
+    python -m bench.baselines write-limit FILE --table T --concurrency 4 --batch-rows 1000
     python -m bench.baselines per-row FILE --table T --jobs-table J --rows 10000
 
-Each prints one JSON object: {"rows", "seconds", "requests"}."""
+Each prints one JSON object: {"rows", "seconds", "requests", ...}."""
 
 from __future__ import annotations
 
@@ -22,12 +27,12 @@ import csv
 import json
 import os
 import sys
+import threading
 import time
-import zlib
-from collections import deque
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -35,7 +40,11 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-ITEMS_PER_CALL = 25
+from ingestion.domain.meter_days import DayKey, MeterDay
+from ingestion.store.day_items import StoredDay, decode, key_of, partial_update, whole_item
+
+ITEMS_PER_CALL = 25  # store/batch_writes.py MAX_ITEMS_PER_CALL
+KEYS_PER_GET = 100  # store/readings.py MAX_KEYS_PER_GET
 # The same client configuration as the write path's (ingestion/store/clients.py,
 # client("dynamodb", bulk=True)): botocore's standard retry mode, no client-side parameter
 # validation. Like for like: the write limit is the fastest this client writes, not a slower one.
@@ -43,7 +52,6 @@ CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 8}, max_pool_connections=16, parameter_validation=False
 )
 BENCH_JOB_ID = "bench-baseline"
-JOB_PARTS = 16  # store/readings.py JOB_PARTS: the parts of a job's job-part-index key
 
 
 def rows_of(path: Path, limit: int | None = None) -> Iterator[list[str]]:
@@ -54,22 +62,34 @@ def rows_of(path: Path, limit: int | None = None) -> Iterator[list[str]]:
         yield from islice(rows, limit)
 
 
+def days_of(rows: list[list[str]]) -> dict[DayKey, MeterDay]:
+    """A batch of half-hourly long rows (meter, local time in GMT, kWh, unit, A/E) by day item, as
+    the store groups a batch's readings (domain/meter_days.py group_by_day): the value as the file
+    wrote it, the period from the time of day."""
+    days: dict[DayKey, MeterDay] = {}
+    for meter, when, value, _unit, flag in rows:
+        key = (meter, "hh#" + when[:10])
+        day = days.get(key)
+        if day is None:
+            day = days[key] = MeterDay(meter, "hh", date.fromisoformat(when[:10]))
+        day.periods[int(when[11:13]) * 2 + (when[14:16] >= "30") + 1] = (value, flag == "E")
+    return days
+
+
 def reading_item(cells: list[str], job_id: str, written_at: str) -> dict[str, Any]:
-    """A half-hourly long row (meter, local time in GMT, kWh, unit, A/E) as the readings table stores it."""
+    """A half-hourly long row as one item of its own, the way the original system stored a reading
+    (the per-row baseline's item; the readings table now holds a day an item)."""
     meter, when, value, _unit, flag = cells
     start = datetime.fromisoformat(when)
-    sk = f"hh#{start:%Y-%m-%dT%H:%M}Z"
-    part = zlib.crc32(f"{meter}#{sk}".encode()) % JOB_PARTS
     return {
         "meter": {"S": meter},
-        "sk": {"S": sk},
+        "sk": {"S": f"hh#{start:%Y-%m-%dT%H:%M}Z"},
         "kind": {"S": "hh"},
         "start": {"S": f"{start:%Y-%m-%dT%H:%M:%S}Z"},
         "local_date": {"S": start.date().isoformat()},
         "value_kwh": {"N": value},
         "estimated": {"BOOL": flag == "E"},
         "job_id": {"S": job_id},
-        "job_part": {"S": f"{job_id}#{part:02d}"},
         "written_at": {"S": written_at},
         "period": {"N": str(start.hour * 2 + start.minute // 30 + 1)},
     }
@@ -83,38 +103,80 @@ def _client() -> Any:
     return boto3.client("dynamodb", config=CLIENT_CONFIG)
 
 
-def write_limit(path: Path, table: str, concurrency: int) -> dict[str, Any]:
-    ddb = _client()
-    calls = 0
+class DayWriter:
+    """The store's calls for one batch of days (store/readings.py ReadingWriter.upsert without its
+    log), counted by operation."""
 
-    def write(requests: list[dict[str, Any]]) -> int:
-        sent, pending = 0, requests
-        while pending:  # moto never leaves items unprocessed; AWS may
-            response = ddb.batch_write_item(RequestItems={table: pending})
-            sent += 1
-            pending = response.get("UnprocessedItems", {}).get(table, [])
-        return sent
+    def __init__(self, ddb: Any, table: str, pool: ThreadPoolExecutor) -> None:
+        self.ddb, self.table, self.pool = ddb, table, pool
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()  # (the calls are counted from the pool's threads)
 
-    written_at = _now_iso()
+    def _count(self, operation: str) -> None:
+        with self._lock:
+            self.calls[operation] += 1
+
+    def write(self, days: dict[DayKey, MeterDay]) -> None:
+        keys = list(days)
+        chunks = [keys[i : i + KEYS_PER_GET] for i in range(0, len(keys), KEYS_PER_GET)]
+        stored: dict[DayKey, StoredDay] = {}
+        for found in self.pool.map(self._read, chunks) if len(chunks) > 1 else map(self._read, chunks):
+            stored |= found
+        puts = [{"PutRequest": {"Item": whole_item(d, BENCH_JOB_ID)}} for d in days.values() if d.whole]
+        calls = [puts[i : i + ITEMS_PER_CALL] for i in range(0, len(puts), ITEMS_PER_CALL)]
+        list(self.pool.map(self._put, calls) if len(calls) > 1 else map(self._put, calls))
+        partial = [(d, stored.get(key)) for key, d in days.items() if not d.whole]
+        list(self.pool.map(self._update, partial))
+
+    def _read(self, keys: list[DayKey]) -> dict[DayKey, StoredDay]:
+        request: dict[str, Any] = {self.table: {"Keys": [key_of(key) for key in keys]}}
+        found: dict[DayKey, StoredDay] = {}
+        while request:  # moto never leaves keys unprocessed; AWS may
+            response = self.ddb.batch_get_item(RequestItems=request)
+            self._count("BatchGetItem")
+            for item in response.get("Responses", {}).get(self.table, []):
+                found[item["meter"]["S"], item["sk"]["S"]] = decode(item)
+            request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def _put(self, requests: list[dict[str, Any]]) -> None:
+        pending = requests
+        while pending:
+            response = self.ddb.batch_write_item(RequestItems={self.table: pending})
+            self._count("BatchWriteItem")
+            pending = response.get("UnprocessedItems", {}).get(self.table, [])
+
+    def _update(self, day_and_stored: tuple[MeterDay, StoredDay | None]) -> None:
+        day, stored = day_and_stored
+        self.ddb.update_item(TableName=self.table, **partial_update(day, BENCH_JOB_ID, stored))
+        self._count("UpdateItem")
+
+
+def write_limit(path: Path, table: str, concurrency: int, batch_rows: int) -> dict[str, Any]:
+    # As the ingest loop runs with no pause: the next batch is read while this one is written, and
+    # one batch is written at a time (services/ingest/batches.py), its calls on a pool of the
+    # store's size (store/batch_writes.py pool).
+    ddb = _client()  # (built before the clock starts: the limit is the writing alone)
     started = time.perf_counter()
     rows = 0
-    in_flight: deque[Future[int]] = deque()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        chunk: list[dict[str, Any]] = []
-        for cells in rows_of(path):
-            rows += 1
-            chunk.append({"PutRequest": {"Item": reading_item(cells, BENCH_JOB_ID, written_at)}})
-            if len(chunk) == ITEMS_PER_CALL:
-                in_flight.append(pool.submit(write, chunk))
-                chunk = []
-                # Keep `concurrency` calls running and as many ready behind them, no more.
-                while len(in_flight) > 2 * concurrency:
-                    calls += in_flight.popleft().result()
-        if chunk:
-            in_flight.append(pool.submit(write, chunk))
-        while in_flight:
-            calls += in_flight.popleft().result()
-    return {"rows": rows, "seconds": time.perf_counter() - started, "requests": calls}
+    with ThreadPoolExecutor(max_workers=concurrency) as pool, ThreadPoolExecutor(max_workers=1) as batches:
+        writer = DayWriter(ddb, table, pool)
+        writing: Future[None] | None = None
+        source = rows_of(path)
+        while batch := list(islice(source, batch_rows)):
+            rows += len(batch)
+            days = days_of(batch)
+            if writing is not None:
+                writing.result()
+            writing = batches.submit(writer.write, days)
+        if writing is not None:
+            writing.result()
+    return {
+        "rows": rows,
+        "seconds": time.perf_counter() - started,
+        "requests": sum(writer.calls.values()),
+        "requests_by_operation": dict(sorted(writer.calls.items())),
+    }
 
 
 def per_row(path: Path, table: str, jobs_table: str, limit: int) -> dict[str, Any]:
@@ -154,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     limit.add_argument("file", type=Path)
     limit.add_argument("--table", required=True)
     limit.add_argument("--concurrency", type=int, required=True)
+    limit.add_argument("--batch-rows", type=int, required=True)
     row = commands.add_parser("per-row")
     row.add_argument("file", type=Path)
     row.add_argument("--table", required=True)
@@ -163,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     if "AWS_ENDPOINT_URL" not in os.environ:
         parser.error("AWS_ENDPOINT_URL must name the moto server (the baselines never talk to AWS)")
     if args.command == "write-limit":
-        result = write_limit(args.file, args.table, args.concurrency)
+        result = write_limit(args.file, args.table, args.concurrency, args.batch_rows)
     else:
         result = per_row(args.file, args.table, args.jobs_table, args.rows)
     json.dump(result, sys.stdout)

@@ -4,11 +4,14 @@
     python -m bench.cost --rows 2000000 --shards 1,4
 
 Pure arithmetic on the standard library; nothing here calls AWS. The requests per batch come from the
-code (store/readings.py, throttle.py, template.yaml) and from bench/results.json (measured on the
-local stack): MEASURED. What cannot be measured locally (DynamoDB's latency and limits on AWS,
-Lambda's CPU share) is ASSUMED, each with where it comes from. The prices are PRICES.
-tests/unit/test_cost.py checks the arithmetic on small, hand-computed numbers, and that MEASURED's
-item sizes are those of the items the code really builds."""
+code (store/readings.py and day_items.py: a meter's day one item, throttle.py, template.yaml) and
+from bench/results.json (measured on the local stack): MEASURED. What cannot be measured locally
+(DynamoDB's latency and limits on AWS, Lambda's CPU share) is ASSUMED, each with where it comes
+from. The prices are PRICES. tests/unit/test_cost.py checks the arithmetic on small, hand-computed
+numbers, and that MEASURED's item sizes are those of the items the code really builds.
+
+item_size and write_units are the bench's one copy of DynamoDB's size rules: the local stack's
+request counter bills each write with them (bench/localstack.py)."""
 
 from __future__ import annotations
 
@@ -67,20 +70,37 @@ class Measured:
     """What the pipeline does per row and per batch: from the code and bench/results.json."""
 
     batch_rows: int = 1000  # throttle.UNTHROTTLED_BATCH_SIZE: throttling off
-    items_per_write_call: int = 25  # store/readings.py MAX_ITEMS_PER_CALL
-    concurrent_write_calls: int = 4  # store/readings.py CONCURRENT_CALLS
-    # One BatchGetItem per batch (store/lookup.py overlaps: is there a daily reading for these
-    # half hours' meter and day?), eventually consistent, one key per (meter, local day): 1,000
-    # half-hourly rows span 21-22 days. A key that is not there still costs half a unit.
-    lookup_keys_per_batch: int = 22
-    # The item store/readings.py _item builds for one half-hourly reading (the bench file's rows,
-    # a uuid job id), and its entry in the readings table's job-part-index (KEYS_ONLY: job_part,
-    # meter, sk), sized by DynamoDB's rules (item_size; tests/unit/test_cost.py builds both).
-    reading_item_bytes: int = 243
-    index_item_bytes: int = 87
-    # store/readings.py JOB_PARTS: a job's index entries are spread over this many partition keys
-    # (a hash of each reading's key), so the index takes up to this many times 1,000 WRU/s of one job.
-    job_parts: int = 16
+    items_per_write_call: int = 25  # store/batch_writes.py MAX_ITEMS_PER_CALL
+    concurrent_write_calls: int = 4  # store/batch_writes.py CONCURRENT_CALLS
+    keys_per_read_call: int = 100  # store/readings.py MAX_KEYS_PER_GET
+    # A half-hourly day is one item (domain/meter_days.py). The file lists meter after meter, each
+    # a run of whole days of 48 half hours; a 1,000-row batch starts and ends inside a day, so on
+    # average it touches 1000 / 48 + 1 days: the two at its ends partial (an UpdateItem each, SET
+    # only their periods), the rest whole (a PutRequest each). Every day is written whole once,
+    # and each batch boundary splits one day into two updates: items written = days + batches.
+    periods_per_day: int = 48
+    partial_days_per_batch: int = 2
+    # store/day_items.py whole_item of a day of 48 three-decimal readings ("0.123|k3f9a") and a
+    # uuid job id, by DynamoDB's rules (tests/unit/test_cost.py builds it): 1 write unit. A partial
+    # day's update is billed on the larger of the item before and after it: at most a whole day.
+    day_item_bytes: int = 690
+    # A batch reads the items of its days before it writes them (BatchGetItem, 100 keys a call:
+    # what they held goes into the log), and the overlap check reads the days of the other kind
+    # (store/lookup.py overlaps, "day#" keys for half-hourly readings): eventually consistent, half
+    # a unit a key, found or not.
+    read_calls_per_batch: int = 2
+    # The log (store/reading_log.py): a PUT of a part per batch written, before its writes; when
+    # the job ends, its coverage is built from it (services/coverage.py): a listing per 1,000
+    # parts, a GET a part, a PUT of the coverage.
+    log_puts_per_batch: int = 1
+    # Building the coverage reads every part of the log back and holds all their entries at once
+    # (services/coverage.py build_coverage, at the job's end, in the invocation that completes it):
+    # 2.0 CPU-seconds and about 117 MB per million rows. Measured apart: build_coverage over the
+    # entries of a million-row job's log, timed; and bench.segment's peak RSS over a million rows,
+    # 221.4 MB, against 104.1 MB with build_coverage replaced by a no-op (the counting writer).
+    coverage_cpu_s_per_row: float = 2.0e-6
+    coverage_mb_per_row: float = 117 / 1e6
+    segment_peak_mb: float = 104.1  # the rest of that run: one worker's memory, whatever the file
     # The job item, measured in moto after a clean 16,000-row import (bench/cost.py's item_size):
     # 679 bytes without its shard cursors, a cursor 80, a progress sample 34. A running shard
     # keeps a sample per commit, at most one per 2 s, for the last 60 s (progress.py).
@@ -94,12 +114,14 @@ class Measured:
     # owner-created-keys GSI holds keys and status, which a commit does not change: nothing
     # (tests/integration/test_bounded_jobs.py measures both; before, both held the whole item).
     job_index_wru_per_commit: int = 2
-    # bench/results.json: 9,000,046 bytes for 200,000 rows; 39.04 CPU-seconds in the ingest worker
-    # (parse, check, build items, botocore, HTTP) for those rows.
+    # bench/results.json (make bench, 200,000 rows, 2026-12-04): 9,000,046 bytes; 4.38 CPU-seconds
+    # in the ingest worker (parse, check, day items, log, botocore, HTTP: ingest_cpu_us_per_row
+    # 21.9), and 0.239 s for parse + validate alone (parse_validate_s).
     file_bytes_per_row: float = 45.0
-    worker_cpu_s_per_row: float = 39.04 / 200_000
-    # The same items as Import from S3 wants them: one DynamoDB JSON line per item.
-    dynamodb_json_bytes_per_row: int = 392
+    worker_cpu_s_per_row: float = 4.38 / 200_000
+    parse_validate_s_per_row: float = 0.239 / 200_000
+    # The same day items as Import from S3 wants them: one DynamoDB JSON line per item.
+    dynamodb_json_bytes_per_day: int = 1313
     # template.yaml: IngestFunction MemorySize, Timeout, SEGMENT_SAFETY_MS, IngestMaxConcurrency.
     lambda_memory_mb: int = 1024
     lambda_timeout_s: int = 300
@@ -124,6 +146,9 @@ class Assumed:
     # not measured): single-digit milliseconds server-side plus the round trip.
     write_call_latency_s: float = 0.015
     small_call_latency_s: float = 0.008
+    # A PUT and a GET of a small object to S3 from inside the region (typical, not measured).
+    s3_put_latency_s: float = 0.025
+    s3_get_latency_s: float = 0.015
     # Start of every segment: a cold start, begin_segment, the first S3 Range GET, the saved state.
     segment_overhead_s: float = 1.0
     # A Lambda invocation per Distributed Map child (warm), on top of its batch's work.
@@ -234,20 +259,92 @@ def job_item_bytes(shards: int, shard_rows_per_s: float, measured: Measured = ME
     return m.job_item_base_bytes + shards * (m.shard_cursor_bytes + samples * m.sample_bytes)
 
 
+# ---------- what the batches write ----------
+
+
+@dataclass(frozen=True)
+class Writes:
+    """The readings table's side of some batches of a meter-sorted half-hourly file."""
+
+    batches: int
+    days: float  # the day items the rows fill
+    puts: float  # whole days: PutRequests
+    updates: float  # partial days: UpdateItem calls
+    put_calls: int  # BatchWriteItem calls
+    read_calls: int  # BatchGetItem calls (the days' items, the overlap check)
+    read_keys: float
+
+    @property
+    def write_units(self) -> float:
+        return self.puts + self.updates  # every item within 1 KB (day_item_bytes)
+
+    @property
+    def requests(self) -> float:
+        return self.put_calls + self.updates + self.read_calls
+
+
+def batch_writes(rows: int, measured: Measured = MEASURED) -> Writes:
+    """What one shard's `rows` write, batch by batch: every batch's two end days partial (an
+    update each), the days between them whole (a put each, 25 a call)."""
+    m = measured
+    full, rest = divmod(rows, m.batch_rows)
+    sizes = [m.batch_rows] * full + ([rest] if rest else [])
+    partial = m.partial_days_per_batch
+    # (each end day is half this batch's, on average: the other half is its neighbour's)
+    puts = [max(0.0, size / m.periods_per_day - partial / 2) for size in sizes]
+    spanned = [size / m.periods_per_day + partial / 2 for size in sizes]
+    return Writes(
+        batches=len(sizes),
+        days=rows / m.periods_per_day,
+        puts=sum(puts),
+        updates=partial * len(sizes),
+        put_calls=sum(math.ceil(p / m.items_per_write_call) for p in puts),
+        read_calls=sum(m.read_calls_per_batch * math.ceil(d / m.keys_per_read_call) for d in spanned),
+        read_keys=m.read_calls_per_batch * sum(spanned),
+    )
+
+
 # ---------- rates ----------
 
 
 def invocation_rows_per_s(measured: Measured = MEASURED, assumed: Assumed = ASSUMED) -> float:
     """One invocation's rows/s with nothing throttling it: the batch's CPU (as measured, scaled to
-    the function's CPU share), then its writes, 4 calls in flight, then the lookup and the commit.
-    The worker does these one after the other, so the sum; the writes' own CPU partly overlaps the
-    calls in flight, so this errs slow."""
+    the function's CPU share), then its calls one after another: the overlap check's read, the
+    days' read, the log's PUT, the put calls (4 in flight), the updates (4 in flight), the commit.
+    The loop checks the next batch while this one's calls are in flight (services/ingest/batches.py),
+    so the sum errs slow."""
     m, a = measured, assumed
     vcpu = m.lambda_memory_mb / a.mb_per_vcpu * a.cpu_speed_vs_bench
     cpu_s = m.worker_cpu_s_per_row * m.batch_rows / vcpu
-    calls = math.ceil(m.batch_rows / m.items_per_write_call)
-    io_s = math.ceil(calls / m.concurrent_write_calls) * a.write_call_latency_s + 2 * a.small_call_latency_s
+    w = batch_writes(m.batch_rows, m)
+    rounds = math.ceil(w.put_calls / m.concurrent_write_calls)
+    update_rounds = math.ceil(w.updates / m.concurrent_write_calls)
+    io_s = (
+        w.read_calls * a.small_call_latency_s
+        + m.log_puts_per_batch * a.s3_put_latency_s
+        + rounds * a.write_call_latency_s
+        + update_rounds * a.small_call_latency_s
+        + a.small_call_latency_s  # the commit
+    )
     return m.batch_rows / (cpu_s + io_s)
+
+
+def completion_s(rows: int, measured: Measured = MEASURED, assumed: Assumed = ASSUMED) -> float:
+    """The coverage built when the job ends: the log's parts read, 4 at a time, then its CPU."""
+    m, a = measured, assumed
+    vcpu = m.lambda_memory_mb / a.mb_per_vcpu * a.cpu_speed_vs_bench
+    parts = batch_writes(rows, m).batches * m.log_puts_per_batch
+    reads_s = math.ceil(parts / m.concurrent_write_calls) * a.s3_get_latency_s
+    return reads_s + m.coverage_cpu_s_per_row * rows / vcpu
+
+
+def completion_peak_mb(rows: int, measured: Measured = MEASURED) -> float:
+    """The memory of the invocation that completes the job, while it builds the coverage."""
+    return measured.segment_peak_mb + measured.coverage_mb_per_row * rows
+
+
+def write_units_per_row(measured: Measured = MEASURED) -> float:
+    return batch_writes(measured.batch_rows, measured).write_units / measured.batch_rows
 
 
 def throughput(
@@ -255,27 +352,18 @@ def throughput(
 ) -> tuple[float, str]:
     """Rows/s of `concurrency` invocations writing one job's readings, and what bounds it."""
     m, a = measured, assumed
-    reading_wru = write_units(m.reading_item_bytes)
-    index_wru = write_units(m.index_item_bytes)
+    wru = write_units_per_row(m)
     bounds = [
-        (concurrency * invocation_rows_per_s(m, a), f"{concurrency} invocation(s): CPU + DynamoDB latency"),
-        (a.table_wru_per_s / reading_wru, f"a new on-demand table: {a.table_wru_per_s:,.0f} WRU/s"),
+        (concurrency * invocation_rows_per_s(m, a), f"{concurrency} invocation(s): CPU + calls"),
+        (a.table_wru_per_s / wru, f"the table: {a.table_wru_per_s:,.0f} WRU/s"),
     ]
     if a.meter_sorted_file:
         bounds.append(
             (
-                concurrency * a.partition_wru_per_s / reading_wru,
+                concurrency * a.partition_wru_per_s / wru,
                 f"one meter per shard at a time: {a.partition_wru_per_s:,.0f} WRU/s a partition",
             )
         )
-    # The index entries of one job are spread over m.job_parts keys by a hash of the reading's key
-    # (store/readings.py), so whichever meters the shards write, the load falls on every key alike.
-    bounds.append(
-        (
-            m.job_parts * a.partition_wru_per_s / index_wru,
-            f"job-part-index: {m.job_parts} keys a job, {a.partition_wru_per_s:,.0f} WRU/s each",
-        )
-    )
     lowest = min(rate for rate, _ in bounds)
     return lowest, "; ".join(why for rate, why in bounds if math.isclose(rate, lowest))
 
@@ -285,35 +373,53 @@ def _split(rows: int, parts: int) -> list[int]:
     return [share + (1 if i < extra else 0) for i in range(parts)]
 
 
-def _reading_lines(
-    rows: int, batches: int, write_calls: int, p: Mapping[str, float], m: Measured
-) -> list[Line]:
+def _sum_writes(parts: Sequence[Writes]) -> Writes:
+    return Writes(
+        batches=sum(w.batches for w in parts),
+        days=sum(w.days for w in parts),
+        puts=sum(w.puts for w in parts),
+        updates=sum(w.updates for w in parts),
+        put_calls=sum(w.put_calls for w in parts),
+        read_calls=sum(w.read_calls for w in parts),
+        read_keys=sum(w.read_keys for w in parts),
+    )
+
+
+def _reading_lines(w: Writes, p: Mapping[str, float], m: Measured) -> list[Line]:
+    parts = w.batches * m.log_puts_per_batch
     return [
         Line(
-            f"DynamoDB readings: BatchWriteItem ({write_calls:,} calls of <= 25 items)",
-            rows * write_units(m.reading_item_bytes),
+            f"DynamoDB readings: whole days, BatchWriteItem ({w.put_calls:,} calls of <= 25 days)",
+            w.puts,
             "WRU",
             p["ddb_wru"],
         ),
         Line(
-            "DynamoDB readings' job-part-index (KEYS_ONLY) entries",
-            rows * write_units(m.index_item_bytes),
+            f"DynamoDB readings: partial days, UpdateItem ({w.updates:,.0f} calls)",
+            w.updates,
             "WRU",
             p["ddb_wru"],
         ),
         Line(
-            f"DynamoDB lookups: BatchGetItem ({batches:,} calls, {m.lookup_keys_per_batch} keys each)",
-            batches * m.lookup_keys_per_batch * 0.5,
+            f"DynamoDB reads: BatchGetItem, the days and the overlap check ({w.read_calls:,} calls)",
+            w.read_keys * 0.5,
             "RRU",
             p["ddb_rru"],
         ),
+        Line(f"S3: the log, a part per batch ({parts:,})", parts, "PUT", p["s3_put"]),
+        Line(
+            "S3: the coverage at the end: the log's parts read, listed",
+            parts + math.ceil(parts / 1000),
+            "GET",
+            p["s3_get"],
+        ),
+        Line("S3: the coverage saved", 1, "PUT", p["s3_put"]),
     ]
 
 
 def _storage(rows: int, p: Mapping[str, float], m: Measured) -> tuple[float, float]:
-    table = rows * (m.reading_item_bytes + STORAGE_OVERHEAD_BYTES) / GIB
-    index = rows * (m.index_item_bytes + STORAGE_OVERHEAD_BYTES) / GIB
-    return table + index, (table + index) * p["ddb_storage_gb_month"] + table * p["ddb_pitr_gb_month"]
+    table = rows / m.periods_per_day * (m.day_item_bytes + STORAGE_OVERHEAD_BYTES) / GIB
+    return table, table * (p["ddb_storage_gb_month"] + p["ddb_pitr_gb_month"])
 
 
 # ---------- the three ways ----------
@@ -331,20 +437,20 @@ def estimate(
     running = min(shards, m.max_concurrency)
     rate, bound = throughput(running, m, a)
     per_shard_rate = rate / running
-    batches = write_calls = 0
     segments = 0
     busy_s = 0.0
+    per_shard = []
     for shard_rows in _split(rows, shards):
-        full, rest = divmod(shard_rows, m.batch_rows)
-        batches += full + (1 if rest else 0)
-        write_calls += full * math.ceil(m.batch_rows / m.items_per_write_call)
-        write_calls += math.ceil(rest / m.items_per_write_call)
+        per_shard.append(batch_writes(shard_rows, m))
         work_s = shard_rows / per_shard_rate
         shard_segments = max(1, math.ceil(work_s / (m.lambda_timeout_s - m.segment_safety_s)))
         segments += shard_segments
         busy_s += work_s + shard_segments * a.segment_overhead_s
+    ending_s = completion_s(rows, m, a)
+    busy_s += ending_s
+    w = _sum_writes(per_shard)
     handoffs = segments - shards
-    job_updates = batches + segments + handoffs  # a commit per batch, begin and hand-over per segment
+    job_updates = w.batches + segments + handoffs  # a commit per batch, begin and hand-over per segment
     job_bytes = job_item_bytes(shards, per_shard_rate, m)
     job_wru = write_units(job_bytes) + m.job_index_wru_per_commit
     gb_s = busy_s * m.lambda_memory_mb / 1024
@@ -359,7 +465,7 @@ def estimate(
             "requests",
             p["sqs_request"],
         ),
-        *_reading_lines(rows, batches, write_calls, p, m),
+        *_reading_lines(w, p, m),
         Line(
             f"DynamoDB job item: {job_updates:,} UpdateItem of {job_bytes:,} B,"
             f" + {m.job_index_wru_per_commit} WRU of its status index",
@@ -371,16 +477,22 @@ def estimate(
         Line("S3: saved state at hand-off", segments * m.s3_puts_per_segment, "PUT", p["s3_put"]),
     ]
     storage_gb, per_month = _storage(rows, p, m)
-    # Shards run side by side; each shard's segments follow one another, with their start overhead.
-    wait_s = max(math.ceil(segments / shards), 1) * a.segment_overhead_s
+    # Shards run side by side; each shard's segments follow one another, with their start overhead;
+    # then the last one to end builds the coverage.
+    wait_s = max(math.ceil(segments / shards), 1) * a.segment_overhead_s + ending_s
     counts = {
-        "batches": batches,
-        "write_calls": write_calls,
-        "lookup_calls": batches,
+        "batches": w.batches,
+        "put_calls": w.put_calls,
+        "updates": w.updates,
+        "read_calls": w.read_calls,
+        "write_units": w.write_units,
         "job_updates": job_updates,
+        "ddb_requests": w.requests + job_updates,
         "segments": segments,
         "gb_s": gb_s,
         "wait_s": wait_s,
+        "completion_s": ending_s,
+        "completion_peak_mb": completion_peak_mb(rows, m),
     }
     return Estimate(
         f"this service, {shards} shard{'s' if shards != 1 else ''}",
@@ -404,13 +516,13 @@ def distributed_map(
 ) -> Estimate:
     """Step Functions Distributed Map over the same file: a Standard parent reads the CSV from S3
     (ItemReader), batches 1,000 rows (ItemBatcher) into an Express child workflow each, whose one
-    task is a Lambda doing what one of our batches does (check, write, look up, commit progress).
-    MaxConcurrency = `concurrency`: more only waits on the same DynamoDB limits, billed."""
+    task is a Lambda doing what one of our batches does (check, read and log its days, write them,
+    commit progress). MaxConcurrency = `concurrency`."""
     m, a, p = measured, assumed, prices
     rate, bound = throughput(concurrency, m, a)
-    children = math.ceil(rows / m.batch_rows)
+    w = batch_writes(rows, m)
+    children = w.batches
     batch_s = m.batch_rows / (rate / concurrency) + a.child_overhead_s
-    write_calls = children * math.ceil(m.batch_rows / m.items_per_write_call)
     billed_child_s = math.ceil(batch_s * 10) / 10  # Express rounds each execution up to 100 ms
     job_wru = write_units(job_item_bytes(1, rate, m)) + m.job_index_wru_per_commit
     gb_s = children * batch_s * m.lambda_memory_mb / 1024
@@ -442,12 +554,12 @@ def distributed_map(
             "GB-s",
             p["lambda_gb_s"],
         ),
-        *_reading_lines(rows, children, write_calls, p, m),
+        *_reading_lines(w, p, m),
         Line("DynamoDB job item: a progress UpdateItem per child", children * job_wru, "WRU", p["ddb_wru"]),
         Line("S3: ItemReader reads the file (about one GET per child)", children, "GET", p["s3_get"]),
     ]
     storage_gb, per_month = _storage(rows, p, m)
-    counts = {"children": children, "write_calls": write_calls, "gb_s": gb_s}
+    counts = {"children": children, "put_calls": w.put_calls, "write_units": w.write_units, "gb_s": gb_s}
     return Estimate(
         f"Distributed Map, MaxConcurrency {concurrency}",
         rows,
@@ -467,17 +579,17 @@ def import_from_s3(
     measured: Measured = MEASURED,
     assumed: Assumed = ASSUMED,
 ) -> Estimate:
-    """DynamoDB Import from S3 of the same readings. Not of the file itself: the table's keys are
-    computed (meter, "hh#<UTC start>" from a UK local time), and a CSV import stores every non-key
-    column as a string. So a pass of our own parser first (priced as the CPU of parse + check,
-    then the DynamoDB JSON is written to S3), then the import of that DynamoDB JSON into a new
-    table. Its speed is not published: no wall time."""
+    """DynamoDB Import from S3 of the same day items. Not of the file itself: the table's items are
+    computed (a meter's UK local day, its periods and their writer), and a CSV import makes an
+    item of each row with every non-key column a string. So a pass of our own parser first (priced
+    as the CPU of parse + check twice over, the second for building the day items and their JSON),
+    writing DynamoDB JSON to S3, then the import of that into a new table. Its speed is not
+    published: no wall time."""
     m, a, p = measured, assumed, prices
-    source_gb = rows * m.dynamodb_json_bytes_per_row / GIB
+    days = rows / m.periods_per_day
+    source_gb = days * m.dynamodb_json_bytes_per_day / GIB
     vcpu = m.lambda_memory_mb / a.mb_per_vcpu * a.cpu_speed_vs_bench
-    # Parse and check alone were 2.663 s for 200,000 rows (bench/results.json parse_validate_s);
-    # writing JSON lines instead of calling DynamoDB: assume as much again.
-    transform_s = 2 * 2.663 / 200_000 * rows / vcpu
+    transform_s = 2 * m.parse_validate_s_per_row * rows / vcpu
     parts = max(1, math.ceil(source_gb * GIB / (100 * MIB)))
     lines = [
         Line(
@@ -488,7 +600,8 @@ def import_from_s3(
         ),
         Line("S3: the DynamoDB JSON, 100 MB multipart parts", parts, "PUT", p["s3_put"]),
         Line(
-            f"Import from S3: {source_gb:.2f} GB of DynamoDB JSON ({m.dynamodb_json_bytes_per_row} B a row)",
+            f"Import from S3: {source_gb:.2f} GB of DynamoDB JSON"
+            f" ({m.dynamodb_json_bytes_per_day:,} B a day)",
             source_gb,
             "GB",
             p["ddb_import_gb"],
@@ -574,11 +687,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         replace(e, name=f"{e.name}, table warmed to {warm.table_wru_per_s:,.0f} WRU/s")
         for e in (estimate(args.rows, n, assumed=warm) for n in shard_counts)
     ]
+    batch = batch_writes(MEASURED.batch_rows)
     print(
         f"Per invocation, unthrottled: {invocation_rows_per_s():,.0f} rows/s "
-        f"({MEASURED.worker_cpu_s_per_row * 1e6:.0f} us CPU a row at {MEASURED.lambda_memory_mb} MB, "
-        f"{ASSUMED.write_call_latency_s * 1000:.0f} ms a BatchWriteItem, "
-        f"{MEASURED.concurrent_write_calls} in flight)"
+        f"({MEASURED.worker_cpu_s_per_row * 1e6:.1f} us CPU a row at {MEASURED.lambda_memory_mb} MB; "
+        f"a batch: {batch.put_calls} BatchWriteItem of {batch.puts:.1f} days, {batch.updates:.0f} "
+        f"UpdateItem, {batch.read_calls} BatchGetItem, a log PUT, a commit: "
+        f"{write_units_per_row() * 10_000:.0f} WRU per 10,000 rows)"
+    )
+    ending = ours[0].counts
+    print(
+        f"The job's end: its coverage built from {ours[0].counts['batches']:,} log parts in "
+        f"{ending['completion_s']:,.0f} s, at a peak of about {ending['completion_peak_mb']:,.0f} MB"
+        + (
+            f": more than the function's {MEASURED.lambda_memory_mb:,} MB"
+            if ending["completion_peak_mb"] > MEASURED.lambda_memory_mb
+            else ""
+        )
     )
     print()
     print(summary_table([*ours, *what_if, *others]))

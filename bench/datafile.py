@@ -11,12 +11,22 @@ HEADER = "MPAN,ReadDateTime,ReadValue,Unit,ReadingType"
 START = dt.datetime(2025, 11, 1)
 MAX_ROWS_PER_METER = 7_000
 DEFAULT_ROWS_PER_METER = 5_000
+HALF_HOURS_A_DAY = 48  # every day of the file: it crosses no clock change
 
 
 def meters_for(rows: int, rows_per_meter: int = DEFAULT_ROWS_PER_METER) -> int:
     if not 0 < rows_per_meter <= MAX_ROWS_PER_METER:
         raise ValueError(f"rows per meter must be 1..{MAX_ROWS_PER_METER} (no clock change crossed)")
     return max(1, -(-rows // rows_per_meter))
+
+
+def meter_days_for(rows: int, rows_per_meter: int = DEFAULT_ROWS_PER_METER) -> int:
+    """The day items the file's readings fill (the long file and the wide one alike): each meter's
+    half hours start at midnight, 48 to a day, so a meter of n readings holds ceil(n / 48) days."""
+    meters = meters_for(rows, rows_per_meter)
+    per_meter = -(-rows // meters)
+    shares = (min(per_meter, rows - m * per_meter) for m in range(meters))
+    return sum(-(-share // HALF_HOURS_A_DAY) for share in shares if share > 0)
 
 
 def hh_long_lines(rows: int, rows_per_meter: int = DEFAULT_ROWS_PER_METER) -> Iterator[str]:

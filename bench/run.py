@@ -16,10 +16,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.datafile import DEFAULT_ROWS_PER_METER, hh_long_bytes, hh_long_chunks, hh_wide_bytes, meters_for
+from bench.datafile import (
+    DEFAULT_ROWS_PER_METER,
+    hh_long_bytes,
+    hh_long_chunks,
+    hh_wide_bytes,
+    meter_days_for,
+    meters_for,
+)
 from bench.localstack import BenchStack, bench_stack, clone_table, count_items
 from bench.parsing import time_parsing
 from bench.pipeline import PipelineError, run_pipeline
+from ingestion.store.day_items import decode
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = ROOT / "bench" / "results.json"
@@ -43,6 +51,11 @@ REQUIRED_KEYS = (
     "peak_rss_mb_1m",
     "ddb_requests_per_10k_rows",
     "job_updates_per_batch",
+    "write_units_per_10k_readings",
+    "ingest_cpu_us_per_row",
+    "ddb_requests_per_10k_rows_wide",
+    "write_units_per_10k_readings_wide",
+    "ingest_cpu_us_per_row_wide",
 )
 
 
@@ -88,26 +101,33 @@ def _run_child(module: str, args: list[str], env: dict[str, str]) -> dict[str, A
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _same_items(ddb: Any, baseline: str, pipeline: str, sample: int = 200) -> int:
-    """Compare a sample of the baseline's items with the pipeline's (all but who wrote them and when)."""
-    items = ddb.scan(TableName=baseline, Limit=sample)["Items"]
-    keys = [{"meter": i["meter"], "sk": i["sk"]} for i in items]
-    theirs: dict[tuple[str, str], dict[str, Any]] = {}
-    for i in range(0, len(keys), 100):
-        got = ddb.batch_get_item(RequestItems={pipeline: {"Keys": keys[i : i + 100]}})
-        for item in got["Responses"][pipeline]:
-            theirs[(item["meter"]["S"], item["sk"]["S"])] = item
+def _same_items(ddb: Any, baseline: str, pipeline: str) -> tuple[int, int]:
+    """Compare every day item of the baseline with the pipeline's, period by period (its value and
+    estimated flag; not who wrote it): how many items and readings."""
+    items = readings = 0
+    pages = ddb.get_paginator("scan").paginate(TableName=baseline, PaginationConfig={"PageSize": 500})
+    for page in pages:
+        keys = [{"meter": i["meter"], "sk": i["sk"]} for i in page["Items"]]
+        theirs: dict[tuple[str, str], dict[str, Any]] = {}
+        for i in range(0, len(keys), 100):
+            request = {pipeline: {"Keys": keys[i : i + 100]}}
+            while request:
+                got = ddb.batch_get_item(RequestItems=request)
+                for item in got["Responses"].get(pipeline, []):
+                    theirs[(item["meter"]["S"], item["sk"]["S"])] = item
+                request = got.get("UnprocessedKeys") or {}
+        for item in page["Items"]:
+            key = (item["meter"]["S"], item["sk"]["S"])
+            other = theirs.get(key)
+            mine = _periods(item)
+            if other is None or mine != _periods(other):
+                raise PipelineError(f"the write-limit baseline wrote {key} as {mine}, the pipeline {other}")
+            items, readings = items + 1, readings + len(mine)
+    return items, readings
 
-    def what(item: dict[str, Any]) -> dict[str, Any]:
-        # The job id differs (and so job_part's first half): its part number must not.
-        same = {k: v for k, v in item.items() if k not in ("job_id", "written_at", "job_part")}
-        return same | {"part": item["job_part"]["S"].rsplit("#", 1)[-1]}
 
-    for item in items:
-        other = theirs.get((item["meter"]["S"], item["sk"]["S"]))
-        if other is None or what(item) != what(other):
-            raise PipelineError(f"the write-limit baseline wrote {item}, the pipeline {other}")
-    return len(items)
+def _periods(item: dict[str, Any]) -> dict[int, tuple[str, bool]]:
+    return {p: (v.value, v.estimated) for p, v in decode(item).periods.items()}
 
 
 def measure_wide_parsing(o: BenchOptions) -> dict[str, Any]:
@@ -125,30 +145,48 @@ def measure_wide_parsing(o: BenchOptions) -> dict[str, Any]:
     }
 
 
-def measure_write_limit(stack: BenchStack, path: Path, rows: int, env: dict[str, str]) -> dict[str, Any]:
-    from ingestion.store.readings import CONCURRENT_CALLS
+def measure_write_limit(
+    stack: BenchStack, path: Path, rows: int, day_items: int, env: dict[str, str]
+) -> dict[str, Any]:
+    from ingestion.domain.throttle import UNTHROTTLED_BATCH_SIZE
+    from ingestion.store.batch_writes import CONCURRENT_CALLS
 
     ddb = stack.client("dynamodb")
     table = clone_table(ddb, stack.resources.readings_table, f"bench-write-limit-{uuid.uuid4().hex[:8]}")
+    before = stack.counter.snapshot()
     try:
         result = _run_child(
             "bench.baselines",
-            ["write-limit", str(path), "--table", table, "--concurrency", str(CONCURRENT_CALLS)],
+            [
+                "write-limit",
+                str(path),
+                "--table",
+                table,
+                "--concurrency",
+                str(CONCURRENT_CALLS),
+                "--batch-rows",
+                str(UNTHROTTLED_BATCH_SIZE),
+            ],
             env,
         )
+        units = stack.counter.snapshot().since(before).units(table=table)
         written = count_items(ddb, table)
-        if (result["rows"], written) != (rows, rows):
+        if (result["rows"], written) != (rows, day_items):
             raise PipelineError(
-                f"the write-limit baseline read {result['rows']} rows and left {written} items"
+                f"the write-limit baseline read {result['rows']} rows and left {written} day items, "
+                f"expected {rows} and {day_items}"
             )
-        compared = _same_items(ddb, table, stack.resources.readings_table)
+        compared, readings = _same_items(ddb, table, stack.resources.readings_table)
+        if (compared, readings) != (day_items, rows):
+            raise PipelineError(f"compared {compared} day items of {readings} readings, expected {day_items}")
     finally:
         ddb.delete_table(TableName=table)
     return {
         "write_limit_rows_per_s": round(rows / result["seconds"], 1),
         "write_limit_s": round(result["seconds"], 2),
         "write_limit_concurrent_calls": CONCURRENT_CALLS,
-        "write_limit_requests": result["requests"],
+        "write_limit_requests": result["requests_by_operation"],
+        "write_limit_write_units": units,
         "write_limit_items_compared": compared,
     }
 
@@ -283,7 +321,9 @@ def run_bench(o: BenchOptions) -> dict[str, Any]:
         **o.extra,
     }
     data = hh_long_bytes(o.rows, o.rows_per_meter)
+    day_items = meter_days_for(o.rows, o.rows_per_meter)
     results["file_bytes"] = len(data)
+    results["day_items"] = day_items
     phases.done("generate")
     parse = time_parsing(data, o.rows, o.repeat)
     results |= {
@@ -299,10 +339,10 @@ def run_bench(o: BenchOptions) -> dict[str, Any]:
         path.write_bytes(data)
         env = _child_env(stack)
         phases.done("stack_start")
-        pipeline = run_pipeline(stack, data, o.rows, shards=o.shards)
+        pipeline = run_pipeline(stack, data, o.rows, day_items=day_items, shards=o.shards)
         results |= pipeline.as_results()
         phases.done("pipeline", f"{results['pipeline_rows_per_s']} rows/s")
-        results |= measure_write_limit(stack, path, o.rows, env)
+        results |= measure_write_limit(stack, path, o.rows, day_items, env)
         phases.done("write_limit", f"{results['write_limit_rows_per_s']} rows/s")
         results |= measure_per_row(stack, path, min(o.per_row_rows, o.rows), env)
         phases.done("per_row", f"{results['per_row_rows_per_s']} rows/s")
@@ -325,14 +365,22 @@ def run_bench(o: BenchOptions) -> dict[str, Any]:
             }
             phases.done("profile")
     phases.done("stack_stop")
+    # The wide file's import, on a stack of its own: its readings are the long file's, and they are
+    # to be written into an empty table, as the long file's were.
+    wide = hh_wide_bytes(o.rows, o.rows_per_meter)
+    with bench_stack(shards=o.shards) as stack:
+        run = run_pipeline(
+            stack, wide, results["wide_rows"], readings=o.rows, day_items=day_items, shards=o.shards
+        )
+        results |= run.as_results("_wide")
+    phases.done("pipeline_wide", f"{results['pipeline_readings_per_s_wide']} readings/s")
     if o.compare_shards:
         # The same import split into 1, 2, 4... byte ranges, each count on a fresh stack.
         by_shards = {}
         for count in o.compare_shards:
             with bench_stack(shards=count) as stack:
-                by_shards[str(count)] = run_pipeline(stack, data, o.rows, shards=count).as_results()[
-                    "pipeline_rows_per_s"
-                ]
+                run = run_pipeline(stack, data, o.rows, day_items=day_items, shards=count)
+                by_shards[str(count)] = run.as_results()["pipeline_rows_per_s"]
             phases.done(f"shards_{count}", f"{by_shards[str(count)]} rows/s")
         results["pipeline_rows_per_s_by_shards"] = by_shards
     results["phase_seconds"] = phases.seconds
@@ -350,14 +398,19 @@ def _n(value: float | int | None, digits: int = 1) -> str:
     return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
 
 
-def table(r: dict[str, Any]) -> str:
-    """The figures as a table a person reads."""
-    requests = r["ingest_ddb_requests"]
+def _by_operation(requests: dict[str, int]) -> str:
+    """ "Operation table" counts summed by operation, largest first."""
     by_op: dict[str, int] = {}
     for name, n in requests.items():
         op = name.split()[0]
         by_op[op] = by_op.get(op, 0) + n
-    ops = ", ".join(f"{op} {n:,}" for op, n in sorted(by_op.items(), key=lambda x: -x[1]))
+    return ", ".join(f"{op} {n:,}" for op, n in sorted(by_op.items(), key=lambda x: -x[1]))
+
+
+def table(r: dict[str, Any]) -> str:
+    """The figures as a table a person reads."""
+    ops, ops_wide = _by_operation(r["ingest_ddb_requests"]), _by_operation(r["ingest_ddb_requests_wide"])
+
     small, large = r["memory_rows"]
     lines = [
         (
@@ -369,7 +422,8 @@ def table(r: dict[str, Any]) -> str:
         (
             "write_limit_rows_per_s",
             _n(r["write_limit_rows_per_s"]),
-            f"csv + BatchWriteItem only, {r['write_limit_concurrent_calls']} calls in flight",
+            f"csv + the store's calls only ({_by_operation(r['write_limit_requests'])}), "
+            f"{r['write_limit_concurrent_calls']} in flight",
         ),
         (
             "per_row_rows_per_s",
@@ -400,7 +454,43 @@ def table(r: dict[str, Any]) -> str:
             f"{large:,} rows, writer: {r['memory_writers'][1]}; {r['memory_rss_after_imports_mb'][1]} MB "
             "after imports",
         ),
-        ("ddb_requests_per_10k_rows", _n(r["ddb_requests_per_10k_rows"]), f"ingest function: {ops}"),
+        (
+            "ddb_requests_per_10k_rows",
+            _n(r["ddb_requests_per_10k_rows"]),
+            f"ingest function: {ops}; target <= 60",
+        ),
+        (
+            "write_units_per_10k_readings",
+            _n(r["write_units_per_10k_readings"]),
+            f"readings table, as billed: {_by_operation(r['readings_write_units'])} WRU "
+            f"for {r['day_items']:,} day items; target <= 500",
+        ),
+        (
+            "ingest_cpu_us_per_row",
+            _n(r["ingest_cpu_us_per_row"]),
+            f"ingest worker: {r['ingest_worker_cpu_s']} s of CPU; target <= 91",
+        ),
+        (
+            "pipeline_readings_per_s_wide",
+            _n(r["pipeline_readings_per_s_wide"]),
+            f"the wide file ({r['wide_rows']:,} rows): {r['pipeline_wall_s_wide']} s, "
+            f"{r['pipeline_batches_wide']} batches",
+        ),
+        (
+            "ddb_requests_per_10k_rows_wide",
+            _n(r["ddb_requests_per_10k_rows_wide"]),
+            f"{r['ddb_requests_per_10k_readings_wide']} per 10,000 readings: {ops_wide}",
+        ),
+        (
+            "write_units_per_10k_readings_wide",
+            _n(r["write_units_per_10k_readings_wide"]),
+            f"{_by_operation(r['readings_write_units_wide'])} WRU",
+        ),
+        (
+            "ingest_cpu_us_per_row_wide",
+            _n(r["ingest_cpu_us_per_row_wide"]),
+            f"{r['ingest_cpu_us_per_reading_wide']} us a reading; {r['ingest_worker_cpu_s_wide']} s of CPU",
+        ),
         (
             "job_updates_per_batch",
             _n(r["job_updates_per_batch"], 3),

@@ -5,8 +5,9 @@ It creates a queued job for a file already in the bucket and runs
 `ingestion.services.ingest.segment.run_segment` with the real services, segment after segment,
 each with the Lambda timeout's time budget, as one warm execution environment would.
 Continuations are handed back to this loop instead of SQS (so the local stack's own ingest workers
-never see the job). With --fake-writer the readings go to a counting stand-in for DynamoDB
-(BatchWriteItem only); everything else stays real.
+never see the job). With --fake-writer the readings go to a counting stand-in for DynamoDB (the
+store's BatchGetItem finds no day item, its BatchWriteItem and UpdateItem calls are counted and
+dropped); everything else stays real, the log of each write included.
 
     python -m bench.segment --key bench/x.csv --rows 10000 --bytes N [--fake-writer] [--profile OUT]
 
@@ -59,20 +60,36 @@ class QueueInbox:
 
 
 class CountingDynamoDB:
-    """Stands in for DynamoDB's BatchWriteItem: counts the items and keeps none of them. Called
-    from the writer's thread pool, hence the lock."""
+    """Stands in for the readings table: holds no item, and counts the readings the writer's puts
+    and updates carry (a day item's periods: its attributes "1".."50"). Called from the writer's
+    thread pool, hence the lock."""
+
+    class exceptions:
+        class ConditionalCheckFailedException(Exception):
+            """Never raised: no other job writes here."""
 
     def __init__(self) -> None:
-        self.items = 0
+        self.readings = 0
         self.calls = 0
         self._lock = threading.Lock()
 
-    def batch_write_item(self, *, RequestItems: dict[str, list[Any]]) -> dict[str, Any]:
-        items = sum(len(requests) for requests in RequestItems.values())
+    def _count(self, readings: int) -> None:
         with self._lock:
             self.calls += 1
-            self.items += items
+            self.readings += readings
+
+    def batch_get_item(self, *, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        self._count(0)
+        return {"Responses": {table: [] for table in RequestItems}, "UnprocessedKeys": {}}
+
+    def batch_write_item(self, *, RequestItems: dict[str, list[Any]]) -> dict[str, Any]:
+        items = [r["PutRequest"]["Item"] for requests in RequestItems.values() for r in requests]
+        self._count(sum(name.isdigit() for item in items for name in item))
         return {"UnprocessedItems": {}}
+
+    def update_item(self, **arguments: Any) -> dict[str, Any]:
+        self._count(sum(name.isdigit() for name in arguments["ExpressionAttributeNames"].values()))
+        return {}
 
 
 def run(key: str, rows: int, size: int, fake_writer: bool, profile: Path | None) -> dict[str, Any]:
@@ -136,8 +153,8 @@ def run(key: str, rows: int, size: int, fake_writer: bool, profile: Path | None)
     ended = (done.status, done.processed_rows, done.imported_rows, done.readings_written)
     if ended != (JobStatus.COMPLETED, rows, rows, rows):
         raise SystemExit(f"the segment loop ended as (status, processed, imported, written) {ended}")
-    if fake is not None and fake.items != rows:
-        raise SystemExit(f"the counting writer saw {fake.items} items, expected {rows}")
+    if fake is not None and fake.readings != rows:
+        raise SystemExit(f"the counting writer saw {fake.readings} readings, expected {rows}")
     if profiler and profile:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)

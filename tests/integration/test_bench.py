@@ -47,3 +47,14 @@ def test_the_benchmark_runs_every_measurement_and_writes_every_key(tmp_path):
     assert "pipeline_rows_per_s" in done.stdout and str(output) in done.stdout
     assert "parse_validate_vs_csv_reader_wide" in done.stdout
     assert results["wide_rows"] == 7  # 300 half hours of one meter: 6 whole days and 12 of a 7th
+    # One item a meter-day, the same 7 for both files; the baseline's equal to the pipeline's.
+    assert results["day_items"] == results["pipeline_day_items"] == results["pipeline_day_items_wide"] == 7
+    assert results["write_limit_items_compared"] == 7
+    # Every day item is under 1 KB: a write unit each. The wide file's 6 whole days are puts and its
+    # last day an update; the long file's shards may each update a day their boundary splits.
+    assert results["readings_write_units_wide"] == {"BatchWriteItem": 6, "UpdateItem": 1}
+    assert results["write_units_per_10k_readings_wide"] == round(7 * 10_000 / 300, 1)
+    assert 7 <= sum(results["readings_write_units"].values()) <= 7 + 2
+    # The log: a part a batch written, and the coverage built from it when the job ends.
+    assert results["ingest_s3_requests"]["PUT logs"] == results["pipeline_batches"]
+    assert results["ingest_s3_requests"]["PUT coverage"] == 1

@@ -1,8 +1,13 @@
-"""The benchmark's pure pieces (bench/): its file, its baseline's items, its CPU comparison."""
+"""The benchmark's pure pieces (bench/): its file, its baseline's calls, its counting writer, its CPU
+comparison."""
 
 import datetime as dt
+import json
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
-from bench.baselines import reading_item
+from bench.baselines import BENCH_JOB_ID, DayWriter, days_of
 from bench.datafile import (
     MAX_ROWS_PER_METER,
     WIDE_TIMES,
@@ -10,9 +15,11 @@ from bench.datafile import (
     hh_long_lines,
     hh_wide_bytes,
     hh_wide_lines,
+    meter_days_for,
     meters_for,
 )
 from bench.parsing import csv_reader_pass, parse_validate_pass, time_parsing
+from bench.segment import CountingDynamoDB
 from ingestion.domain.csvstream import open_rows
 from ingestion.domain.formats import detect_layout
 from ingestion.domain.framing import Framing
@@ -40,30 +47,106 @@ def test_every_row_of_the_file_is_valid_with_no_warning():
     assert (checked.imported, checked.errors, checked.warnings) == (3_000, [], [])
 
 
-class RecordingDynamoDB:
-    """Keeps the items of every BatchWriteItem call."""
+class DayTable:
+    """A readings table in memory that records every call: BatchGetItem answers what it holds,
+    BatchWriteItem puts whole items, UpdateItem applies the SETs of partial_update's expression."""
+
+    class exceptions:
+        class ConditionalCheckFailedException(Exception):
+            pass
 
     def __init__(self) -> None:
-        self.items: list[dict] = []
+        self.items: dict[tuple[str, str], dict] = {}
+        self.calls: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def _record(self, operation, arguments):
+        with self._lock:
+            self.calls.append((operation, json.dumps(arguments, sort_keys=True)))
+
+    def batch_get_item(self, RequestItems):
+        self._record("BatchGetItem", RequestItems)
+        ((table, request),) = RequestItems.items()
+        keys = [(k["meter"]["S"], k["sk"]["S"]) for k in request["Keys"]]
+        return {"Responses": {table: [self.items[k] for k in keys if k in self.items]}}
 
     def batch_write_item(self, RequestItems):
+        self._record("BatchWriteItem", RequestItems)
         for requests in RequestItems.values():
-            self.items += [r["PutRequest"]["Item"] for r in requests]
+            for r in requests:
+                item = r["PutRequest"]["Item"]
+                self.items[item["meter"]["S"], item["sk"]["S"]] = item
         return {"UnprocessedItems": {}}
 
+    def update_item(
+        self, TableName, Key, UpdateExpression, ExpressionAttributeNames, ExpressionAttributeValues, **rest
+    ):
+        self._record(
+            "UpdateItem",
+            {
+                "Key": Key,
+                "UpdateExpression": UpdateExpression,
+                "Names": ExpressionAttributeNames,
+                "Values": ExpressionAttributeValues,
+                **rest,
+            },
+        )
+        item = self.items.setdefault((Key["meter"]["S"], Key["sk"]["S"]), dict(Key))
+        for assignment in UpdateExpression.removeprefix("SET ").split(", "):
+            name, value = assignment.split(" = ")
+            item[ExpressionAttributeNames[name]] = ExpressionAttributeValues[value]
+        return {}
 
-def test_the_write_limit_baseline_writes_the_items_the_pipeline_writes():
-    data = hh_long_bytes(300, rows_per_meter=100)
+
+class NoLog:
+    def write(self, job_id, entries):
+        pass
+
+
+def test_the_write_limit_baseline_makes_the_calls_the_pipelines_writer_makes():
+    # Two meters of 27 days and 4 half hours, in a batch of 1,500 rows (31 whole days: two put
+    # calls) and one of 1,100: days split between batches and each meter's last day partial, so
+    # there are updates as well as puts; the batches written one after the other.
+    data = hh_long_bytes(2_600, rows_per_meter=1_300)
     rows = list(open_rows((data,), Framing(line_ending="CRLF"), delimiter=","))
     layout = detect_layout(rows[0].cells, "hh")
-    readings = [reading for row in rows[1:] for reading in layout.parse_row(row.cells)]
-    dynamodb = RecordingDynamoDB()
+    batches = [rows[1:1_501], rows[1_501:]]
+    pipeline, baseline = DayTable(), DayTable()
 
-    ReadingWriter(table="readings", dynamodb=dynamodb).upsert(readings, job_id="job-1", written_at="t")
-    # The writer sends batches in parallel; the file is in key order.
-    pipeline = sorted(dynamodb.items, key=lambda item: (item["meter"]["S"], item["sk"]["S"]))
-    baseline = [reading_item(row.cells, "job-1", "t") for row in rows[1:]]
-    assert len(pipeline) == 300 and pipeline == baseline
+    writer = ReadingWriter(table="readings", dynamodb=pipeline, log=NoLog())
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for batch in batches:
+            writer.upsert(
+                [r for row in batch for r in layout.parse_row(row.cells)], job_id=BENCH_JOB_ID, written_at="t"
+            )
+            DayWriter(baseline, "readings", pool).write(days_of([row.cells for row in batch]))
+
+    operations = Counter(operation for operation, _ in pipeline.calls)
+    assert operations == {"BatchGetItem": 2, "BatchWriteItem": 2 + 1, "UpdateItem": 2 + 2}
+    assert len(pipeline.items) == meter_days_for(2_600, 1_300) == 2 * 28
+    # The calls in flight at once may come in any order.
+    assert sorted(baseline.calls) == sorted(pipeline.calls)
+    assert baseline.items == pipeline.items
+
+
+def test_the_bench_knows_how_many_day_items_its_files_fill():
+    for rows, per_meter in ((300, 5_000), (1_000, 500), (10_001, 5_000), (7_000, 7_000)):
+        readings = [tuple(line.split(",")[:2]) for line in hh_long_lines(rows, per_meter)][1:]
+        assert meter_days_for(rows, per_meter) == len({(meter, when[:10]) for meter, when in readings})
+
+
+def test_the_counting_writer_of_the_memory_runs_counts_every_reading_it_is_sent():
+    # A day and a half for two meters: two whole days put, two partial days updated.
+    data = hh_long_bytes(144, rows_per_meter=72)
+    rows = list(open_rows((data,), Framing(line_ending="CRLF"), delimiter=","))
+    layout = detect_layout(rows[0].cells, "hh")
+    fake = CountingDynamoDB()
+
+    result = ReadingWriter(table="readings", dynamodb=fake, log=NoLog()).upsert(
+        [r for row in rows[1:] for r in layout.parse_row(row.cells)], job_id="job-1", written_at="t"
+    )
+    assert fake.readings == result.written == 144
+    assert fake.calls == 1 + 1 + 2  # a read of the four days, one put call, two updates
 
 
 def test_both_sides_of_the_cpu_comparison_read_every_row():

@@ -1,12 +1,13 @@
-"""bench/cost.py: its arithmetic on small numbers worked out by hand, and the item sizes it assumes
-against the items the code really builds."""
+"""bench/cost.py: its arithmetic on small numbers worked out by hand, the item sizes it assumes
+against the items the code really builds, and its writes per batch against the real writer's."""
 
 import json
 import math
+import random
 import uuid
+from collections import Counter
 from dataclasses import replace
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 
 import pytest
 
@@ -14,6 +15,8 @@ from bench.cost import (
     ASSUMED,
     MEASURED,
     PRICES,
+    batch_writes,
+    completion_peak_mb,
     distributed_map,
     estimate,
     import_from_s3,
@@ -23,10 +26,17 @@ from bench.cost import (
     main,
     throughput,
     write_units,
+    write_units_per_row,
 )
-from ingestion.domain.clock import iso
-from ingestion.domain.formats import Reading
-from ingestion.store.readings import JOB_PARTS, _item
+from bench.datafile import hh_long_bytes
+from ingestion.domain.csvstream import open_rows
+from ingestion.domain.formats import detect_layout
+from ingestion.domain.framing import Framing
+from ingestion.domain.meter_days import MeterDay
+from ingestion.domain.throttle import UNTHROTTLED_BATCH_SIZE
+from ingestion.store.batch_writes import CONCURRENT_CALLS, MAX_ITEMS_PER_CALL
+from ingestion.store.day_items import item_bytes, whole_item
+from ingestion.store.readings import MAX_KEYS_PER_GET, ReadingWriter
 
 # DynamoDB's on-demand unit prices, per unit (US East, after the November 2024 cut).
 WRU = 0.625 / 1e6
@@ -38,17 +48,10 @@ def line(e, starts):
     return found
 
 
-def a_reading_item():
-    reading = Reading(
-        meter="1900000000000",
-        kind="hh",
-        start=datetime(2025, 11, 1, 8, 30, tzinfo=UTC),
-        local_date=date(2025, 11, 1),
-        period=18,
-        value_kwh=Decimal("4.5"),
-        estimated=False,
-    )
-    return _item(reading, reading.partition, reading.key, str(uuid.uuid4()), iso(1795905000.123))
+def a_day_item(periods=48, value="0.123"):
+    day = MeterDay("1900000000000", "hh", date(2025, 11, 1))
+    day.periods.update({p: (value, p % 5 == 0) for p in range(1, periods + 1)})
+    return whole_item(day, str(uuid.uuid4()))
 
 
 def test_item_sizes_follow_dynamodbs_rules():
@@ -62,75 +65,156 @@ def test_item_sizes_follow_dynamodbs_rules():
 
 
 def test_the_sizes_it_assumes_are_those_of_the_items_the_code_builds():
-    item = a_reading_item()
-    entry = {name: item[name] for name in ("job_part", "meter", "sk")}  # the job-part-index is KEYS_ONLY
+    item = a_day_item()
 
-    assert item_size(item) == MEASURED.reading_item_bytes == 243
-    assert item_size(entry) == MEASURED.index_item_bytes == 87
-    assert MEASURED.job_parts == JOB_PARTS
-    assert len(json.dumps({"Item": item}, separators=(",", ":"))) + 1 == MEASURED.dynamodb_json_bytes_per_row
-    assert write_units(MEASURED.reading_item_bytes) == write_units(MEASURED.index_item_bytes) == 1
+    # meter 5 + 13, sk 2 + 13, 48 periods of "0.123|tag__" (names 1-2 bytes), the writer 6 + 36
+    assert item_size(item) == item_bytes(item) == MEASURED.day_item_bytes == 690
+    assert len(json.dumps({"Item": item}, separators=(",", ":"))) + 1 == MEASURED.dynamodb_json_bytes_per_day
+    # One write unit a day, the clock-change day of 50 periods and values of five digits too.
+    assert write_units(item_size(a_day_item(50, "12.345"))) == 1
+    assert (MEASURED.items_per_write_call, MEASURED.keys_per_read_call) == (
+        MAX_ITEMS_PER_CALL,
+        MAX_KEYS_PER_GET,
+    )
+    assert (MEASURED.concurrent_write_calls, MEASURED.batch_rows) == (
+        CONCURRENT_CALLS,
+        UNTHROTTLED_BATCH_SIZE,
+    )
+
+
+class RecordingTable:
+    """Holds nothing; counts each call and what each write carries."""
+
+    class exceptions:
+        class ConditionalCheckFailedException(Exception):
+            pass
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def batch_get_item(self, RequestItems):
+        self.calls["BatchGetItem"] += 1
+        return {"Responses": {table: [] for table in RequestItems}}
+
+    def batch_write_item(self, RequestItems):
+        self.calls["BatchWriteItem"] += 1
+        self.calls["puts"] += sum(len(requests) for requests in RequestItems.values())
+        return {"UnprocessedItems": {}}
+
+    def update_item(self, **arguments):
+        self.calls["UpdateItem"] += 1
+        return {}
+
+
+class NoLog:
+    def write(self, job_id, entries):
+        pass
+
+
+def test_its_writes_per_batch_are_the_real_writers_on_a_file_of_whole_days():
+    # 5 meters of 100 days, in the pipeline's 1,000-row batches (the overlap check's reads aside).
+    rows = 24_000
+    data = hh_long_bytes(rows, rows_per_meter=4_800)
+    lines = list(open_rows((data,), Framing(line_ending="CRLF"), delimiter=","))
+    layout = detect_layout(lines[0].cells, "hh")
+    readings = [r for row in lines[1:] for r in layout.parse_row(row.cells)]
+    table = RecordingTable()
+    writer = ReadingWriter(table="readings", dynamodb=table, log=NoLog(), rng=random.Random(1))
+    for i in range(0, rows, 1000):
+        writer.upsert(readings[i : i + 1000], job_id="job-1", written_at="t")
+
+    model = batch_writes(rows)
+    assert (model.batches, model.put_calls, model.read_calls) == (24, 24, 2 * 24)
+    assert table.calls["BatchWriteItem"] == model.put_calls and table.calls["BatchGetItem"] == 24
+    # Every day written whole once, every batch boundary inside a day splits it into two updates:
+    # 500 days + 20 of the 23 boundaries (each 6,000th row ends a day).
+    assert table.calls["puts"] + table.calls["UpdateItem"] == 500 + 20
+    # The model counts each boundary as splitting a day: as many write units, and a few more.
+    assert model.write_units == pytest.approx(500 + 24)
+    assert table.calls["UpdateItem"] == 2 * 20 < model.updates == 48
 
 
 def test_ten_thousand_rows_on_one_shard():
     e = estimate(10_000, 1)
 
-    # 10 batches of 1,000 rows; 40 BatchWriteItem of 25 a batch; a lookup and a commit a batch:
-    # the 420 requests per 10,000 rows bench/results.json counted (400 + 10 + 10).
-    assert (e.counts["batches"], e.counts["write_calls"], e.counts["lookup_calls"]) == (10, 400, 10)
-    assert e.counts["segments"] == 1 and e.counts["job_updates"] == 10 + 1  # the segment's begin
-    # WRU = items x ceil(item KB): 10,000 readings and 10,000 job-part-index entries of one unit each.
-    assert line(e, "DynamoDB readings: BatchWriteItem").quantity == 10_000
-    assert line(e, "DynamoDB readings' job-part-index").quantity == 10_000
-    assert line(e, "DynamoDB readings: BatchWriteItem").dollars == pytest.approx(10_000 * WRU)
-    # 10 lookups of 22 keys, eventually consistent: half a unit a key.
-    assert line(e, "DynamoDB lookups").quantity == 110
-    assert line(e, "DynamoDB lookups").dollars == pytest.approx(110 * RRU)
-    # Bounded at 1,000 rows/s (one partition): 10 s of work + 1 s to start the segment, at 1 GB.
-    assert e.rows_per_s == 1000
-    assert e.counts["gb_s"] == pytest.approx(11.0)
+    # 10 batches of 1,000 rows, each 1000 / 48 + 1 days: two partial, updated; 19.8 whole, put in
+    # one BatchWriteItem; two BatchGetItem (its days, the overlap check) and a commit.
+    assert (e.counts["batches"], e.counts["put_calls"], e.counts["updates"]) == (10, 10, 20)
+    assert e.counts["read_calls"] == 20 and e.counts["job_updates"] == 10 + 1  # the segment's begin
+    assert e.counts["ddb_requests"] == 10 + 20 + 20 + 11
+    # WRU = day items written, each within 1 KB: every day once, plus one per batch boundary.
+    assert line(e, "DynamoDB readings: whole days").quantity == pytest.approx(10_000 / 48 - 10)
+    assert line(e, "DynamoDB readings: partial days").quantity == 20
+    assert e.counts["write_units"] == pytest.approx(10_000 / 48 + 10)
+    assert line(e, "DynamoDB readings: partial days").dollars == pytest.approx(20 * WRU)
+    # 2 x (1000 / 48 + 1) keys a batch, eventually consistent: half a unit a key.
+    assert line(e, "DynamoDB reads").quantity == pytest.approx(10 * (1000 / 48 + 1))
+    assert line(e, "DynamoDB reads").dollars == pytest.approx(10 * (1000 / 48 + 1) * RRU)
+    # A log part a batch, read back once for the coverage (and listed), the coverage saved.
+    assert line(e, "S3: the log").quantity == 10 and line(e, "S3: the coverage at the end").quantity == 11
+    assert line(e, "S3: the coverage saved").quantity == 1
+    # Bounded by the invocation itself; 1 s more to start the segment, and the coverage at the end:
+    # the 10 parts read 4 at a time (3 rounds of 15 ms), 2 us of CPU a row at 1024/1769 of a vCPU.
+    assert e.rows_per_s == pytest.approx(invocation_rows_per_s()) and e.bound.startswith("1 invocation")
+    ending = 3 * 0.015 + 2e-6 * 10_000 / (1024 / 1769)
+    assert e.counts["completion_s"] == pytest.approx(ending)
+    assert e.wall_s == pytest.approx(10_000 / invocation_rows_per_s() + 1.0 + ending)
     assert line(e, "SQS").quantity == 3
-    assert e.wall_s == pytest.approx(11.0)
     assert e.total == pytest.approx(sum(x.quantity * x.unit_price for x in e.lines))
 
 
 def test_a_partial_batch_and_shards_add_up_per_shard():
-    assert estimate(10_001, 1).counts["write_calls"] == 401  # the last row is a call of its own
-    assert estimate(10_001, 1).counts["batches"] == 11
-    eight = estimate(10_000, 8)  # 1,250 rows a shard: a full batch of 40 calls and one of 10
-    assert (eight.counts["batches"], eight.counts["write_calls"]) == (16, 8 * (40 + 10))
+    one_more = estimate(10_001, 1)  # the last row is a batch of its own: a partial day, no put
+    assert (one_more.counts["batches"], one_more.counts["put_calls"], one_more.counts["updates"]) == (
+        11,
+        10,
+        22,
+    )
+    eight = estimate(10_000, 8)  # 1,250 rows a shard: a batch of 1,000 rows and one of 250
+    assert (eight.counts["batches"], eight.counts["put_calls"], eight.counts["updates"]) == (16, 16, 32)
+    assert eight.counts["write_units"] == pytest.approx(10_000 / 48 + 16)
 
 
 def test_segments_hand_over_when_the_function_would_time_out():
-    e = estimate(600_000, 1)  # 600 s at 1,000 rows/s, 280 s a segment (300 s timeout - 20 s margin)
+    # 1,000 rows/s: a second of CPU a batch and calls that take no time.
+    vcpu = MEASURED.lambda_memory_mb / ASSUMED.mb_per_vcpu
+    slow = replace(MEASURED, worker_cpu_s_per_row=vcpu / 1000)
+    instant = replace(
+        ASSUMED, write_call_latency_s=0, small_call_latency_s=0, s3_put_latency_s=0, s3_get_latency_s=0
+    )
+    e = estimate(600_000, 1, measured=slow, assumed=instant)  # 600 s, 280 s a segment
 
+    assert e.rows_per_s == pytest.approx(1000)
     assert e.counts["segments"] == 3
     assert e.counts["job_updates"] == 600 + 3 + 2  # commits, a begin per segment, two hand-overs
     assert line(e, "SQS").quantity == 9
-    assert e.counts["gb_s"] == pytest.approx(600 + 3 * ASSUMED.segment_overhead_s)
+    ending = 2e-6 * 600_000 / vcpu  # (the log's 600 parts read in no time)
+    assert e.counts["gb_s"] == pytest.approx(600 + 3 * ASSUMED.segment_overhead_s + ending)
 
 
 def test_one_invocation_is_its_cpu_then_its_calls():
     io_only = replace(MEASURED, worker_cpu_s_per_row=0)
-    # 40 calls, 4 in flight: 10 rounds of 15 ms, then a lookup and a commit of 8 ms.
-    assert invocation_rows_per_s(io_only) == pytest.approx(1000 / (10 * 0.015 + 2 * 0.008))
+    # Two reads, the log's PUT, one BatchWriteItem, two updates side by side, the commit.
+    calls_s = 2 * 0.008 + 0.025 + 0.015 + 0.008 + 0.008
+    assert invocation_rows_per_s(io_only) == pytest.approx(1000 / calls_s)
     one_vcpu = replace(MEASURED, worker_cpu_s_per_row=1e-4, lambda_memory_mb=1769)
-    assert invocation_rows_per_s(one_vcpu) == pytest.approx(1000 / (0.1 + 0.166))
+    assert invocation_rows_per_s(one_vcpu) == pytest.approx(1000 / (0.1 + calls_s))
 
 
 def test_the_lowest_bound_decides():
-    # One shard writes one meter, one partition key, at a time.
-    assert throughput(1) == (1000, "one meter per shard at a time: 1,000 WRU/s a partition")
-    # Eight: the job's index entries are spread over 16 keys, so a new table's 4,000 WRU/s binds.
-    assert throughput(8) == (4000, "a new on-demand table: 4,000 WRU/s")
-    warm = replace(ASSUMED, table_wru_per_s=40_000)
-    assert throughput(8, assumed=warm) == (8000, "one meter per shard at a time: 1,000 WRU/s a partition")
+    wru = write_units_per_row()
+    assert wru == pytest.approx((1000 / 48 + 1) / 1000)
+    # A partition takes 1,000 WRU/s: about 45,800 rows/s of one meter, no longer what binds.
+    assert throughput(1) == (pytest.approx(invocation_rows_per_s()), "1 invocation(s): CPU + calls")
+    assert ASSUMED.partition_wru_per_s / wru == pytest.approx(45_802, abs=1)
 
-    unlimited = replace(ASSUMED, table_wru_per_s=1e9, meter_sorted_file=False)
-    rate, bound = throughput(8, assumed=unlimited)
-    assert rate == pytest.approx(8 * invocation_rows_per_s()) and bound.startswith("8 invocation")
-    # Ten invocations could write faster than 16 index keys take: 16 x 1,000 WRU/s.
-    assert throughput(10, assumed=unlimited) == (16_000, "job-part-index: 16 keys a job, 1,000 WRU/s each")
+    small_table = replace(ASSUMED, table_wru_per_s=100)
+    assert throughput(8, assumed=small_table) == (pytest.approx(100 / wru), "the table: 100 WRU/s")
+    hot = replace(ASSUMED, partition_wru_per_s=50)
+    rate, bound = throughput(2, assumed=hot)
+    assert rate == pytest.approx(2 * 50 / wru) and bound.startswith("one meter per shard at a time")
+    unsorted = replace(hot, meter_sorted_file=False)
+    assert throughput(2, assumed=unsorted)[1] == "2 invocation(s): CPU + calls"
 
 
 def test_the_job_item_grows_with_shards_and_their_progress_samples():
@@ -143,22 +227,36 @@ def test_the_job_item_grows_with_shards_and_their_progress_samples():
     assert line(e, "DynamoDB job item").quantity == 11 * (2 + 2)
 
 
+def test_the_job_that_completes_holds_its_whole_log_while_it_builds_the_coverage():
+    # As measured over a million rows (117 MB above the segment loop's 104 MB), growing with the job:
+    # past the function's 1,024 MB from about 7.9 million rows.
+    assert completion_peak_mb(1_000_000) == pytest.approx(104.1 + 117)
+    assert completion_peak_mb(10_000_000) > MEASURED.lambda_memory_mb > completion_peak_mb(7_800_000)
+
+
 def test_import_from_s3_is_priced_per_gb_of_its_source():
-    one_gib = replace(MEASURED, dynamodb_json_bytes_per_row=1024)
-    e = import_from_s3(1024**2, measured=one_gib)
+    a_kib_a_reading = replace(MEASURED, dynamodb_json_bytes_per_day=48 * 1024)
+    e = import_from_s3(1024**2, measured=a_kib_a_reading)
 
     assert line(e, "Import from S3").quantity == pytest.approx(1.0)
     assert line(e, "Import from S3").dollars == pytest.approx(0.15)
     assert e.rows_per_s is None and e.wall_s is None
 
 
-def test_distributed_map_starts_a_child_per_batch():
+def test_distributed_map_starts_a_child_per_batch_that_writes_what_a_batch_writes():
     e = distributed_map(10_000, 8)
 
     assert e.counts["children"] == 10
     assert line(e, "Step Functions children (Express)").dollars == pytest.approx(10 * 1.00 / 1e6)
     assert line(e, "Step Functions parent").quantity == 15
-    assert line(e, "DynamoDB readings: BatchWriteItem").quantity == 10_000
+    assert e.counts["write_units"] == estimate(10_000, 1).counts["write_units"]
+    assert line(e, "S3: the log").quantity == 10
+
+
+def test_storage_is_a_day_item_per_48_rows():
+    e = estimate(48_000, 1)
+    assert e.storage_gb == pytest.approx(1000 * (690 + 100) / 1024**3)
+    assert e.storage_per_month == pytest.approx(e.storage_gb * (0.25 + 0.20))
 
 
 def test_prices_are_per_unit():
@@ -171,6 +269,6 @@ def test_it_prints_the_tables(capsys):
     assert main(["--rows", "20000", "--shards", "1,2"]) == 0
 
     out = capsys.readouterr().out
-    assert "| this service, 1 shard | 1,000 |" in out
+    assert "| this service, 1 shard | " in out and "| 1 invocation(s): CPU + calls |" in out
     assert "#### Distributed Map, MaxConcurrency 2: 20,000 rows" in out
     assert out.count("**total**") == 4
