@@ -159,3 +159,25 @@ def test_only_the_owner_sees_a_jobs_coverage(stack):
         user="mallory",
     )
     assert call("status", event)["statusCode"] == 404
+
+
+def test_a_job_too_large_to_build_its_coverage_in_the_time_left_completes_in_a_fresh_invocation(
+    stack, monkeypatch
+):
+    # Given: building the coverage takes 10 ms a row (1,440 rows: 14 s), and every invocation has
+    # 25 s left, past the 20 s safety margin but not past both
+    monkeypatch.setattr("ingestion.domain.coverage.BUILD_MS_PER_ROW", 10.0)
+    body = long_file([date(2025, 11, d) for d in range(1, 31)])
+    created = post_json(json.dumps({"filename": "days.csv", "format": "hh", "throttle": "small"}))
+    job_id = created["json"]["job_id"]
+    boto3.client("s3").put_object(Bucket=stack.bucket, Key=f"uploads/{job_id}.csv", Body=body)
+    s3_created(stack, f"uploads/{job_id}.csv")
+
+    driver = QueueDriver(stack.queue_url, context_factory=lambda: FakeContext(lambda: 25_000))
+    driver.drain()
+
+    # Then: the first invocation wrote every batch and ended its shard; the next one completed it
+    job = get_job(job_id)["json"]
+    assert job["status"] == "completed" and job["readings_written"] == 30 * 48
+    assert driver.invocations == 2
+    assert coverage(job_id)["json"]["summary"]["complete_days"] == 30

@@ -16,6 +16,7 @@ from enum import StrEnum
 from functools import partial
 
 from ingestion.domain.clock import iso
+from ingestion.domain.coverage import build_ms
 from ingestion.domain.csvstream import RowBatch, RowReader
 from ingestion.domain.errors import StaleWriteError
 from ingestion.domain.formats import AnyLayout, detect_layout
@@ -153,6 +154,11 @@ class SegmentRun:
     def _out_of_time(self, pending_sleep_ms: int = 0) -> bool:
         return segment_should_stop(self.remaining_ms(), self.svc.settings.segment_safety_ms, pending_sleep_ms)
 
+    def _time_to_end(self, more_rows: int = 0) -> bool:
+        """Whether this invocation has the time to end the job: its reports, and its coverage built
+        from the log (domain/coverage.py build_ms: some 80 s for 10 million rows)."""
+        return not self._out_of_time(build_ms(self.job.processed_rows + more_rows))
+
     def _stopped(self, counted: Counted) -> SegmentReport:
         if counted is Counted.CANCELLED:
             return SegmentReport.of(Outcome.CANCELLED, self.tally, "the job was cancelled")
@@ -167,7 +173,7 @@ class SegmentRun:
             return SegmentReport.of(Outcome.COMPLETED, self.tally)
         if not all(s.done for s in self.job.shards):
             return SegmentReport.of(Outcome.SHARD_DONE, self.tally)
-        if self._out_of_time():
+        if not self._time_to_end():
             # The last shard to finish, out of time: its next message merges and completes.
             self.svc.queue.send(self.message.model_copy(update={"segment": self.message.segment + 1}))
             return SegmentReport.of(Outcome.CONTINUED, self.tally)
@@ -328,7 +334,9 @@ class SegmentRun:
         split = len(job.shards) > 1 or bool(self.split)
         if final and split:
             self._save_seen(*end)  # every key this shard had, for the merge (domain/merge.py)
-        completes = final and not split  # a split job completes after merging its shards
+        # A split job completes after merging its shards; a job too large to build its coverage in
+        # the time left ends its shard here and completes in a fresh invocation (_shard_ended).
+        completes = final and not split and self._time_to_end(p.processed)
         if completes:
             header = self.header.cells if self.header is not None else (job.header or ())
             layout = self.header.layout if self.header is not None else job.layout
