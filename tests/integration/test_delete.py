@@ -138,3 +138,34 @@ def test_a_running_job_must_be_cancelled_before_it_is_deleted(stack):
 
     assert refused["statusCode"] == 409 and "cancel" in refused["json"]["message"]
     assert delete(job_id, user="mallory")["statusCode"] == 404
+
+
+def days_csv(days: int, value, repeat_at: int | None = None) -> bytes:
+    """One meter's half hours over `days` days from 2025-11-03; `repeat_at`: that data row again
+    right after it, with another value (a repeat the next batch writes)."""
+    rows = []
+    for d in range(days):
+        for p in range(48):
+            stamp = f"2025-11-{3 + d:02d} {p // 2:02d}:{30 * (p % 2):02d}"
+            rows.append(f"1900000000001,{stamp},{value(d, p)},kWh,A")
+            if repeat_at is not None and len(rows) == repeat_at:
+                rows.append(f"1900000000001,{stamp},99,kWh,A")
+    return ("MPAN,ReadDateTime,ReadValue,Unit,Flag\n" + "\n".join(rows) + "\n").encode()
+
+
+def test_undo_is_exact_when_the_next_batch_is_read_while_the_last_one_is_written(stack):
+    # Given: carol's readings; bob's file over them in two 1,000-row batches with no pause (the
+    # second batch's days are read while the first is still being written), the first batch's
+    # last reading repeated as the second batch's first
+    assert post_csv(days_csv(21, lambda d, p: f"{d}.{p}"), mode="sync", user="carol")["statusCode"] == 200
+    carols = held(stack)
+    bob, _ = import_csv(stack, days_csv(21, lambda d, p: "5", repeat_at=1000), throttle="small", user="bob")
+    assert bob["processed_rows"] == 1009 and bob["warning_rows"] == 1  # (the repeat)
+    assert held(stack)[next(iter(sorted(carols)))][0] == "5"
+
+    # When: bob deletes his import
+    delete(bob["job_id"], user="bob")
+    QueueDriver(stack.queue_url).drain()
+
+    # Then: every one of carol's readings is back as she wrote it
+    assert held(stack) == carols
