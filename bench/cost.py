@@ -84,23 +84,28 @@ class Measured:
     # uuid job id, by DynamoDB's rules (tests/unit/test_cost.py builds it): 1 write unit. A partial
     # day's update is billed on the larger of the item before and after it: at most a whole day.
     day_item_bytes: int = 690
-    # A batch reads the items of its days before it writes them (BatchGetItem, 100 keys a call:
-    # what they held goes into the log), and the overlap check reads the days of the other kind
-    # (store/lookup.py overlaps, "day#" keys for half-hourly readings): eventually consistent, half
-    # a unit a key, found or not.
-    read_calls_per_batch: int = 2
+    # A batch reads, in one BatchGetItem (store/lookup.py read_batch, 100 keys a call), the items of
+    # the days it writes (what they held goes into the log, which the writer is handed) and the
+    # other kind's items of the same days (the overlap check: "day#" keys for half-hourly readings):
+    # two keys a day, some 44 a batch, one call. Eventually consistent: half a unit a key, found or
+    # not.
+    read_keys_per_day: int = 2
     # The log (store/reading_log.py): a PUT of a part per batch written, before its writes; when
     # the job ends, its coverage is built from it (services/coverage.py): a listing per 1,000
-    # parts, a GET a part, a PUT of the coverage.
+    # parts, a GET a part (READS_IN_FLIGHT at a time), a PUT of the coverage.
     log_puts_per_batch: int = 1
-    # Building the coverage reads every part of the log back and holds all their entries at once
-    # (services/coverage.py build_coverage, at the job's end, in the invocation that completes it):
-    # 2.0 CPU-seconds and about 117 MB per million rows. Measured apart: build_coverage over the
-    # entries of a million-row job's log, timed; and bench.segment's peak RSS over a million rows,
-    # 221.4 MB, against 104.1 MB with build_coverage replaced by a no-op (the counting writer).
+    log_reads_in_flight: int = 32  # services/coverage.py READS_IN_FLIGHT
+    # Building the coverage (services/coverage.py build_coverage, at the job's end, in the
+    # invocation that completes it) reads the log a window of parts at a time and folds each into
+    # a bitmask a day (domain/meter_days.py Coverage): it holds the days, not the entries. Measured
+    # apart (2026-12-04, commit 5271f8e), bench.segment with the counting writer over 1 and 3
+    # million rows, build_coverage timed in place and, in a second run, replaced by a no-op: 2.0 s
+    # of CPU a million rows (1.95 and 2.02 at 1M, 6.20 at 3M; the parts' GETs through botocore
+    # included, of which decoding and folding them is about 0.5 s), and a peak RSS above the
+    # no-op's of 10.3 MB at 1M and 26.4 MB at 3M: about 9 MB a million rows, the days' bitmasks.
     coverage_cpu_s_per_row: float = 2.0e-6
-    coverage_mb_per_row: float = 117 / 1e6
-    segment_peak_mb: float = 104.1  # the rest of that run: one worker's memory, whatever the file
+    coverage_mb_per_row: float = 9.0 / 1e6
+    segment_peak_mb: float = 104.5  # the no-op's peak at 1M: one worker's memory, whatever the file
     # The job item, measured in moto after a clean 16,000-row import (bench/cost.py's item_size):
     # 679 bytes without its shard cursors, a cursor 80, a progress sample 34. A running shard
     # keeps a sample per commit, at most one per 2 s, for the last 60 s (progress.py).
@@ -114,12 +119,12 @@ class Measured:
     # owner-created-keys GSI holds keys and status, which a commit does not change: nothing
     # (tests/integration/test_bounded_jobs.py measures both; before, both held the whole item).
     job_index_wru_per_commit: int = 2
-    # bench/results.json (make bench, 200,000 rows, 2026-12-04): 9,000,046 bytes; 4.38 CPU-seconds
-    # in the ingest worker (parse, check, day items, log, botocore, HTTP: ingest_cpu_us_per_row
-    # 21.9), and 0.239 s for parse + validate alone (parse_validate_s).
+    # bench/results.json (make bench, 200,000 rows, 2026-12-04, commit 5271f8e): 9,000,046 bytes;
+    # 4.26 CPU-seconds in the ingest worker (parse, check, day items, log, botocore, HTTP:
+    # ingest_cpu_us_per_row 21.3), and 0.241 s for parse + validate alone (parse_validate_s).
     file_bytes_per_row: float = 45.0
-    worker_cpu_s_per_row: float = 4.38 / 200_000
-    parse_validate_s_per_row: float = 0.239 / 200_000
+    worker_cpu_s_per_row: float = 4.26 / 200_000
+    parse_validate_s_per_row: float = 0.241 / 200_000
     # The same day items as Import from S3 wants them: one DynamoDB JSON line per item.
     dynamodb_json_bytes_per_day: int = 1313
     # template.yaml: IngestFunction MemorySize, Timeout, SEGMENT_SAFETY_MS, IngestMaxConcurrency.
@@ -271,7 +276,7 @@ class Writes:
     puts: float  # whole days: PutRequests
     updates: float  # partial days: UpdateItem calls
     put_calls: int  # BatchWriteItem calls
-    read_calls: int  # BatchGetItem calls (the days' items, the overlap check)
+    read_calls: int  # BatchGetItem calls (the days' items and the other kind's, together)
     read_keys: float
 
     @property
@@ -299,8 +304,8 @@ def batch_writes(rows: int, measured: Measured = MEASURED) -> Writes:
         puts=sum(puts),
         updates=partial * len(sizes),
         put_calls=sum(math.ceil(p / m.items_per_write_call) for p in puts),
-        read_calls=sum(m.read_calls_per_batch * math.ceil(d / m.keys_per_read_call) for d in spanned),
-        read_keys=m.read_calls_per_batch * sum(spanned),
+        read_calls=sum(math.ceil(m.read_keys_per_day * d / m.keys_per_read_call) for d in spanned),
+        read_keys=m.read_keys_per_day * sum(spanned),
     )
 
 
@@ -309,10 +314,10 @@ def batch_writes(rows: int, measured: Measured = MEASURED) -> Writes:
 
 def invocation_rows_per_s(measured: Measured = MEASURED, assumed: Assumed = ASSUMED) -> float:
     """One invocation's rows/s with nothing throttling it: the batch's CPU (as measured, scaled to
-    the function's CPU share), then its calls one after another: the overlap check's read, the
-    days' read, the log's PUT, the put calls (4 in flight), the updates (4 in flight), the commit.
-    The loop checks the next batch while this one's calls are in flight (services/ingest/batches.py),
-    so the sum errs slow."""
+    the function's CPU share), then its calls one after another: the read of its days (and the other
+    kind's), the log's PUT, the put calls (4 in flight), the updates (4 in flight), the commit. The
+    loop checks and reads the next batch while this one's writes are in flight
+    (services/ingest/batches.py), so the sum errs slow."""
     m, a = measured, assumed
     vcpu = m.lambda_memory_mb / a.mb_per_vcpu * a.cpu_speed_vs_bench
     cpu_s = m.worker_cpu_s_per_row * m.batch_rows / vcpu
@@ -330,16 +335,18 @@ def invocation_rows_per_s(measured: Measured = MEASURED, assumed: Assumed = ASSU
 
 
 def completion_s(rows: int, measured: Measured = MEASURED, assumed: Assumed = ASSUMED) -> float:
-    """The coverage built when the job ends: the log's parts read, 4 at a time, then its CPU."""
+    """The coverage built when the job ends: the log's parts read, 32 at a time, then its CPU (which
+    the reads overlap: the sum errs slow)."""
     m, a = measured, assumed
     vcpu = m.lambda_memory_mb / a.mb_per_vcpu * a.cpu_speed_vs_bench
     parts = batch_writes(rows, m).batches * m.log_puts_per_batch
-    reads_s = math.ceil(parts / m.concurrent_write_calls) * a.s3_get_latency_s
+    reads_s = math.ceil(parts / m.log_reads_in_flight) * a.s3_get_latency_s
     return reads_s + m.coverage_cpu_s_per_row * rows / vcpu
 
 
 def completion_peak_mb(rows: int, measured: Measured = MEASURED) -> float:
-    """The memory of the invocation that completes the job, while it builds the coverage."""
+    """The memory of the invocation that completes the job, while it builds the coverage (a bitmask
+    a day of the job's: it grows with the days written, not with the log)."""
     return measured.segment_peak_mb + measured.coverage_mb_per_row * rows
 
 
@@ -401,7 +408,7 @@ def _reading_lines(w: Writes, p: Mapping[str, float], m: Measured) -> list[Line]
             p["ddb_wru"],
         ),
         Line(
-            f"DynamoDB reads: BatchGetItem, the days and the overlap check ({w.read_calls:,} calls)",
+            f"DynamoDB reads: BatchGetItem of the days and the other kind's ({w.read_calls:,} calls)",
             w.read_keys * 0.5,
             "RRU",
             p["ddb_rru"],
@@ -702,6 +709,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         + (
             f": more than the function's {MEASURED.lambda_memory_mb:,} MB"
             if ending["completion_peak_mb"] > MEASURED.lambda_memory_mb
+            else f" of the function's {MEASURED.lambda_memory_mb:,} MB"
+        )
+        + (
+            f"; longer than the {MEASURED.segment_safety_s} s a segment keeps in hand (SEGMENT_SAFETY_MS)"
+            if ending["completion_s"] > MEASURED.segment_safety_s
             else ""
         )
     )

@@ -6,8 +6,9 @@ It creates a queued job for a file already in the bucket and runs
 each with the Lambda timeout's time budget, as one warm execution environment would.
 Continuations are handed back to this loop instead of SQS (so the local stack's own ingest workers
 never see the job). With --fake-writer the readings go to a counting stand-in for DynamoDB (the
-store's BatchGetItem finds no day item, its BatchWriteItem and UpdateItem calls are counted and
-dropped); everything else stays real, the log of each write included.
+writer's BatchWriteItem and UpdateItem calls are counted and dropped; a batch's days are still read
+from moto by the lookup, and found missing); everything else stays real, the log of each write
+included.
 
     python -m bench.segment --key bench/x.csv --rows 10000 --bytes N [--fake-writer] [--profile OUT]
 
@@ -60,9 +61,9 @@ class QueueInbox:
 
 
 class CountingDynamoDB:
-    """Stands in for the readings table: holds no item, and counts the readings the writer's puts
-    and updates carry (a day item's periods: its attributes "1".."50"). Called from the writer's
-    thread pool, hence the lock."""
+    """Stands in for the readings table in the writer: holds no item, and counts the readings the
+    writer's puts and updates carry (a day item's periods: its attributes "1".."50"). Called from
+    the writer's thread pool, hence the lock."""
 
     class exceptions:
         class ConditionalCheckFailedException(Exception):

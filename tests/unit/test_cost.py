@@ -17,6 +17,7 @@ from bench.cost import (
     PRICES,
     batch_writes,
     completion_peak_mb,
+    completion_s,
     distributed_map,
     estimate,
     import_from_s3,
@@ -34,8 +35,10 @@ from ingestion.domain.formats import detect_layout
 from ingestion.domain.framing import Framing
 from ingestion.domain.meter_days import MeterDay
 from ingestion.domain.throttle import UNTHROTTLED_BATCH_SIZE
+from ingestion.services.coverage import READS_IN_FLIGHT
 from ingestion.store.batch_writes import CONCURRENT_CALLS, MAX_ITEMS_PER_CALL
 from ingestion.store.day_items import item_bytes, whole_item
+from ingestion.store.lookup import Lookup
 from ingestion.store.readings import MAX_KEYS_PER_GET, ReadingWriter
 
 # DynamoDB's on-demand unit prices, per unit (US East, after the November 2024 cut).
@@ -76,9 +79,10 @@ def test_the_sizes_it_assumes_are_those_of_the_items_the_code_builds():
         MAX_ITEMS_PER_CALL,
         MAX_KEYS_PER_GET,
     )
-    assert (MEASURED.concurrent_write_calls, MEASURED.batch_rows) == (
+    assert (MEASURED.concurrent_write_calls, MEASURED.batch_rows, MEASURED.log_reads_in_flight) == (
         CONCURRENT_CALLS,
         UNTHROTTLED_BATCH_SIZE,
+        READS_IN_FLIGHT,
     )
 
 
@@ -94,6 +98,7 @@ class RecordingTable:
 
     def batch_get_item(self, RequestItems):
         self.calls["BatchGetItem"] += 1
+        self.calls["keys"] += sum(len(request["Keys"]) for request in RequestItems.values())
         return {"Responses": {table: [] for table in RequestItems}}
 
     def batch_write_item(self, RequestItems):
@@ -111,21 +116,27 @@ class NoLog:
         pass
 
 
-def test_its_writes_per_batch_are_the_real_writers_on_a_file_of_whole_days():
-    # 5 meters of 100 days, in the pipeline's 1,000-row batches (the overlap check's reads aside).
+def test_its_calls_per_batch_are_the_real_read_and_writers_on_a_file_of_whole_days():
+    # 5 meters of 100 days, in the pipeline's 1,000-row batches, each read once (its days and the
+    # other kind's) and written from that read, as services/ingest/batches.py does.
     rows = 24_000
     data = hh_long_bytes(rows, rows_per_meter=4_800)
     lines = list(open_rows((data,), Framing(line_ending="CRLF"), delimiter=","))
     layout = detect_layout(lines[0].cells, "hh")
     readings = [r for row in lines[1:] for r in layout.parse_row(row.cells)]
     table = RecordingTable()
+    lookup = Lookup(readings_table="readings", sites_table="sites", dynamodb=table)
     writer = ReadingWriter(table="readings", dynamodb=table, log=NoLog(), rng=random.Random(1))
     for i in range(0, rows, 1000):
-        writer.upsert(readings[i : i + 1000], job_id="job-1", written_at="t")
+        batch = readings[i : i + 1000]
+        writer.upsert(batch, job_id="job-1", written_at="t", read=lookup.read_batch(batch).days)
 
     model = batch_writes(rows)
-    assert (model.batches, model.put_calls, model.read_calls) == (24, 24, 2 * 24)
-    assert table.calls["BatchWriteItem"] == model.put_calls and table.calls["BatchGetItem"] == 24
+    assert (model.batches, model.put_calls, model.read_calls) == (24, 24, 24)
+    assert table.calls["BatchWriteItem"] == model.put_calls
+    assert table.calls["BatchGetItem"] == model.read_calls
+    # Two keys a day read (hh# and day#): the model's, but for the days a boundary does not split.
+    assert table.calls["keys"] == 2 * (500 + 20) < model.read_keys == pytest.approx(2 * (500 + 24))
     # Every day written whole once, every batch boundary inside a day splits it into two updates:
     # 500 days + 20 of the 23 boundaries (each 6,000th row ends a day).
     assert table.calls["puts"] + table.calls["UpdateItem"] == 500 + 20
@@ -138,10 +149,10 @@ def test_ten_thousand_rows_on_one_shard():
     e = estimate(10_000, 1)
 
     # 10 batches of 1,000 rows, each 1000 / 48 + 1 days: two partial, updated; 19.8 whole, put in
-    # one BatchWriteItem; two BatchGetItem (its days, the overlap check) and a commit.
+    # one BatchWriteItem; one BatchGetItem (its days and the other kind's) and a commit.
     assert (e.counts["batches"], e.counts["put_calls"], e.counts["updates"]) == (10, 10, 20)
-    assert e.counts["read_calls"] == 20 and e.counts["job_updates"] == 10 + 1  # the segment's begin
-    assert e.counts["ddb_requests"] == 10 + 20 + 20 + 11
+    assert e.counts["read_calls"] == 10 and e.counts["job_updates"] == 10 + 1  # the segment's begin
+    assert e.counts["ddb_requests"] == 10 + 20 + 10 + 11
     # WRU = day items written, each within 1 KB: every day once, plus one per batch boundary.
     assert line(e, "DynamoDB readings: whole days").quantity == pytest.approx(10_000 / 48 - 10)
     assert line(e, "DynamoDB readings: partial days").quantity == 20
@@ -154,9 +165,9 @@ def test_ten_thousand_rows_on_one_shard():
     assert line(e, "S3: the log").quantity == 10 and line(e, "S3: the coverage at the end").quantity == 11
     assert line(e, "S3: the coverage saved").quantity == 1
     # Bounded by the invocation itself; 1 s more to start the segment, and the coverage at the end:
-    # the 10 parts read 4 at a time (3 rounds of 15 ms), 2 us of CPU a row at 1024/1769 of a vCPU.
+    # the 10 parts read 32 at a time (one round of 15 ms), 2 us of CPU a row at 1024/1769 of a vCPU.
     assert e.rows_per_s == pytest.approx(invocation_rows_per_s()) and e.bound.startswith("1 invocation")
-    ending = 3 * 0.015 + 2e-6 * 10_000 / (1024 / 1769)
+    ending = 1 * 0.015 + 2e-6 * 10_000 / (1024 / 1769)
     assert e.counts["completion_s"] == pytest.approx(ending)
     assert e.wall_s == pytest.approx(10_000 / invocation_rows_per_s() + 1.0 + ending)
     assert line(e, "SQS").quantity == 3
@@ -194,8 +205,8 @@ def test_segments_hand_over_when_the_function_would_time_out():
 
 def test_one_invocation_is_its_cpu_then_its_calls():
     io_only = replace(MEASURED, worker_cpu_s_per_row=0)
-    # Two reads, the log's PUT, one BatchWriteItem, two updates side by side, the commit.
-    calls_s = 2 * 0.008 + 0.025 + 0.015 + 0.008 + 0.008
+    # One read, the log's PUT, one BatchWriteItem, two updates side by side, the commit.
+    calls_s = 0.008 + 0.025 + 0.015 + 0.008 + 0.008
     assert invocation_rows_per_s(io_only) == pytest.approx(1000 / calls_s)
     one_vcpu = replace(MEASURED, worker_cpu_s_per_row=1e-4, lambda_memory_mb=1769)
     assert invocation_rows_per_s(one_vcpu) == pytest.approx(1000 / (0.1 + calls_s))
@@ -227,11 +238,20 @@ def test_the_job_item_grows_with_shards_and_their_progress_samples():
     assert line(e, "DynamoDB job item").quantity == 11 * (2 + 2)
 
 
-def test_the_job_that_completes_holds_its_whole_log_while_it_builds_the_coverage():
-    # As measured over a million rows (117 MB above the segment loop's 104 MB), growing with the job:
-    # past the function's 1,024 MB from about 7.9 million rows.
-    assert completion_peak_mb(1_000_000) == pytest.approx(104.1 + 117)
-    assert completion_peak_mb(10_000_000) > MEASURED.lambda_memory_mb > completion_peak_mb(7_800_000)
+def test_the_job_that_completes_holds_a_bitmask_a_day_while_it_builds_the_coverage():
+    # As measured (9 MB a million rows above the segment loop's 104.5 MB): 10 million rows end at
+    # under a fifth of the function's 1,024 MB.
+    assert completion_peak_mb(1_000_000) == pytest.approx(104.5 + 9)
+    assert completion_peak_mb(10_000_000) == pytest.approx(104.5 + 90)
+    assert completion_peak_mb(10_000_000) < MEASURED.lambda_memory_mb / 5
+
+
+def test_the_job_s_end_is_its_log_read_32_parts_at_a_time_then_its_cpu():
+    # 10,000 parts: 313 rounds of 15 ms; 20 s of CPU at 1024/1769 of a vCPU: longer than the 20 s a
+    # segment keeps in hand, which it says.
+    vcpu = 1024 / 1769
+    assert completion_s(10_000_000) == pytest.approx(313 * 0.015 + 20 / vcpu)
+    assert completion_s(10_000_000) > MEASURED.segment_safety_s > completion_s(5_000_000)
 
 
 def test_import_from_s3_is_priced_per_gb_of_its_source():
@@ -272,3 +292,13 @@ def test_it_prints_the_tables(capsys):
     assert "| this service, 1 shard | " in out and "| 1 invocation(s): CPU + calls |" in out
     assert "#### Distributed Map, MaxConcurrency 2: 20,000 rows" in out
     assert out.count("**total**") == 4
+    assert "at a peak of about 105 MB of the function's 1,024 MB" in out
+    assert "SEGMENT_SAFETY_MS" not in out  # (20,000 rows end in well under 20 s)
+
+
+def test_it_says_when_the_job_s_end_outlasts_the_segment_s_margin(capsys):
+    assert main(["--rows", "10000000", "--shards", "1"]) == 0
+
+    out = capsys.readouterr().out
+    assert "at a peak of about 194 MB of the function's 1,024 MB" in out
+    assert "longer than the 20 s a segment keeps in hand (SEGMENT_SAFETY_MS)" in out
