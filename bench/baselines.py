@@ -2,11 +2,12 @@
 
 write-limit: read the file with csv and write the day items the pipeline writes, with the calls the
   store makes for them and nothing else: batch by batch (the pipeline's batch size), the days' items
-  read (BatchGetItem, 100 keys a call: the store reads them before it writes, to know their writers),
-  then the whole days put (BatchWriteItem, 25 a call, as many calls in flight as the store's pool)
-  and each partial day updated (one UpdateItem SETting its periods). No checks, no log, no overlap
-  lookup, no commit: what writing the day items costs on this server, the most the pipeline could
-  reach.
+  read (BatchGetItem, 100 keys a call: the store reads them before it writes, to know what they
+  held and their writers), the write's log part put (one S3 PUT: what the store writes in place of
+  the per-reading index entries the old baseline wrote), then the whole days put (BatchWriteItem, 25
+  a call, as many calls in flight as the store's pool) and each partial day updated (one UpdateItem
+  SETting its periods). No checks, no overlap lookup, no commit: what writing the day items costs
+  on this server, the most the pipeline could reach.
 per-row: the original PHP system's way, one PutItem of a reading and one progress UpdateItem per
   row, one after the other (an item a reading, as that system stored them).
 
@@ -15,7 +16,7 @@ partial_update), from MeterDays made straight from the csv cells: tests/unit/tes
 that they are the pipeline's items. The file's times are read as UK local times that are UTC,
 because the generated file lies entirely in GMT (bench/datafile.py).
 
-    python -m bench.baselines write-limit FILE --table T --concurrency 4 --batch-rows 1000
+    python -m bench.baselines write-limit FILE --table T --bucket B --concurrency 4 --batch-rows 1000
     python -m bench.baselines per-row FILE --table T --jobs-table J --rows 10000
 
 Each prints one JSON object: {"rows", "seconds", "requests", ...}."""
@@ -40,8 +41,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from ingestion.domain.meter_days import DayKey, MeterDay
+from ingestion.domain.meter_days import DayKey, MeterDay, Period, log_of
 from ingestion.store.day_items import StoredDay, decode, key_of, partial_update, whole_item
+from ingestion.store.reading_log import ReadingLog
 
 ITEMS_PER_CALL = 25  # store/batch_writes.py MAX_ITEMS_PER_CALL
 KEYS_PER_GET = 100  # store/readings.py MAX_KEYS_PER_GET
@@ -104,11 +106,11 @@ def _client() -> Any:
 
 
 class DayWriter:
-    """The store's calls for one batch of days (store/readings.py ReadingWriter.upsert without its
-    log), counted by operation."""
+    """The store's calls for one batch of days (store/readings.py ReadingWriter.upsert), counted by
+    operation."""
 
-    def __init__(self, ddb: Any, table: str, pool: ThreadPoolExecutor) -> None:
-        self.ddb, self.table, self.pool = ddb, table, pool
+    def __init__(self, ddb: Any, table: str, pool: ThreadPoolExecutor, log: ReadingLog) -> None:
+        self.ddb, self.table, self.pool, self.log = ddb, table, pool, log
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()  # (the calls are counted from the pool's threads)
 
@@ -122,6 +124,10 @@ class DayWriter:
         stored: dict[DayKey, StoredDay] = {}
         for found in self.pool.map(self._read, chunks) if len(chunks) > 1 else map(self._read, chunks):
             stored |= found
+        self.log.write(
+            BENCH_JOB_ID, [log_of(d, _periods(stored.get(key)), BENCH_JOB_ID) for key, d in days.items()]
+        )
+        self._count("PutObject")
         puts = [{"PutRequest": {"Item": whole_item(d, BENCH_JOB_ID)}} for d in days.values() if d.whole]
         calls = [puts[i : i + ITEMS_PER_CALL] for i in range(0, len(puts), ITEMS_PER_CALL)]
         list(self.pool.map(self._put, calls) if len(calls) > 1 else map(self._put, calls))
@@ -152,7 +158,11 @@ class DayWriter:
         self._count("UpdateItem")
 
 
-def write_limit(path: Path, table: str, concurrency: int, batch_rows: int) -> dict[str, Any]:
+def _periods(stored: StoredDay | None) -> dict[int, Period] | None:
+    return stored.periods if stored is not None else None
+
+
+def write_limit(path: Path, table: str, bucket: str, concurrency: int, batch_rows: int) -> dict[str, Any]:
     # As the ingest loop runs with no pause: the next batch is read while this one is written, and
     # one batch is written at a time (services/ingest/batches.py), its calls on a pool of the
     # store's size (store/batch_writes.py pool).
@@ -160,7 +170,8 @@ def write_limit(path: Path, table: str, concurrency: int, batch_rows: int) -> di
     started = time.perf_counter()
     rows = 0
     with ThreadPoolExecutor(max_workers=concurrency) as pool, ThreadPoolExecutor(max_workers=1) as batches:
-        writer = DayWriter(ddb, table, pool)
+        log = ReadingLog(bucket=bucket, s3=boto3.client("s3", config=CLIENT_CONFIG))
+        writer = DayWriter(ddb, table, pool, log)
         writing: Future[None] | None = None
         source = rows_of(path)
         while batch := list(islice(source, batch_rows)):
@@ -215,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     limit = commands.add_parser("write-limit")
     limit.add_argument("file", type=Path)
     limit.add_argument("--table", required=True)
+    limit.add_argument("--bucket", required=True)
     limit.add_argument("--concurrency", type=int, required=True)
     limit.add_argument("--batch-rows", type=int, required=True)
     row = commands.add_parser("per-row")
@@ -226,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     if "AWS_ENDPOINT_URL" not in os.environ:
         parser.error("AWS_ENDPOINT_URL must name the moto server (the baselines never talk to AWS)")
     if args.command == "write-limit":
-        result = write_limit(args.file, args.table, args.concurrency, args.batch_rows)
+        result = write_limit(args.file, args.table, args.bucket, args.concurrency, args.batch_rows)
     else:
         result = per_row(args.file, args.table, args.jobs_table, args.rows)
     json.dump(result, sys.stdout)

@@ -162,6 +162,8 @@ def measure_write_limit(
                 str(path),
                 "--table",
                 table,
+                "--bucket",
+                stack.resources.bucket,
                 "--concurrency",
                 str(CONCURRENT_CALLS),
                 "--batch-rows",

@@ -98,9 +98,12 @@ class DayTable:
         return {}
 
 
-class NoLog:
+class RecordingLog:
+    def __init__(self) -> None:
+        self.parts: list[list] = []
+
     def write(self, job_id, entries):
-        pass
+        self.parts.append(sorted(entries, key=lambda e: e.key))
 
 
 def test_the_write_limit_baseline_makes_the_calls_the_pipelines_writer_makes():
@@ -113,13 +116,14 @@ def test_the_write_limit_baseline_makes_the_calls_the_pipelines_writer_makes():
     batches = [rows[1:1_501], rows[1_501:]]
     pipeline, baseline = DayTable(), DayTable()
 
-    writer = ReadingWriter(table="readings", dynamodb=pipeline, log=NoLog())
+    pipeline_log, baseline_log = RecordingLog(), RecordingLog()
+    writer = ReadingWriter(table="readings", dynamodb=pipeline, log=pipeline_log)
     with ThreadPoolExecutor(max_workers=4) as pool:
         for batch in batches:
             writer.upsert(
                 [r for row in batch for r in layout.parse_row(row.cells)], job_id=BENCH_JOB_ID, written_at="t"
             )
-            DayWriter(baseline, "readings", pool).write(days_of([row.cells for row in batch]))
+            DayWriter(baseline, "readings", pool, baseline_log).write(days_of([row.cells for row in batch]))
 
     operations = Counter(operation for operation, _ in pipeline.calls)
     assert operations == {"BatchGetItem": 2, "BatchWriteItem": 2 + 1, "UpdateItem": 2 + 2}
@@ -127,6 +131,7 @@ def test_the_write_limit_baseline_makes_the_calls_the_pipelines_writer_makes():
     # The calls in flight at once may come in any order.
     assert sorted(baseline.calls) == sorted(pipeline.calls)
     assert baseline.items == pipeline.items
+    assert len(pipeline_log.parts) == 2 and baseline_log.parts == pipeline_log.parts  # (a log part a batch)
 
 
 def test_the_bench_knows_how_many_day_items_its_files_fill():
@@ -142,7 +147,7 @@ def test_the_counting_writer_of_the_memory_runs_counts_every_reading_it_is_sent(
     layout = detect_layout(rows[0].cells, "hh")
     fake = CountingDynamoDB()
 
-    result = ReadingWriter(table="readings", dynamodb=fake, log=NoLog()).upsert(
+    result = ReadingWriter(table="readings", dynamodb=fake, log=RecordingLog()).upsert(
         [r for row in rows[1:] for r in layout.parse_row(row.cells)], job_id="job-1", written_at="t"
     )
     assert fake.readings == result.written == 144
