@@ -24,11 +24,15 @@ MAX_PAGE = 500
 # 1,000-row batch, 32 in flight) and folded, measured at about 3.9 s per million rows on the bench
 # (docs/performance.md, "Cost at cloud scale"), doubled for a margin.
 BUILD_MS_PER_ROW = 0.008
+# Of a segment's safety margin (SEGMENT_SAFETY_MS, 20 s: the commit and the hand-over take well
+# under a second), what a coverage build may use: 10 s, a job of some 1.2 million rows.
+BUILD_MS_WITHIN_MARGIN = 10_000
 
 
-def build_ms(rows: int) -> int:
-    """The time to keep in hand to build the coverage of a job of `rows` rows as it ends."""
-    return int(rows * BUILD_MS_PER_ROW)
+def build_ms_beyond_margin(rows: int) -> int:
+    """The time beyond a segment's safety margin to keep in hand to build the coverage of a job of
+    `rows` rows as it ends (0 for most jobs)."""
+    return max(0, int(rows * BUILD_MS_PER_ROW) - BUILD_MS_WITHIN_MARGIN)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import partial
 
 from ingestion.domain.clock import iso
-from ingestion.domain.coverage import build_ms
+from ingestion.domain.coverage import build_ms_beyond_margin
 from ingestion.domain.csvstream import RowBatch, RowReader
 from ingestion.domain.errors import StaleWriteError
 from ingestion.domain.formats import AnyLayout, detect_layout
@@ -154,10 +154,12 @@ class SegmentRun:
     def _out_of_time(self, pending_sleep_ms: int = 0) -> bool:
         return segment_should_stop(self.remaining_ms(), self.svc.settings.segment_safety_ms, pending_sleep_ms)
 
-    def _time_to_end(self, more_rows: int = 0) -> bool:
+    def _time_to_end(self, more_rows: int) -> bool:
         """Whether this invocation has the time to end the job: its reports, and its coverage built
-        from the log (domain/coverage.py build_ms: some 80 s for 10 million rows)."""
-        return not self._out_of_time(build_ms(self.job.processed_rows + more_rows))
+        from the log (domain/coverage.py: some 80 s for 10 million rows, of which the safety margin
+        holds 10)."""
+        beyond = build_ms_beyond_margin(self.job.processed_rows + more_rows)
+        return beyond == 0 or not self._out_of_time(beyond)  # (within the margin: nothing to ask)
 
     def _stopped(self, counted: Counted) -> SegmentReport:
         if counted is Counted.CANCELLED:
@@ -173,8 +175,9 @@ class SegmentRun:
             return SegmentReport.of(Outcome.COMPLETED, self.tally)
         if not all(s.done for s in self.job.shards):
             return SegmentReport.of(Outcome.SHARD_DONE, self.tally)
-        if not self._time_to_end():
-            # The last shard to finish, out of time: its next message merges and completes.
+        if self._out_of_time(build_ms_beyond_margin(self.job.processed_rows)):
+            # The last shard to finish, out of time (for the merge, or the coverage: _time_to_end):
+            # its next message merges and completes.
             self.svc.queue.send(self.message.model_copy(update={"segment": self.message.segment + 1}))
             return SegmentReport.of(Outcome.CONTINUED, self.tally)
         ended = Outcome.COMPLETED if complete(self.job, self.svc) else Outcome.SHARD_DONE
