@@ -9,9 +9,11 @@ from datetime import date, datetime, timedelta
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from ingestion.domain.formats.uk_time import LONDON, period_starts
 from ingestion.store.day_items import decode
+from ingestion.store.readings import ReadingWriter
 from tests.integration.helpers import fresh_stack, get_job, post_json, s3_created
 from tests.support import FakeContext, QueueDriver, call, handler_module, http_event, ticking_budget
 
@@ -181,3 +183,32 @@ def test_a_job_too_large_to_build_its_coverage_in_the_time_left_completes_in_a_f
     assert job["status"] == "completed" and job["readings_written"] == 30 * 48
     assert driver.invocations == 2
     assert coverage(job_id)["json"]["summary"]["complete_days"] == 30
+
+
+def test_a_job_that_fails_after_writing_some_days_has_their_coverage_built_as_it_fails(stack, monkeypatch):
+    # Given: the second batch's write meets a permanent database fault (the job fails at once)
+    class FailingSecondWrite(ReadingWriter):
+        calls = 0
+
+        def upsert(self, readings, *, job_id, written_at, read=None):
+            FailingSecondWrite.calls += 1
+            if FailingSecondWrite.calls == 2:
+                error = {"Error": {"Code": "ValidationException", "Message": "no"}}
+                raise ClientError(error, "BatchWriteItem")
+            return super().upsert(readings, job_id=job_id, written_at=written_at, read=read)
+
+    monkeypatch.setattr(handler_module("ingest").services, "readings", FailingSecondWrite())
+    body = long_file([date(2025, 11, d) for d in range(1, 31)])
+    # (medium: 100-row batches; the first is written, the second fails)
+    created = post_json(json.dumps({"filename": "days.csv", "format": "hh", "throttle": "medium"}))
+    job_id = created["json"]["job_id"]
+    boto3.client("s3").put_object(Bucket=stack.bucket, Key=f"uploads/{job_id}.csv", Body=body)
+    s3_created(stack, f"uploads/{job_id}.csv")
+    QueueDriver(stack.queue_url).drain()
+    job = get_job(job_id)["json"]
+    assert job["status"] == "failed" and job["readings_written"] == 100
+
+    # Then: its coverage was built as it failed (the status function only reads it)
+    saved = boto3.client("s3").get_object(Bucket=stack.bucket, Key=f"coverage/{job_id}.json")
+    assert json.loads(saved["Body"].read())["summary"]["written_periods"] == 100
+    assert coverage(job_id)["json"]["summary"]["written_periods"] == 100

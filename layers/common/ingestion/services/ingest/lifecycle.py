@@ -83,7 +83,22 @@ def fail(job: Job, message: str, svc: Services) -> SegmentReport:
         return SegmentReport(Outcome.IGNORED, "job ended before it could be failed")
     logger.warning("job failed", extra={"job_id": job.job_id, "reason": message})
     svc.events.publish(FAILED, ending_detail(failed))
+    _cover_failed(failed, svc)
     return SegmentReport(Outcome.FAILED, message)
+
+
+def _cover_failed(job: Job, svc: Services) -> None:
+    """The coverage of what a failed job wrote, built here (in the worker, with the time it has)
+    rather than by the status function on its first request, in its 29 s. The job has failed
+    already: a fault now (the one that failed it, again) leaves the build to that request."""
+    if job.dry_run or kind_of_layout(job.layout) is not READINGS:
+        return
+    try:
+        build_coverage(job.job_id, svc.reading_log)
+    except AWS_ERRORS as exc:
+        logger.warning(
+            "coverage of a failed job not built", extra={"job_id": job.job_id, "error": describe(exc)}
+        )
 
 
 def finish_cancel(job: Job, svc: Services) -> bool:
