@@ -45,8 +45,8 @@ from ingestion.domain.meter_days import DayKey, MeterDay, Period, log_of
 from ingestion.store.day_items import StoredDay, decode, key_of, partial_update, whole_item
 from ingestion.store.reading_log import ReadingLog
 
-ITEMS_PER_CALL = 25  # store/batch_writes.py MAX_ITEMS_PER_CALL
-KEYS_PER_GET = 100  # store/readings.py MAX_KEYS_PER_GET
+ITEMS_PER_CALL = 25  # store/batch_calls.py MAX_ITEMS_PER_CALL
+KEYS_PER_GET = 100  # store/batch_calls.py MAX_KEYS_PER_GET
 # The same client configuration as the write path's (ingestion/store/clients.py,
 # client("dynamodb", bulk=True)): botocore's standard retry mode, no client-side parameter
 # validation. Like for like: the write limit is the fastest this client writes, not a slower one.
@@ -165,7 +165,7 @@ def _periods(stored: StoredDay | None) -> dict[int, Period] | None:
 def write_limit(path: Path, table: str, bucket: str, concurrency: int, batch_rows: int) -> dict[str, Any]:
     # As the ingest loop runs with no pause: the next batch is read while this one is written, and
     # one batch is written at a time (services/ingest/batches.py), its calls on a pool of the
-    # store's size (store/batch_writes.py pool).
+    # store's size (store/batch_calls.py pool).
     ddb = _client()  # (built before the clock starts: the limit is the writing alone)
     started = time.perf_counter()
     rows = 0

@@ -70,9 +70,9 @@ class Measured:
     """What the pipeline does per row and per batch: from the code and bench/results.json."""
 
     batch_rows: int = 1000  # throttle.UNTHROTTLED_BATCH_SIZE: throttling off
-    items_per_write_call: int = 25  # store/batch_writes.py MAX_ITEMS_PER_CALL
-    concurrent_write_calls: int = 4  # store/batch_writes.py CONCURRENT_CALLS
-    keys_per_read_call: int = 100  # store/readings.py MAX_KEYS_PER_GET
+    items_per_write_call: int = 25  # store/batch_calls.py MAX_ITEMS_PER_CALL
+    concurrent_write_calls: int = 4  # store/batch_calls.py CONCURRENT_CALLS
+    keys_per_read_call: int = 100  # store/batch_calls.py MAX_KEYS_PER_GET
     # A half-hourly day is one item (domain/meter_days.py). The file lists meter after meter, each
     # a run of whole days of 48 half hours; a 1,000-row batch starts and ends inside a day, so on
     # average it touches 1000 / 48 + 1 days: the two at its ends partial (an UpdateItem each, SET

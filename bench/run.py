@@ -149,7 +149,7 @@ def measure_write_limit(
     stack: BenchStack, path: Path, rows: int, day_items: int, env: dict[str, str]
 ) -> dict[str, Any]:
     from ingestion.domain.throttle import UNTHROTTLED_BATCH_SIZE
-    from ingestion.store.batch_writes import CONCURRENT_CALLS
+    from ingestion.store.batch_calls import CONCURRENT_CALLS
 
     ddb = stack.client("dynamodb")
     table = clone_table(ddb, stack.resources.readings_table, f"bench-write-limit-{uuid.uuid4().hex[:8]}")

@@ -34,11 +34,17 @@ def long_file(days=DAYS, skip=frozenset(), estimated=frozenset()) -> bytes:
     return ("\r\n".join(rows) + "\r\n").encode()
 
 
-def run(stack, body: bytes, **options) -> dict:
+def start(stack, body: bytes, **options) -> str:
+    """A presigned import of the file, landed: its job id (the queue not yet run)."""
     created = post_json(json.dumps({"filename": "days.csv", "format": "hh", **options}))
     job_id = created["json"]["job_id"]
     boto3.client("s3").put_object(Bucket=stack.bucket, Key=f"uploads/{job_id}.csv", Body=body)
     s3_created(stack, f"uploads/{job_id}.csv")
+    return job_id
+
+
+def run(stack, body: bytes, **options) -> dict:
+    job_id = start(stack, body, **options)
     driver = QueueDriver(stack.queue_url, context_factory=lambda: FakeContext(ticking_budget(40_000, 10_000)))
     driver.drain()
     job = get_job(job_id)["json"]
@@ -169,11 +175,7 @@ def test_a_job_too_large_to_build_its_coverage_in_the_time_left_completes_in_a_f
     # Given: building the coverage takes 20 ms a row (1,440 rows: 29 s, 10 of them within the safety
     # margin), and every invocation has 25 s left: 5 s past the 20 s margin, not the 19 s more
     monkeypatch.setattr("ingestion.domain.coverage.BUILD_MS_PER_ROW", 20.0)
-    body = long_file([date(2025, 11, d) for d in range(1, 31)])
-    created = post_json(json.dumps({"filename": "days.csv", "format": "hh", "throttle": "small"}))
-    job_id = created["json"]["job_id"]
-    boto3.client("s3").put_object(Bucket=stack.bucket, Key=f"uploads/{job_id}.csv", Body=body)
-    s3_created(stack, f"uploads/{job_id}.csv")
+    job_id = start(stack, long_file([date(2025, 11, d) for d in range(1, 31)]), throttle="small")
 
     driver = QueueDriver(stack.queue_url, context_factory=lambda: FakeContext(lambda: 25_000))
     driver.drain()
@@ -199,11 +201,7 @@ def test_a_job_that_fails_after_writing_some_days_has_their_coverage_built_as_it
 
     monkeypatch.setattr(handler_module("ingest").services, "readings", FailingSecondWrite())
     body = long_file([date(2025, 11, d) for d in range(1, 31)])
-    # (medium: 100-row batches; the first is written, the second fails)
-    created = post_json(json.dumps({"filename": "days.csv", "format": "hh", "throttle": "medium"}))
-    job_id = created["json"]["job_id"]
-    boto3.client("s3").put_object(Bucket=stack.bucket, Key=f"uploads/{job_id}.csv", Body=body)
-    s3_created(stack, f"uploads/{job_id}.csv")
+    job_id = start(stack, body, throttle="medium")  # (100-row batches: the first written, the second fails)
     QueueDriver(stack.queue_url).drain()
     job = get_job(job_id)["json"]
     assert job["status"] == "failed" and job["readings_written"] == 100

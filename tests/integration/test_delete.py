@@ -44,13 +44,8 @@ def test_readings_that_another_job_overwrote_since_are_kept(stack):
 
 
 def day_csv(value, periods=range(48), flag="A"):
-    rows = [f"1900000000001,{_stamp(p)},{value(p)},kWh,{flag}" for p in periods]
-    return ("MPAN,ReadDateTime,ReadValue,Unit,Flag\n" + "\n".join(rows) + "\n").encode()
-
-
-def _stamp(period):
-    hours, half = divmod(period, 2)
-    return f"2025-11-03 {hours:02d}:{30 * half:02d}"
+    """Half hours of meter 1900000000001 on 2025-11-03: value(period) each."""
+    return days_csv(1, lambda _, p: value(p), periods=periods, flag=flag)
 
 
 def held(stack):
@@ -140,14 +135,15 @@ def test_a_running_job_must_be_cancelled_before_it_is_deleted(stack):
     assert delete(job_id, user="mallory")["statusCode"] == 404
 
 
-def days_csv(days: int, value, repeat_at: int | None = None) -> bytes:
-    """One meter's half hours over `days` days from 2025-11-03; `repeat_at`: that data row again
-    right after it, with another value (a repeat the next batch writes)."""
+def days_csv(days: int, value, repeat_at: int | None = None, periods=range(48), flag="A") -> bytes:
+    """Meter 1900000000001's half hours over `days` days from 2025-11-03, value(day, period) each;
+    `repeat_at`: that data row again right after it, with another value (a repeat the next batch
+    writes)."""
     rows = []
     for d in range(days):
-        for p in range(48):
+        for p in periods:
             stamp = f"2025-11-{3 + d:02d} {p // 2:02d}:{30 * (p % 2):02d}"
-            rows.append(f"1900000000001,{stamp},{value(d, p)},kWh,A")
+            rows.append(f"1900000000001,{stamp},{value(d, p)},kWh,{flag}")
             if repeat_at is not None and len(rows) == repeat_at:
                 rows.append(f"1900000000001,{stamp},99,kWh,A")
     return ("MPAN,ReadDateTime,ReadValue,Unit,Flag\n" + "\n".join(rows) + "\n").encode()

@@ -36,10 +36,10 @@ from ingestion.domain.framing import Framing
 from ingestion.domain.meter_days import MeterDay
 from ingestion.domain.throttle import UNTHROTTLED_BATCH_SIZE
 from ingestion.services.coverage import READS_IN_FLIGHT
-from ingestion.store.batch_writes import CONCURRENT_CALLS, MAX_ITEMS_PER_CALL
+from ingestion.store.batch_calls import CONCURRENT_CALLS, MAX_ITEMS_PER_CALL, MAX_KEYS_PER_GET
 from ingestion.store.day_items import item_bytes, whole_item
 from ingestion.store.lookup import Lookup
-from ingestion.store.readings import MAX_KEYS_PER_GET, ReadingWriter
+from ingestion.store.readings import ReadingWriter
 
 # DynamoDB's on-demand unit prices, per unit (US East, after the November 2024 cut).
 WRU = 0.625 / 1e6

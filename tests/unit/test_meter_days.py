@@ -7,10 +7,10 @@ from decimal import Decimal
 from ingestion.domain.formats import Reading
 from ingestion.domain.formats.uk_time import period_starts
 from ingestion.domain.meter_days import (
+    Coverage,
     LoggedDay,
     MeterDay,
     Period,
-    cover,
     day_key_of_reading_key,
     group_by_day,
     log_of,
@@ -138,6 +138,9 @@ def test_the_undo_of_a_day_sets_back_removes_or_deletes_conditionally():
 def test_coverage_counts_written_and_estimated_periods_the_later_write_winning():
     first = LoggedDay("M", "hh#2025-10-26", {1: True, 2: False}, {}, frozenset())
     later = LoggedDay("M", "hh#2025-10-26", {1: False, 3: True}, {}, frozenset())
-    ((key, covered),) = cover([first, later]).items()
+    coverage = Coverage()
+    coverage.add([first])
+    coverage.add([later])  # (a part at a time, as the log is read)
+    ((key, covered),) = coverage.days.items()
     assert key == ("M", "hh#2025-10-26") and covered.expected == 50
     assert (covered.written, covered.estimated) == (3, 1) and covered.estimated_bits == 1 << 3

@@ -11,7 +11,7 @@ import pytest
 from ingestion.domain.errors import WriteThrottledError
 from ingestion.domain.formats import Reading
 from ingestion.domain.formats.uk_time import period_starts
-from ingestion.store.batch_writes import MAX_ATTEMPTS
+from ingestion.store.batch_calls import MAX_ATTEMPTS
 from ingestion.store.day_items import decode, writer_tag
 from ingestion.store.readings import ReadingWriter
 

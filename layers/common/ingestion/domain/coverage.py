@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ingestion.domain.errors import InvalidRequestError
-from ingestion.domain.formats.mapping import DEFAULT_CHANNEL
+from ingestion.domain.formats.reading import channel_of_partition, meter_of_partition
 from ingestion.domain.meter_days import DayCoverage, DayKey, day_of_sort_key, expected_periods
 
 DEFAULT_PAGE = 100
@@ -61,26 +61,14 @@ class MeterCoverage:
             "missing": list(self.missing),
         }
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> MeterCoverage:
-        return cls(
-            data["meter"],
-            data["channel"],
-            data["kind"],
-            date.fromisoformat(data["first_day"]),
-            tuple(data["written"]),
-            tuple(data["estimated"]),
-            tuple(data["missing"]),
-        )
-
 
 def meters_covered(covered: Mapping[DayKey, DayCoverage]) -> list[MeterCoverage]:
     """The coverage of each meter, channel and kind, in that order."""
     by_meter: dict[tuple[str, str, str], dict[date, DayCoverage]] = defaultdict(dict)
     for (partition, sort_key), day_coverage in covered.items():
         day_kind, day = day_of_sort_key(sort_key)
-        meter, _, channel = partition.partition("#")
-        by_meter[meter, channel or DEFAULT_CHANNEL, "hh" if day_kind == "hh" else "daily"][day] = day_coverage
+        meter, channel = meter_of_partition(partition), channel_of_partition(partition)
+        by_meter[meter, channel, "hh" if day_kind == "hh" else "daily"][day] = day_coverage
     found = []
     for (meter, channel, kind), days in sorted(by_meter.items()):
         first, last = min(days), max(days)

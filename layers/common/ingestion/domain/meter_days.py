@@ -13,9 +13,9 @@ the undo of a deleted job from it: each period the job wrote last goes back to w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal, NamedTuple
 
 from ingestion.domain.formats.reading import HALF_HOURLY, Reading
@@ -213,17 +213,3 @@ class Coverage:
                     covered.estimated_bits |= bit
                 else:
                     covered.estimated_bits &= ~bit
-
-
-def cover(entries: Iterable[LoggedDay]) -> dict[DayKey, DayCoverage]:
-    """The coverage of these log entries, in file order, at once."""
-    coverage = Coverage()
-    coverage.add(entries)
-    return coverage.days
-
-
-def days_between(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)

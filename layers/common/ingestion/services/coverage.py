@@ -10,6 +10,7 @@ from typing import Any
 from ingestion.domain.caller import Caller
 from ingestion.domain.coverage import meters_covered, page_bounds, summary
 from ingestion.domain.errors import JobConflictError
+from ingestion.domain.job import Job
 from ingestion.domain.meter_days import Coverage
 from ingestion.domain.records import READINGS, kind_of_layout
 from ingestion.store.jobs import JobRepository
@@ -37,6 +38,11 @@ def build_coverage(job_id: str, log: ReadingLog) -> dict[str, Any]:
     document = {"summary": summary(meters), "meters": [m.as_json() for m in meters]}
     log.save_coverage(job_id, document)
     return document
+
+
+def writes_readings(job: Job, layout: str | None = None) -> bool:
+    """Whether a job (its layout, or the one it will record) writes readings, and so has coverage."""
+    return not job.dry_run and kind_of_layout(layout or job.layout) is READINGS
 
 
 def coverage_page(

@@ -76,6 +76,15 @@ class ObjectStore:
         response = self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="text/csv")
         return bare_etag(response["ETag"])
 
+    def keys_under(self, prefix: str) -> list[str]:
+        """The keys of the objects under a prefix, in order."""
+        keys: list[str] = []
+        for page in self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self._bucket, Prefix=prefix
+        ):
+            keys += [item["Key"] for item in page.get("Contents", [])]
+        return sorted(keys)
+
     def delete(self, key: str) -> None:
         self._client.delete_object(Bucket=self._bucket, Key=key)  # no error if it is already gone
 

@@ -70,12 +70,7 @@ class ReadingLog(ObjectStore):
 
     def parts(self, job_id: str) -> list[str]:
         """The keys of the job's parts, oldest first."""
-        keys: list[str] = []
-        for page in self._client.get_paginator("list_objects_v2").paginate(
-            Bucket=self._bucket, Prefix=_prefix(job_id)
-        ):
-            keys += [item["Key"] for item in page.get("Contents", [])]
-        return sorted(keys)
+        return self.keys_under(_prefix(job_id))
 
     def read(self, key: str) -> list[LoggedDay]:
         body = self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()

@@ -22,14 +22,12 @@ from ingestion.domain.formats.reading import reading_partition as reading_partit
 from ingestion.domain.meter_days import DayKey, MeterDay, Period, group_by_day, log_of, readings_in
 from ingestion.domain.records import WriteResult
 from ingestion.settings import get_settings
-from ingestion.store.batch_writes import BatchWriter, pool
+from ingestion.store.batch_calls import BatchCalls, BatchWriter, pool
 from ingestion.store.clients import client
 from ingestion.store.day_items import StoredDay, decode, key_of, partial_update, undo_update, whole_item
 from ingestion.store.reading_log import ReadingLog
 from ingestion.store.rights import rights
 
-MAX_KEYS_PER_GET = 100
-MAX_ATTEMPTS = 10
 MAX_CLASHES = 5  # an update re-read and tried again when another write got to its item first
 
 # The IAM actions of the readings table's writer, reader and undo (store/rights.py).
@@ -39,55 +37,16 @@ READING_WRITES = rights(
 READING_UNDO = rights("ReadingsTable", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
 
-def _backoff(sleep: Callable[[float], None], rng: random.Random, attempt: int) -> None:
-    sleep(rng.uniform(0, min(5.0, 0.05 * 2**attempt)))
+class DayItems(BatchCalls):
+    """Reads day items by key (store/batch_calls.py: a hundred a call)."""
 
-
-class DayItems:
-    """Reads day items by key, a hundred a call."""
-
-    def __init__(
-        self,
-        *,
-        table: str | None = None,
-        dynamodb: Any = None,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
-        self._table = table or get_settings().readings_table
-        self._dynamodb = dynamodb
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-
-    @property
-    def _client(self) -> Any:
-        return self._dynamodb or client("dynamodb", bulk=True)
+    def _default_table(self) -> str:
+        return get_settings().readings_table
 
     def read(self, keys: Iterable[DayKey]) -> dict[DayKey, StoredDay]:
         """The items there are of these keys (a missing one is left out)."""
-        wanted = list(dict.fromkeys(keys))
-        chunks = [wanted[i : i + MAX_KEYS_PER_GET] for i in range(0, len(wanted), MAX_KEYS_PER_GET)]
-        found: dict[DayKey, StoredDay] = {}
-        for part in (
-            pool().map(self._read_chunk, chunks) if len(chunks) > 1 else map(self._read_chunk, chunks)
-        ):
-            found |= part
-        return found
-
-    def _read_chunk(self, keys: list[DayKey]) -> dict[DayKey, StoredDay]:
-        request: dict[str, Any] = {self._table: {"Keys": [key_of(key) for key in keys]}}
-        found: dict[DayKey, StoredDay] = {}
-        for attempt in range(MAX_ATTEMPTS):
-            response = self._client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self._table, []):
-                found[item["meter"]["S"], item["sk"]["S"]] = decode(item)
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                return found
-            _backoff(self._sleep, self._rng, attempt)
-        raise WriteThrottledError(
-            f"{len(request[self._table]['Keys'])} keys still unread after {MAX_ATTEMPTS} tries"
-        )
+        items = self.get_items([key_of(key) for key in dict.fromkeys(keys)])
+        return {(item["meter"]["S"], item["sk"]["S"]): decode(item) for item in items}
 
 
 class ReadingWriter(BatchWriter):

@@ -101,14 +101,6 @@ class ReportStore(ObjectStore):
             Bucket=self._bucket, Key=part_key(job_id, shard, offset), Body=buffer.getvalue().encode()
         )
 
-    def _keys(self, prefix: str) -> list[str]:
-        keys: list[str] = []
-        for page in self._client.get_paginator("list_objects_v2").paginate(
-            Bucket=self._bucket, Prefix=prefix
-        ):
-            keys += [item["Key"] for item in page.get("Contents", [])]
-        return sorted(keys)
-
     def _rows(self, key: str) -> Iterable[list[str]]:
         body = self._client.get_object(Bucket=self._bucket, Key=key)["Body"]
         text = io.TextIOWrapper(body, encoding="utf-8", newline="")
@@ -117,7 +109,7 @@ class ReportStore(ObjectStore):
     def assemble(self, job_id: str, header: Sequence[str]) -> int:
         """Write the error report and the fix file from the parts (repeatable: same parts, same files).
         Spooled to disk past 8 MB, so a large report never has to fit in memory."""
-        parts = (self._rows(key) for key in self._keys(f"{_prefix(job_id)}parts/"))
+        parts = (self._rows(key) for key in self.keys_under(f"{_prefix(job_id)}parts/"))
         with (
             tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as errors_file,
             tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as fix_file,
@@ -186,7 +178,7 @@ class ReportStore(ObjectStore):
         return int(metadata["offset"]), int(metadata["line"]), response["Body"].read()
 
     def delete_all(self, job_id: str) -> None:
-        keys = self._keys(_prefix(job_id))
+        keys = self.keys_under(_prefix(job_id))
         for i in range(0, len(keys), 1000):
             self._client.delete_objects(
                 Bucket=self._bucket,

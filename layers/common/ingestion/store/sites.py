@@ -8,7 +8,7 @@ from typing import Any
 from ingestion.domain.formats.sites_layout import Site
 from ingestion.domain.records import WriteResult
 from ingestion.settings import get_settings
-from ingestion.store.batch_writes import BatchWriter, JobIndex, RecordCleaner
+from ingestion.store.batch_calls import BatchWriter, JobIndex, RecordCleaner
 from ingestion.store.rights import rights
 
 # A job's sites share one key of the sites table's job-index: a sites file is small, so one key's

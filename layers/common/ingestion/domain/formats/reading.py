@@ -75,6 +75,11 @@ def meter_of_partition(partition: str) -> str:
     return partition.partition("#")[0]
 
 
+def channel_of_partition(partition: str) -> str:
+    """The channel of a readings partition key (the other half of reading_partition's inverse)."""
+    return partition.partition("#")[2] or DEFAULT_CHANNEL
+
+
 _new = tuple.__new__
 _FIRST_DAY = date(2000, 1, 1).toordinal()
 

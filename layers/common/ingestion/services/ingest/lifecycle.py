@@ -21,10 +21,9 @@ from ingestion.domain.faults import (
 )
 from ingestion.domain.job import WORKING, Job, Lease, MergeCounts
 from ingestion.domain.messages import IngestMessage
-from ingestion.domain.records import READINGS, kind_of_layout
 from ingestion.domain.retry import retry_delay
 from ingestion.domain.throttle import MAX_DELAY_SECONDS
-from ingestion.services.coverage import build_coverage
+from ingestion.services.coverage import build_coverage, writes_readings
 from ingestion.services.ingest.outcome import Outcome, SegmentReport
 from ingestion.services.ingest.shards import merge_shards
 from ingestion.services.wiring import Services
@@ -40,7 +39,7 @@ def assemble_outputs(
     """What a job leaves when it ends, before the update that ends it (each safe to repeat): the
     error report and fix file, and the coverage of the readings it wrote."""
     svc.reports.assemble(job.job_id, header if header is not None else job.header or ())
-    if not job.dry_run and kind_of_layout(layout or job.layout) is READINGS:
+    if writes_readings(job, layout):
         build_coverage(job.job_id, svc.reading_log)
 
 
@@ -91,7 +90,7 @@ def _cover_failed(job: Job, svc: Services) -> None:
     """The coverage of what a failed job wrote, built here (in the worker, with the time it has)
     rather than by the status function on its first request, in its 29 s. The job has failed
     already: a fault now (the one that failed it, again) leaves the build to that request."""
-    if job.dry_run or kind_of_layout(job.layout) is not READINGS:
+    if not writes_readings(job):
         return
     try:
         build_coverage(job.job_id, svc.reading_log)

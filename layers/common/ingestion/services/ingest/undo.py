@@ -11,7 +11,7 @@ a period the undo of the job's last write of it: a part that found the period th
 from __future__ import annotations
 
 from ingestion.domain.meter_days import DayKey, LoggedDay, plan_undo
-from ingestion.store.batch_writes import pool
+from ingestion.store.batch_calls import pool
 from ingestion.store.day_items import StoredDay
 from ingestion.store.reading_log import ReadingLog
 from ingestion.store.readings import DayUndo

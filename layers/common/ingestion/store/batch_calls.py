@@ -1,8 +1,9 @@
-"""Bulk puts with BatchWriteItem, and the removal of what a job wrote through a job index (sites).
+"""Bulk calls to one table: BatchGetItem and BatchWriteItem, and the removal of what a job wrote
+through a job index (sites).
 
-pynamodb's batch_write re-sends UnprocessedItems with no backoff, so the writes go through the
-low-level client here: at most 25 items a call, duplicate keys collapsed (last wins), unprocessed
-items re-sent with capped exponential backoff and full jitter."""
+pynamodb's batch_write re-sends UnprocessedItems with no backoff, so these go through the
+low-level client: at most 100 keys a get and 25 items a put, duplicate keys collapsed (last wins),
+unprocessed keys and items sent again with capped exponential backoff and full jitter."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from ingestion.domain.errors import WriteThrottledError
@@ -20,6 +21,7 @@ from ingestion.domain.records import WriteResult
 from ingestion.store.clients import client
 
 MAX_ITEMS_PER_CALL = 25
+MAX_KEYS_PER_GET = 100
 BACKOFF_BASE_S = 0.05
 BACKOFF_CAP_S = 5.0
 MAX_ATTEMPTS = 10
@@ -28,12 +30,12 @@ CONCURRENT_CALLS = 4
 
 @cache
 def pool() -> ThreadPoolExecutor:
-    """The calls a batch has in flight at once (BatchWriteItem is latency-bound)."""
+    """The calls a batch has in flight at once (they are latency-bound)."""
     return ThreadPoolExecutor(max_workers=CONCURRENT_CALLS, thread_name_prefix="batch-write")
 
 
-class BatchWriter:
-    """Puts items into one table, a batch at a time; subclasses say what an item is."""
+class BatchCalls:
+    """BatchGetItem and BatchWriteItem on one table, unprocessed work sent again after a pause."""
 
     def __init__(
         self,
@@ -54,6 +56,38 @@ class BatchWriter:
     @property
     def _client(self) -> Any:
         return self._dynamodb or client("dynamodb", bulk=True)
+
+    def _pause(self, attempt: int) -> None:
+        self._sleep(self._rng.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
+
+    def get_items(self, keys: list[dict[str, Any]], projection: str | None = None) -> list[dict[str, Any]]:
+        """The items there are of these keys (a missing one is left out), a call per 100 keys, a few
+        calls in flight at once."""
+        chunks = [keys[i : i + MAX_KEYS_PER_GET] for i in range(0, len(keys), MAX_KEYS_PER_GET)]
+        read = partial(self._get_chunk, projection=projection)
+        parts = pool().map(read, chunks) if len(chunks) > 1 else map(read, chunks)
+        return [item for part in parts for item in part]
+
+    def _get_chunk(self, keys: list[dict[str, Any]], projection: str | None) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {"Keys": keys} | (
+            {"ProjectionExpression": projection} if projection else {}
+        )
+        pending: dict[str, Any] = {self._table: request}
+        found: list[dict[str, Any]] = []
+        for attempt in range(MAX_ATTEMPTS):
+            response = self._client.batch_get_item(RequestItems=pending)
+            found += response.get("Responses", {}).get(self._table, [])
+            pending = response.get("UnprocessedKeys") or {}
+            if not pending:
+                return found
+            self._pause(attempt)
+        raise WriteThrottledError(
+            f"{len(pending[self._table]['Keys'])} keys still unread after {MAX_ATTEMPTS} tries"
+        )
+
+
+class BatchWriter(BatchCalls):
+    """Puts items into one table, a batch at a time; subclasses say what an item is."""
 
     def put_items(self, unique: dict[Any, dict[str, Any]]) -> WriteResult:
         """Put items (an upsert on their key; one item per key): how many, and how many items
@@ -78,8 +112,7 @@ class BatchWriter:
             if not pending:
                 return resends
             resends += len(pending)
-            delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)
-            self._sleep(self._rng.uniform(0, delay))
+            self._pause(attempt)
         raise WriteThrottledError(f"{len(pending)} items still unprocessed after {MAX_ATTEMPTS} tries")
 
 
