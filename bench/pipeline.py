@@ -19,7 +19,8 @@ import requests
 from bench.localstack import BenchStack, RequestSnapshot, count_items
 
 # The wall time comes from the job's own completed_at, so polling can be slow: it only adds load.
-MAX_POLL_S = 1.0
+# At most as often as the status page refreshes (functions/status/web/status.js REFRESH_MS).
+MAX_POLL_S = 5.0
 INGEST = "IngestFunction"
 
 

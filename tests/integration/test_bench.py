@@ -16,7 +16,18 @@ def test_the_benchmark_runs_every_measurement_and_writes_every_key(tmp_path):
     output = tmp_path / "results.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "common")])
-    tiny = ["--rows", "300", "--per-row-rows", "30", "--memory-rows", "100,200", "--repeat", "1"]
+    tiny = [
+        "--rows",
+        "300",
+        "--per-row-rows",
+        "30",
+        "--memory-rows",
+        "100,200",
+        "--repeat",
+        "1",
+        "--pairs",
+        "2",
+    ]
     done = subprocess.run(
         [
             sys.executable,
@@ -43,7 +54,17 @@ def test_the_benchmark_runs_every_measurement_and_writes_every_key(tmp_path):
     assert (results["rows"], results["shards"], results["per_row_rows"]) == (300, 2, 30)
     assert results["memory_writers"] == ["moto", "counting-fake"]  # 200 rows "too slow" at 0 s allowed
     for key in REQUIRED_KEYS[5:]:
-        assert results[key] > 0, key
+        assert all(x > 0 for x in (results[key] if isinstance(results[key], list) else [results[key]])), key
+    # Two pairs of the pipeline and the write limit, each on its own stack: the ratio is their median.
+    runs = results["pipeline_vs_write_limit_runs"]
+    assert (
+        len(runs)
+        == len(results["pipeline_rows_per_s_runs"])
+        == len(results["write_limit_rows_per_s_runs"])
+        == 2
+    )
+    assert runs[0] == round(results["pipeline_rows_per_s"] / results["write_limit_rows_per_s"], 3)
+    assert results["pipeline_vs_write_limit"] == (runs[0] + runs[1]) / 2
     assert "pipeline_rows_per_s" in done.stdout and str(output) in done.stdout
     assert "parse_validate_vs_csv_reader_wide" in done.stdout
     assert results["wide_rows"] == 7  # 300 half hours of one meter: 6 whole days and 12 of a 7th
