@@ -146,7 +146,8 @@ def test_cancel_is_refused_for_an_ended_job_and_hidden_from_others(stack):
 
 
 def test_a_completed_and_a_failed_import_each_send_one_event(stack, events_queue):
-    good = post_csv(hh_long_csv(50), throttle="medium")["json"]["job_id"]
+    good_file = hh_long_csv(50) + b"Total,,61.2,kWh,\r\n"  # (a summary row: counted apart)
+    good = post_csv(good_file, throttle="medium")["json"]["job_id"]
     bad = post_csv(b"Nothing,Useful\n1,2\n")["json"]["job_id"]
     driver = QueueDriver(stack.queue_url, duplicate_every_delivery=True)
     driver.drain()
@@ -156,6 +157,10 @@ def test_a_completed_and_a_failed_import_each_send_one_event(stack, events_queue
     assert kinds == sorted([("Import Completed", good), ("Import Failed", bad)])
     completed = next(e for e in events if e["detail-type"] == "Import Completed")["detail"]
     assert (completed["processed_rows"], completed["imported_rows"], completed["owner"]) == (50, 50, "alice")
+    counts = ("failed_rows", "warning_rows", "summary_rows", "readings_written", "would_insert_rows")
+    assert tuple(completed[k] for k in counts) == (0, 0, 1, 50, 0)
+    failed = next(e for e in events if e["detail-type"] == "Import Failed")["detail"]
+    assert failed["status"] == "failed" and failed["error_message"] and failed["readings_written"] == 0
 
 
 class CancelThroughTheApi(ReadingWriter):

@@ -223,6 +223,11 @@ def ending_detail(job: Job) -> dict[str, object]:
         "processed_rows": job.processed_rows,
         "imported_rows": job.imported_rows,
         "failed_rows": job.failed_rows,
+        "warning_rows": job.warning_rows,
+        "summary_rows": job.summary_rows,  # Total / Average rows: neither processed nor failed
+        "readings_written": job.readings_written,
+        "would_insert_rows": job.would_insert_rows,  # (a dry run's; 0 otherwise)
+        "would_update_rows": job.would_update_rows,
         "error_message": job.error_message,
         "completed_at": job.completed_at,
     }
