@@ -114,11 +114,13 @@ class Measured:
     sample_bytes: int = 34
     sample_spacing_s: float = 2.0
     progress_window_s: float = 60.0
-    # A commit writes the job item, and the status-updated-keys GSI: it sets updated_at, that
-    # index's sort key, so a delete and a put of a ~100-byte key entry (KEYS_ONLY), 1 WRU each. The
-    # owner-created-keys GSI holds keys and status, which a commit does not change: nothing
-    # (tests/integration/test_bounded_jobs.py measures both; before, both held the whole item).
-    job_index_wru_per_commit: int = 2
+    # A commit writes the job item. The status-seen-keys GSI is keyed by seen_at, updated_at cut
+    # down to 15 s (store/jobs.py SEEN_EVERY_S): a running job's entry moves, a delete and a put of
+    # a ~70-byte key entry (KEYS_ONLY), 1 WRU each, once every 15 s of the job's run, whatever
+    # its shards commit. The owner-created-keys GSI holds keys and status, which a commit does not
+    # change: nothing (tests/integration/test_bounded_jobs.py measures both).
+    job_index_wru_per_move: int = 2
+    job_index_move_s: int = 15
     # bench/results.json (make bench, 200,000 rows, 2026-12-04, commit 5271f8e): 9,000,046 bytes;
     # 4.26 CPU-seconds in the ingest worker (parse, check, day items, log, botocore, HTTP:
     # ingest_cpu_us_per_row 21.3), and 0.241 s for parse + validate alone (parse_validate_s).
@@ -429,6 +431,21 @@ def _storage(rows: int, p: Mapping[str, float], m: Measured) -> tuple[float, flo
     return table, table * (p["ddb_storage_gb_month"] + p["ddb_pitr_gb_month"])
 
 
+def index_moves_of(run_s: float, m: Measured) -> int:
+    """How often a job's entry in the status index moves during a run of `run_s` seconds: once
+    every job_index_move_s (its seen_at), and once more as it ends (the status it is keyed by)."""
+    return math.ceil(run_s / m.job_index_move_s) + 1
+
+
+def _index_line(moves: int, m: Measured, p: Mapping[str, float]) -> Line:
+    return Line(
+        f"DynamoDB job's status-index entry: moved {moves:,} times (every {m.job_index_move_s} s)",
+        moves * m.job_index_wru_per_move,
+        "WRU",
+        p["ddb_wru"],
+    )
+
+
 # ---------- the three ways ----------
 
 
@@ -459,7 +476,8 @@ def estimate(
     handoffs = segments - shards
     job_updates = w.batches + segments + handoffs  # a commit per batch, begin and hand-over per segment
     job_bytes = job_item_bytes(shards, per_shard_rate, m)
-    job_wru = write_units(job_bytes) + m.job_index_wru_per_commit
+    job_wru = write_units(job_bytes)
+    index_moves = index_moves_of(rows / rate + ending_s, m)
     gb_s = busy_s * m.lambda_memory_mb / 1024
     lines = [
         Line(f"Lambda ingest: {segments} invocations (segments)", segments, "requests", p["lambda_request"]),
@@ -474,12 +492,12 @@ def estimate(
         ),
         *_reading_lines(w, p, m),
         Line(
-            f"DynamoDB job item: {job_updates:,} UpdateItem of {job_bytes:,} B,"
-            f" + {m.job_index_wru_per_commit} WRU of its status index",
+            f"DynamoDB job item: {job_updates:,} UpdateItem of {job_bytes:,} B",
             job_updates * job_wru,
             "WRU",
             p["ddb_wru"],
         ),
+        _index_line(index_moves, m, p),
         Line("S3: file ranges and saved state", segments * m.s3_gets_per_segment, "GET", p["s3_get"]),
         Line("S3: saved state at hand-off", segments * m.s3_puts_per_segment, "PUT", p["s3_put"]),
     ]
@@ -531,7 +549,7 @@ def distributed_map(
     children = w.batches
     batch_s = m.batch_rows / (rate / concurrency) + a.child_overhead_s
     billed_child_s = math.ceil(batch_s * 10) / 10  # Express rounds each execution up to 100 ms
-    job_wru = write_units(job_item_bytes(1, rate, m)) + m.job_index_wru_per_commit
+    job_wru = write_units(job_item_bytes(1, rate, m))
     gb_s = children * batch_s * m.lambda_memory_mb / 1024
     lines = [
         # Assumed, not verified: the parent counts one state transition per child it starts, plus
@@ -563,6 +581,7 @@ def distributed_map(
         ),
         *_reading_lines(w, p, m),
         Line("DynamoDB job item: a progress UpdateItem per child", children * job_wru, "WRU", p["ddb_wru"]),
+        _index_line(index_moves_of(rows / rate, m), m, p),
         Line("S3: ItemReader reads the file (about one GET per child)", children, "GET", p["s3_get"]),
     ]
     storage_gb, per_month = _storage(rows, p, m)

@@ -207,8 +207,8 @@ class TickingClock:
     minute) are those of a quick import whatever the machine's load (the item's size depends on
     how many it holds)."""
 
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
+    def __init__(self, start: float = 1_800_000_000.0) -> None:  # (a multiple of 15 s)
+        self.now = start
 
     def __call__(self) -> float:
         self.now += 0.01
@@ -229,9 +229,23 @@ def test_a_commit_of_a_clean_import_costs_a_few_write_units(stack, metered):
 
     assert job["status"] == "completed" and len(metered.costs) == 20
     print(f"commit: {max(metered.costs)} WRU; item, index entries: {max(metered.sizes)} bytes")
-    # the item (under 1 KB), the status index's delete and put of a key entry, nothing in the owner
-    # index; the last commit also changes the status the owner index holds: one more
-    assert metered.costs[:-1] == [3] * 19 and metered.costs[-1] == 4
+    # The item alone (under 1 KB): the import takes well under 15 s, so the status index's entry
+    # (status, seen_at) stays as it was, and the owner index's (keys and status) too. The last
+    # commit changes the status both hold: the owner index's entry, and a delete and a put in the
+    # status index.
+    assert metered.costs[:-1] == [1] * 19 and metered.costs[-1] == 1 + 1 + 2
+    assert index_writes(metered) == 0
+
+
+def test_a_commit_moves_a_running_jobs_entry_in_the_status_index_only_when_its_15_seconds_pass(
+    stack, metered, monkeypatch
+):
+    # The same import, with a multiple of 15 s (seen_at's step) falling amid its commits.
+    monkeypatch.setattr(handler_module("ingest").services, "clock", TickingClock(1_800_000_000.0 - 0.1))
+    job, _ = import_file(stack, hh_long_csv(500), throttle={"batch_size": 25, "delay_ms": 0})
+
+    assert job["status"] == "completed" and len(metered.costs) == 20
+    assert sorted(metered.costs[:-1]) == [1] * 18 + [3]  # one commit moved it: a delete and a put
     assert index_writes(metered) == 2
 
 
@@ -252,5 +266,5 @@ def test_a_commit_of_the_worst_file_costs_what_its_item_does_and_little_more(sta
 
     assert job["status"] == "completed" and len(metered.costs) == 5
     print(f"commit: {max(metered.costs)} WRU; item, index entries: {max(metered.sizes)} bytes")
-    assert index_writes(metered) == 2
+    assert index_writes(metered) == 0
     assert max(metered.costs) <= write_units(JOB_ITEM_BOUND_BYTES) + 3

@@ -6,6 +6,7 @@ import time
 import boto3
 import pytest
 
+from ingestion.domain.clock import iso, parse_iso
 from ingestion.domain.errors import StaleWriteError
 from ingestion.domain.throttle import Throttle
 from ingestion.store.jobs import JobRepository
@@ -187,3 +188,66 @@ def test_a_live_worker_renews_its_lease_before_a_pause_longer_than_the_lease(sta
     job = get_job(job_id)["json"]
     assert (job["status"], job["processed_rows"], driver.invocations) == ("completed", 300, 1)
     assert covered == [True, True]
+
+
+def _seen_at(stack, job_id: str) -> int:
+    item = boto3.client("dynamodb").get_item(TableName=stack.jobs_table, Key={"job_id": {"S": job_id}})[
+        "Item"
+    ]
+    return int(item["seen_at"]["N"])
+
+
+class Recording(JobRepository):
+    """Every commit's job as stored after it: its updated_at and the status index's seen_at."""
+
+    def __init__(self, stack):
+        self.stack, self.seen = stack, []
+
+    def commit_batch(self, job_id, c):
+        job = super().commit_batch(job_id, c)
+        self.seen.append((job.updated_at, _seen_at(self.stack, job_id)))
+        return job
+
+
+def test_a_running_jobs_entry_in_the_status_index_moves_once_every_15_seconds_not_at_every_commit(
+    stack, monkeypatch
+):
+    # The clock moves on 3 s each time the loop reads it (about once a batch), from a moment 1 s
+    # past a multiple of 15 s: ten commits span several windows of 15 s.
+    start = (int(time.time()) // 15) * 15 + 1
+    ingest = handler_module("ingest")
+    reads = iter(range(0, 30_000, 3))
+
+    def clock() -> float:
+        return float(start + next(reads))
+
+    recording = Recording(stack)
+    monkeypatch.setattr(ingest.services, "jobs", recording)
+    monkeypatch.setattr(ingest.services, "clock", clock)
+    job_id = post_csv(hh_long_csv(10_000), throttle="small")["json"]["job_id"]
+    QueueDriver(stack.queue_url).drain()
+
+    assert get_job(job_id)["json"]["status"] == "completed"
+    assert len(recording.seen) == 10
+    for updated_at, seen_at in recording.seen:
+        assert seen_at <= parse_iso(updated_at)  # (never later: the scheduled run misses no stalled job)
+        assert seen_at % 15 == 0 and parse_iso(updated_at) - seen_at < 15, (updated_at, seen_at)
+    distinct = sorted({seen for _, seen in recording.seen})
+    # It moved as the windows passed, fewer times than the job committed.
+    assert 1 < len(distinct) < len(recording.seen), recording.seen
+
+
+def test_the_scheduled_run_finds_a_job_by_its_last_update_not_by_the_status_index_time(stack):
+    job_id = post_csv(hh_long_csv(10))["json"]["job_id"]
+    repository = JobRepository()
+    job = repository.get(job_id)
+    assert job.status.value == "queued"
+    seen_at = _seen_at(stack, job_id)
+
+    def found(before: str) -> list[str]:
+        return [j.job_id for j in repository.find_by_status(job.status, updated_before=before, limit=10)]
+
+    assert found(iso(parse_iso(job.updated_at) + 0.001)) == [job_id]  # (just after its update)
+    if seen_at < parse_iso(job.updated_at):  # the index holds it from seen_at, but it was updated later:
+        assert found(job.updated_at) == []
+    assert found(iso(seen_at)) == []

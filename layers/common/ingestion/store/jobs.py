@@ -13,7 +13,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from ingestion.domain.clock import iso
+from ingestion.domain.clock import iso, parse_iso
 from ingestion.domain.errors import InvalidRequestError, JobNotFoundError, StaleWriteError
 from ingestion.domain.formats.row_errors import shortened
 from ingestion.domain.job import (
@@ -50,9 +50,12 @@ JOB_REMOVAL = rights("JobsTable", "dynamodb:DeleteItem")  # remove
 JOBS_BY_OWNER = rights(
     "JobsTable/index/owner-created-keys", "dynamodb:Query"
 )  # list_for_owner, count_not_ended
-JOBS_BY_STATUS = rights("JobsTable/index/status-updated-keys", "dynamodb:Query")  # find_by_status
+JOBS_BY_STATUS = rights("JobsTable/index/status-seen-keys", "dynamodb:Query")  # find_by_status
 # The indexes hold keys: list_for_owner and find_by_status read the jobs themselves.
 JOBS_IN_BULK = rights("JobsTable", "dynamodb:BatchGetItem")
+# How often at most a job's entry in the status index moves (seen_at): the scheduled run's windows
+# (a lease, 60 s; the queued grace, 120 s) are longer, and a shard commits ~10 batches a second.
+SEEN_EVERY_S = 15
 
 
 def _is_conditional_failure(exc: Exception) -> bool:
@@ -90,6 +93,7 @@ def _decode_token(token: str) -> tuple[str, str]:
 class JobRepository:
     def create(self, job: Job) -> None:
         model = to_attributes(job, JobModel)
+        model.seen_at = seen_at(job.updated_at)
         try:
             model.save(condition=JobModel.job_id.does_not_exist())
         except PutError as exc:
@@ -155,10 +159,12 @@ class JobRepository:
         return sum(1 for _ in results)
 
     def find_by_status(self, status: JobStatus, *, updated_before: str, limit: int) -> list[Job]:
-        """Jobs in a status whose last update is older than a moment, oldest first (status GSI)."""
+        """Jobs in a status whose last update is older than a moment, oldest first (to within
+        SEEN_EVERY_S: the status index orders them by seen_at). Of the `limit` the index finds,
+        those updated since their seen_at passed the moment are left out (read, not stalled)."""
         results = JobModel.status_index.query(
             status.value,
-            range_key_condition=JobModel.updated_at < updated_before,
+            range_key_condition=JobModel.seen_at < parse_iso(updated_before),
             scan_index_forward=True,
             limit=limit,
         )
@@ -195,7 +201,7 @@ class JobRepository:
                 JobModel.bytes_total.set(bytes_total),
                 JobModel.file_etag.set(etag),
                 JobModel.shards.set([to_attributes(Shard(start=0, end=None, offset=0, line=1), ShardCursor)]),
-                JobModel.updated_at.set(now_iso),
+                *_touched(now_iso),
             ],
             JobModel.status == JobStatus.AWAITING_UPLOAD.value,
         )
@@ -213,7 +219,7 @@ class JobRepository:
             [
                 JobModel.status.set(JobStatus.PROCESSING.value),
                 JobModel.started_at.set(JobModel.started_at | now_iso),
-                JobModel.updated_at.set(now_iso),
+                *_touched(now_iso),
                 cursor.segment.set(segment),  # type: ignore[attr-defined]
                 JobModel.segments.set(JobModel.segments + 1),
                 cursor.holder.set(lease.holder),  # type: ignore[attr-defined]
@@ -246,7 +252,7 @@ class JobRepository:
         actions: list[Action] = [
             JobModel.last_error.set(error[:1000]),
             JobModel.next_retry_at.set(retry_at),
-            JobModel.updated_at.set(now_iso),
+            *_touched(now_iso),
             JobModel.shards[shard].holder.remove(),  # type: ignore[attr-defined]
             JobModel.shards[shard].lease_expires.remove(),  # type: ignore[attr-defined]
         ]
@@ -328,7 +334,7 @@ class JobRepository:
         actions: list[Action] = [
             JobModel.status.set(JobStatus.COMPLETED.value),
             JobModel.completed_at.set(now_iso),
-            JobModel.updated_at.set(now_iso),
+            *_touched(now_iso),
             JobModel.total_rows.set(JobModel.processed_rows),
             JobModel.total_rows_exact.set(True),
         ]
@@ -348,7 +354,7 @@ class JobRepository:
         """The owner deletes a job that is not running: from now on it is being removed."""
         return self._update(
             job_id,
-            [JobModel.deleting.set(True), JobModel.updated_at.set(now_iso)],
+            [JobModel.deleting.set(True), *_touched(now_iso)],
             (JobModel.owner == owner) & ~_statuses(WORKING),
         )
 
@@ -377,7 +383,7 @@ class JobRepository:
             job_id,
             [
                 JobModel.status.set(JobStatus.CANCELLING.value),
-                JobModel.updated_at.set(now_iso),
+                *_touched(now_iso),
                 JobModel.note.set(
                     "Being cancelled by its owner: the batch in hand is counted, then the import stops; "
                     "rows imported are kept."
@@ -440,7 +446,7 @@ class JobRepository:
             JobModel.status.set(JobStatus.FAILED.value),
             JobModel.error_message.set(shortened(message, MAX_ERROR_MESSAGE_CHARS)),
             JobModel.completed_at.set(now_iso),
-            JobModel.updated_at.set(now_iso),
+            *_touched(now_iso),
         ]
         for index in range(shards):
             cursor: Any = JobModel.shards[index]  # a list element's paths are untyped
@@ -451,16 +457,31 @@ class JobRepository:
         """Record that the scheduled run re-sent this job's message (once per stall)."""
         return self._update(
             job_id,
-            [JobModel.redrives.add(1), JobModel.updated_at.set(now_iso)],
+            [JobModel.redrives.add(1), *_touched(now_iso)],
             (JobModel.updated_at == expected_updated_at) & _statuses(ACTIVE),
         )
+
+
+def seen_at(updated_at: str) -> int:
+    """The status index's time for a job updated at `updated_at`, in epoch seconds: that moment cut
+    down to a multiple of SEEN_EVERY_S, so never later than it (a job last updated before a moment
+    always has a seen_at before it: find_by_status misses none)."""
+    whole = int(parse_iso(updated_at))  # (whole seconds: no float can round it up past the moment)
+    return whole - whole % SEEN_EVERY_S
+
+
+def _touched(now_iso: str) -> list[Action]:
+    """An update's time: updated_at, and seen_at, which changes (and so moves the job's entry in
+    the status index, a delete and a put there) only once every SEEN_EVERY_S however often a job
+    is updated: once every 15 s, not at every one of its ~10 commits a second."""
+    return [JobModel.updated_at.set(now_iso), JobModel.seen_at.set(seen_at(now_iso))]
 
 
 def _cancelled_actions(now_iso: str) -> list[Action]:
     return [
         JobModel.status.set(JobStatus.CANCELLED.value),
         JobModel.completed_at.set(now_iso),
-        JobModel.updated_at.set(now_iso),
+        *_touched(now_iso),
         JobModel.note.set("Cancelled by its owner; rows imported before that are kept."),
     ]
 
@@ -472,7 +493,7 @@ def _counter_actions(c: BatchCommit) -> list[Action]:
         JobModel.imported_rows.add(c.imported),
         JobModel.failed_rows.add(c.failed),
         JobModel.readings_written.add(c.readings),
-        JobModel.updated_at.set(c.now_iso),
+        *_touched(c.now_iso),
     ]
     if c.new_errors:
         actions.append(JobModel.errors.set(JobModel.errors.append(list(c.new_errors))))

@@ -96,13 +96,16 @@ class OwnerCreatedIndex(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
-class StatusUpdatedIndex(GlobalSecondaryIndex):
+class StatusSeenIndex(GlobalSecondaryIndex):
+    """The jobs in a status by `seen_at`: updated_at cut down to SEEN_EVERY_S (store/jobs.py), so
+    that a batch's commit moves a job's entry at most once in that time, not at every batch."""
+
     class Meta:
-        index_name = "status-updated-keys"
+        index_name = "status-seen-keys"
         projection = KeysOnlyProjection()
 
     status = UnicodeAttribute(hash_key=True)
-    updated_at = UnicodeAttribute(range_key=True)
+    seen_at = NumberAttribute(range_key=True)
 
 
 class JobModel(Model):
@@ -155,6 +158,9 @@ class JobModel(Model):
     created_at = UnicodeAttribute()
     started_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
+    # The status index's time, epoch seconds (a number: 6 bytes, where the ISO text takes 24); never
+    # later than updated_at.
+    seen_at = NumberAttribute(null=True)
     completed_at = UnicodeAttribute(null=True)
     upload_expires_at = UnicodeAttribute(null=True)
     error_message = UnicodeAttribute(null=True)
@@ -162,7 +168,7 @@ class JobModel(Model):
     deleting = BooleanAttribute(default=False)  # DELETE was asked: the job is being removed
 
     owner_index = OwnerCreatedIndex()
-    status_index = StatusUpdatedIndex()
+    status_index = StatusSeenIndex()
 
 
 def reset_connections() -> None:
