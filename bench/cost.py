@@ -108,11 +108,11 @@ class Measured:
     segment_peak_mb: float = 104.5  # the no-op's peak at 1M: one worker's memory, whatever the file
     # The job item, measured in moto after a clean 16,000-row import (bench/cost.py's item_size):
     # 679 bytes without its shard cursors, a cursor 80, a progress sample 34. A running shard
-    # keeps a sample per commit, at most one per 2 s, for the last 60 s (progress.py).
+    # keeps a sample per commit, at most one per 5 s, for the last 60 s (progress.py).
     job_item_base_bytes: int = 679
     shard_cursor_bytes: int = 80
     sample_bytes: int = 34
-    sample_spacing_s: float = 2.0
+    sample_spacing_s: float = 5.0  # domain/progress.py SAMPLE_SPACING_S
     progress_window_s: float = 60.0
     # A commit writes the job item. The status-seen-keys GSI is keyed by seen_at, updated_at cut
     # down to 15 s (store/jobs.py SEEN_EVERY_S): a running job's entry moves, a delete and a put of
@@ -259,7 +259,7 @@ STORAGE_OVERHEAD_BYTES = 100  # per item and per index entry, for storage billin
 
 def job_item_bytes(shards: int, shard_rows_per_s: float, measured: Measured = MEASURED) -> int:
     """The job item while every shard commits at this rate: each cursor holds the progress samples
-    of the last minute, one per commit but at most one per 2 s."""
+    of the last minute, one per commit but at most one per 5 s."""
     m = measured
     commits_per_window = m.progress_window_s * shard_rows_per_s / m.batch_rows
     samples = min(math.floor(m.progress_window_s / m.sample_spacing_s), math.ceil(commits_per_window)) + 1
@@ -357,14 +357,24 @@ def write_units_per_row(measured: Measured = MEASURED) -> float:
 
 
 def throughput(
-    concurrency: int, measured: Measured = MEASURED, assumed: Assumed = ASSUMED
+    concurrency: int, measured: Measured = MEASURED, assumed: Assumed = ASSUMED, *, cursors: int | None = None
 ) -> tuple[float, str]:
-    """Rows/s of `concurrency` invocations writing one job's readings, and what bounds it."""
+    """Rows/s of `concurrency` invocations writing one job's readings, and what bounds it. The job
+    item holds `cursors` shard cursors (as many as the invocations unless said): every batch of
+    every shard commits to that one item, one partition key, so its write units a second are
+    bounded like a meter's."""
     m, a = measured, assumed
     wru = write_units_per_row(m)
+    per_invocation = invocation_rows_per_s(m, a)
+    item_wru = write_units(job_item_bytes(cursors or concurrency, per_invocation, m))  # (the largest)
     bounds = [
-        (concurrency * invocation_rows_per_s(m, a), f"{concurrency} invocation(s): CPU + calls"),
+        (concurrency * per_invocation, f"{concurrency} invocation(s): CPU + calls"),
         (a.table_wru_per_s / wru, f"the table: {a.table_wru_per_s:,.0f} WRU/s"),
+        (
+            a.partition_wru_per_s / item_wru * m.batch_rows,
+            f"the job item: a commit a batch of {item_wru} WRU, "
+            f"{a.partition_wru_per_s:,.0f} WRU/s a partition",
+        ),
     ]
     if a.meter_sorted_file:
         bounds.append(
@@ -459,7 +469,7 @@ def estimate(
     """This service importing `rows` half-hourly rows split into `shards` byte ranges, throttling off."""
     m, a, p = measured, assumed, prices
     running = min(shards, m.max_concurrency)
-    rate, bound = throughput(running, m, a)
+    rate, bound = throughput(running, m, a, cursors=shards)
     per_shard_rate = rate / running
     segments = 0
     busy_s = 0.0
@@ -544,7 +554,7 @@ def distributed_map(
     task is a Lambda doing what one of our batches does (check, read and log its days, write them,
     commit progress). MaxConcurrency = `concurrency`."""
     m, a, p = measured, assumed, prices
-    rate, bound = throughput(concurrency, m, a)
+    rate, bound = throughput(concurrency, m, a, cursors=1)
     w = batch_writes(rows, m)
     children = w.batches
     batch_s = m.batch_rows / (rate / concurrency) + a.child_overhead_s

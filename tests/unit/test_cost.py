@@ -229,8 +229,8 @@ def test_the_lowest_bound_decides():
 
 
 def test_the_job_item_grows_with_shards_and_their_progress_samples():
-    # One shard committing every second keeps the minute's 30 two-second samples + the newest.
-    assert job_item_bytes(1, 1000) == 679 + 80 + 31 * 34 == 1813
+    # One shard committing every second keeps the minute's 12 five-second samples + the newest.
+    assert job_item_bytes(1, 1000) == 679 + 80 + 13 * 34 == 1201
     # Eight at 125 rows/s commit 7.5 times a minute: 8 samples + 1 each.
     assert job_item_bytes(8, 125) == 679 + 8 * (80 + 9 * 34)
     e = estimate(10_000, 1)
@@ -309,3 +309,22 @@ def test_it_says_when_the_job_s_end_outlasts_the_segment_s_margin(capsys):
     out = capsys.readouterr().out
     assert "at a peak of about 194 MB of the function's 1,024 MB" in out
     assert "longer than the 20 s a segment keeps in hand (SEGMENT_SAFETY_MS)" in out
+
+
+def test_every_shard_commits_to_the_one_job_item_which_bounds_how_many_shards_help():
+    # 8 shards: a 4.8 KB item, 5 WRU a commit, some 400 WRU/s at full speed: the invocations bind.
+    assert job_item_bytes(8, 9_921) == 679 + 8 * (80 + 13 * 34) == 4855
+    rate, bound = throughput(8)
+    assert bound == "8 invocation(s): CPU + calls"
+    # 32 at full speed would write 17 WRU a commit (a 17 KB item), 317 commits a second, to one
+    # partition key: the job item's 1,000 WRU/s binds first, at 1,000 / 17 commits of 1,000 rows
+    # a second.
+    rate, bound = throughput(32)
+    assert bound.startswith("the job item: a commit a batch of 17 WRU")
+    assert rate == pytest.approx(1000 / 17 * 1000) and rate < 32 * 9_921
+
+
+def test_the_model_keeps_the_samples_the_code_keeps():
+    from ingestion.domain.progress import RATE_WINDOW_S, SAMPLE_SPACING_S
+
+    assert (MEASURED.sample_spacing_s, MEASURED.progress_window_s) == (SAMPLE_SPACING_S, RATE_WINDOW_S)

@@ -1,5 +1,8 @@
+import itertools
+
 from ingestion.domain.progress import (
     RATE_WINDOW_S,
+    SAMPLE_SPACING_S,
     Sample,
     add_sample,
     average_rate,
@@ -58,7 +61,9 @@ def test_samples_are_thinned_and_kept_inside_the_window():
         samples = add_sample(samples, Sample(t * 0.5, t * 10, t * 400))
     assert samples[-1].at == 99.5
     assert all(samples[-1].at - s.at <= RATE_WINDOW_S for s in samples)
-    assert len(samples) <= RATE_WINDOW_S / 2 + 2
+    # One per SAMPLE_SPACING_S (5 s), but the newest, which stands in until it is that far on.
+    assert all(b.at - a.at >= SAMPLE_SPACING_S for a, b in itertools.pairwise(samples[:-1]))
+    assert len(samples) <= RATE_WINDOW_S / SAMPLE_SPACING_S + 2 == 14
 
 
 def test_average_rate_of_a_finished_job():
