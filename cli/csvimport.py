@@ -479,6 +479,9 @@ def cmd_coverage(args: argparse.Namespace, client: ApiClient, rt: Runtime) -> in
     answer = _coverage(client, args.job_id, args.all)
     if args.json:
         rt.out(json.dumps(answer, indent=2, ensure_ascii=False))
+    if not answer.get("ready") and answer.get("building"):
+        rt.err(f"Job {args.job_id} has ended and its coverage is being built: ask again in a minute.")
+        return EXIT_JOB_FAILED
     if not answer.get("ready"):
         rt.err(f"Job {args.job_id} has not ended yet: its coverage is ready once the import has ended.")
         args.hints.show(rt.err, "Follow it with", "status", args.job_id, "--watch")

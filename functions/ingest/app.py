@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from ingestion.domain.messages import IngestMessage
 from ingestion.services import rights
 from ingestion.services.collector import tune_for_batches
+from ingestion.services.ingest.cover import run_cover
 from ingestion.services.ingest.deletion import run_delete
 from ingestion.services.ingest.lifecycle import give_up
 from ingestion.services.ingest.segment import run_segment
@@ -29,7 +30,7 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 services = Services()
 # The IAM rights its code calls (template.yaml grants exactly these).
-RIGHTS = rights.SEGMENT | rights.DELETION | rights.REDRIVE
+RIGHTS = rights.SEGMENT | rights.DELETION | rights.REDRIVE | rights.COVERING
 DEFAULT_REDRIVE_LIMIT = 10
 tune_for_batches()  # (last: what was imported above is frozen, never collected)
 
@@ -43,7 +44,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> str:
         return "dropped"
     logger.append_keys(job_id=message.job_id, segment=message.segment)
     started = time.monotonic()
-    work = run_delete if message.action == "delete" else run_segment
+    work = {"delete": run_delete, "cover": run_cover}.get(message.action, run_segment)
     try:
         report = work(message, lambda_context.get_remaining_time_in_millis, services)
     except Exception as exc:

@@ -54,6 +54,7 @@ from ingestion.services.status import MAX_PAGE, error_report_links, get_job, lis
 from ingestion.settings import get_settings
 from ingestion.store.jobs import JobRepository
 from ingestion.store.profiles import ProfileRepository
+from ingestion.store.queue import IngestQueue
 from ingestion.store.reading_log import ReadingLog
 from ingestion.store.reading_queries import ReadingQueries
 from ingestion.store.reports import ReportStore
@@ -69,10 +70,12 @@ reports = ReportStore()
 throttle_settings = ThrottleSettingsRepository()
 readings = ReadingQueries()
 reading_log = ReadingLog()
+ingest_queue = IngestQueue()  # (only to ask for a large job's missing coverage)
 profiles = ProfileRepository()
 settings = get_settings()
 # The IAM rights its code calls (template.yaml grants exactly these): no uploaded file, no writes
-# but an error report's assembly and a coverage built for a job that ended without one.
+# but an error report's assembly and a coverage built for a job that ended without one (or, for a
+# large job, asked of the ingest function).
 RIGHTS = rights.STATUS | rights.SETTINGS_READING | rights.READINGS | rights.PROFILES_READING
 JobId = Annotated[str, Path(min_length=1, max_length=JOB_ID_MAX_LENGTH)]
 # As sent, percent-encoded (the route's handler decodes it): up to 64 characters of up to 4 UTF-8 bytes.
@@ -150,7 +153,9 @@ def get_coverage(
         int, Query(ge=1, le=MAX_COVERAGE_PAGE, description="meters per page")
     ] = DEFAULT_COVERAGE_PAGE,
 ) -> CoverageView:
-    page = coverage_page(job_id, caller_of(app), jobs, reading_log, cursor=cursor, limit=limit)
+    page = coverage_page(
+        job_id, caller_of(app), jobs, reading_log, ingest_queue, system_clock(), cursor=cursor, limit=limit
+    )
     return CoverageView.model_validate(page)
 
 

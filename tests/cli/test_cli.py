@@ -206,14 +206,18 @@ class FakeApi:
         states = self.job_states.get(job_id)
         if not states:
             return 404, {"error": "Not Found", "message": f"no import job {job_id!r}"}
+        waiting = {"job_id": job_id, "ready": False, "building": False, "summary": None, "meters": []}
         if states[0]["status"] not in ("completed", "failed", "cancelled"):
-            return 200, {"job_id": job_id, "ready": False, "summary": None, "meters": [], "next_cursor": None}
-        document = self.coverage[job_id]
+            return 200, waiting | {"next_cursor": None}
+        document = self.coverage.get(job_id)
+        if document is None:  # (an ended job's, being built by the ingest function)
+            return 200, waiting | {"building": True, "next_cursor": None}
         first, size = int(r.query.get("cursor", "0")), int(r.query.get("limit", "100"))
         more = first + size < len(document["meters"])
         return 200, {
             "job_id": job_id,
             "ready": True,
+            "building": False,
             "summary": document["summary"],
             "meters": document["meters"][first : first + size],
             "next_cursor": str(first + size) if more else None,

@@ -180,6 +180,7 @@ def test_coverage_as_json_is_the_api_s_answer_and_with_all_every_meter_in_one(ap
     assert json.loads(every.out) == {
         "job_id": "job-1",
         "ready": True,
+        "building": False,
         "summary": summary_of(meters),
         "meters": meters,
         "next_cursor": None,
@@ -197,6 +198,15 @@ def test_coverage_of_a_job_still_running_says_it_is_not_ready_and_exits_1(api: F
         "Job job-1 has not ended yet: its coverage is ready once the import has ended."
     )
     assert "csvimport status job-1 --watch" in result.err
+
+
+def test_coverage_of_an_ended_job_being_built_says_so_and_exits_1(api: FakeApi) -> None:
+    api.job_states["job-1"] = [job(status="failed")]  # (its coverage not built yet)
+
+    result = run(api, "coverage", "job-1")
+
+    assert (result.code, result.out) == (1, "")
+    assert result.err == "Job job-1 has ended and its coverage is being built: ask again in a minute.\n"
 
 
 def test_coverage_of_an_import_that_wrote_nothing_says_so(api: FakeApi) -> None:

@@ -12,6 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ingestion.domain.formats.uk_time import LONDON, period_starts
+from ingestion.domain.messages import IngestMessage
+from ingestion.services import coverage as coverage_service
 from ingestion.store.day_items import decode
 from ingestion.store.readings import ReadingWriter
 from tests.integration.helpers import fresh_stack, get_job, post_json, s3_created
@@ -210,3 +212,48 @@ def test_a_job_that_fails_after_writing_some_days_has_their_coverage_built_as_it
     saved = boto3.client("s3").get_object(Bucket=stack.bucket, Key=f"coverage/{job_id}.json")
     assert json.loads(saved["Body"].read())["summary"]["written_periods"] == 100
     assert coverage(job_id)["json"]["summary"]["written_periods"] == 100
+
+
+def test_a_large_job_that_ended_without_its_coverage_has_it_built_by_the_ingest_function(stack, monkeypatch):
+    # Given: an ended import with no coverage saved (its end was cut short), too large for the
+    # status function to build on a request (here: any size is)
+    job_id = run(stack, long_file())["job_id"]
+    s3, queue = boto3.client("s3"), boto3.client("sqs")
+    built = json.loads(s3.get_object(Bucket=stack.bucket, Key=f"coverage/{job_id}.json")["Body"].read())
+    s3.delete_object(Bucket=stack.bucket, Key=f"coverage/{job_id}.json")
+    monkeypatch.setattr(coverage_service, "builds_in_a_request", lambda rows: False)
+
+    # When: its coverage is asked for, twice
+    first, second = coverage(job_id)["json"], coverage(job_id)["json"]
+
+    # Then: both say it is being built, and the ingest function was asked once
+    assert (
+        first
+        == second
+        == {
+            "job_id": job_id,
+            "ready": False,
+            "building": True,
+            "summary": None,
+            "meters": [],
+            "next_cursor": None,
+        }
+    )
+    messages = queue.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    assert [json.loads(m["Body"]) for m in messages] == [
+        {"job_id": job_id, "shard": 0, "segment": 1, "action": "cover"}
+    ]
+    for m in messages:  # (back on the queue for the driver)
+        queue.change_message_visibility(
+            QueueUrl=stack.queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+        )
+
+    # And: once it has run, the coverage is the one the job's end had built, and a repeat does nothing
+    driver = QueueDriver(stack.queue_url)
+    driver.drain()
+    answer = coverage(job_id)["json"]
+    assert answer["ready"] and not answer["building"]
+    assert {"summary": answer["summary"], "meters": answer["meters"]} == built
+    ingest = handler_module("ingest")
+    report = ingest.run_cover(IngestMessage(job_id=job_id, action="cover"), lambda: 300_000, ingest.services)
+    assert report.outcome.value == "ignored" and "already" in report.reason

@@ -18,6 +18,7 @@ import botocore.signers
 import pytest
 
 from devstack.template import load_template
+from ingestion.services import coverage as coverage_service
 from ingestion.store.clients import reset_clients
 from ingestion.store.rights import Right
 from tests.integration.helpers import get_job, post_csv, post_json, s3_created
@@ -111,10 +112,12 @@ def test_the_upload_function_cannot_delete_scan_or_change_acls_and_the_status_fu
     ]
     assert "UploadBucket/uploads/*" not in {r.resource for r in status}
     # its only writes: an error report it assembles (a job cancelled between segments), and the
-    # coverage of a job that ended without building it
+    # coverage of a job that ended without building it; or, for a large one, a message asking the
+    # ingest function to build it (and a note of when it asked, beside the coverage)
     assert {r for r in status if not re.match(r"dynamodb:(Get|BatchGet|Query)|s3:(Get|List)", r.action)} == {
         Right("s3:PutObject", "UploadBucket/reports/*"),
         Right("s3:PutObject", "UploadBucket/coverage/*"),
+        Right("sqs:SendMessage", "IngestQueue"),
     }
 
 
@@ -273,6 +276,13 @@ def test_every_call_each_function_makes_is_among_its_rights_and_every_right_is_u
     # Its coverage, built as it completed; then as if it had ended without (built from the log).
     assert route("status", "GET", job_id, "/coverage")["json"]["ready"]
     s3.delete_object(Bucket=stack.bucket, Key=f"coverage/{job_id}.json")
+    assert route("status", "GET", job_id, "/coverage")["json"]["summary"]["meters"] == 3
+    # And as if it were too large to build on a request: the ingest function is asked to.
+    s3.delete_object(Bucket=stack.bucket, Key=f"coverage/{job_id}.json")
+    with monkeypatch.context() as m:
+        m.setattr(coverage_service, "builds_in_a_request", lambda rows: False)
+        assert route("status", "GET", job_id, "/coverage")["json"]["building"]
+    drain()
     assert route("status", "GET", job_id, "/coverage")["json"]["summary"]["meters"] == 3
 
     # Direct and synchronous imports of both kinds, real and dry runs; a throttle change, a cancel.

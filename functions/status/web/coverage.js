@@ -9,6 +9,7 @@ export const COVERAGE_PAGE = 100;
 const DAY_MS = 86_400_000;
 const LABEL_REM = 10; // the meters' column (app.css sizes it from --label)
 const CELL_PX = { least: 4, most: 18 }; // a long range scrolls sideways rather than go thinner
+const BUILDING_RETRY_MS = 20_000; // asked again while the ingest function builds it
 const LISTED_DAYS = 200; // the text list of days not complete stops there, and says how many more
 const UNITS = { hh: ["half hour", "half hours"], daily: ["daily reading", "daily readings"] };
 const MONTH = new Intl.DateTimeFormat(undefined, { month: "short", year: "numeric", timeZone: "UTC" });
@@ -188,6 +189,14 @@ async function loadPage() {
     button.disabled = false;
   }
   if (!page.ready) {
+    if (page.building) {
+      // An ended import whose coverage is being built (a large one whose end was cut short).
+      say(message, "The coverage is being built: it is shown here when it is ready.");
+      offer("Try again");
+      const jobId = state.jobId;
+      setTimeout(() => state.jobId === jobId && !state.summary && loadPage(), BUILDING_RETRY_MS);
+      return;
+    }
     say(message, "The coverage is ready once the import has ended.");
     offer("Try again");
     return;

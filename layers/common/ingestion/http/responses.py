@@ -336,6 +336,11 @@ class CoverageView(BaseModel):
 
     job_id: str
     ready: bool = Field(description="false until the import has ended (then meters is empty)")
+    building: bool = Field(
+        default=False,
+        description="true while the coverage of an ended import that lacked one is being built: ask again "
+        "in a minute",
+    )
     summary: CoverageSummary | None
     meters: list[MeterCoverageView] = Field(description="a page of meters, by meter id, then channel")
     next_cursor: str | None = Field(description="pass as ?cursor= for the following page; null on the last")

@@ -8,12 +8,20 @@ from functools import cache
 from typing import Any
 
 from ingestion.domain.caller import Caller
-from ingestion.domain.coverage import meters_covered, page_bounds, summary
+from ingestion.domain.coverage import (
+    BUILD_ASKED_AGAIN_S,
+    builds_in_a_request,
+    meters_covered,
+    page_bounds,
+    summary,
+)
 from ingestion.domain.errors import JobConflictError
 from ingestion.domain.job import Job
+from ingestion.domain.messages import IngestMessage
 from ingestion.domain.meter_days import Coverage
 from ingestion.domain.records import READINGS, kind_of_layout
 from ingestion.store.jobs import JobRepository
+from ingestion.store.queue import IngestQueue
 from ingestion.store.reading_log import ReadingLog
 
 # A job's log has a part a batch written: 10 million rows at 1,000 a batch are 10,000 GETs of some
@@ -50,27 +58,48 @@ def coverage_page(
     caller: Caller,
     jobs: JobRepository,
     log: ReadingLog,
+    queue: IngestQueue,
+    now: float,
     *,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> dict[str, Any]:
-    """A page of the caller's job's coverage: `ready` false (and no meters) until the job ends."""
+    """A page of the caller's job's coverage: `ready` false (and no meters) until the job ends, or
+    while the ingest function builds the coverage of a large job that ended without it (`building`:
+    asked here, through the queue, at most every BUILD_ASKED_AGAIN_S)."""
     first, size = page_bounds(cursor, limit)
     job = jobs.get_owned(job_id, caller.user_id)
     if job.dry_run:
         raise JobConflictError("a dry run writes no readings, so it has no coverage")
     if kind_of_layout(job.layout) is not READINGS:
         raise JobConflictError("a sites import writes no readings, so it has no coverage")
+    waiting = {"job_id": job_id, "ready": False, "building": False, "summary": None, "meters": []}
     if not job.status.finished:
-        return {"job_id": job_id, "ready": False, "summary": None, "meters": [], "next_cursor": None}
-    document = log.load_coverage(job_id) or build_coverage(job_id, log)
+        return waiting | {"next_cursor": None}
+    document = log.load_coverage(job_id)
+    if document is None:
+        if not builds_in_a_request(job.processed_rows):
+            _ask_for_build(job, log, queue, now)
+            return waiting | {"building": True, "next_cursor": None}
+        document = build_coverage(job_id, log)
     meters = document["meters"]
     page = meters[first : first + size]
     more = first + size < len(meters)
     return {
         "job_id": job_id,
         "ready": True,
+        "building": False,
         "summary": document["summary"],
         "meters": page,
         "next_cursor": str(first + size) if more else None,
     }
+
+
+def _ask_for_build(job: Job, log: ReadingLog, queue: IngestQueue, now: float) -> None:
+    """Have the ingest function build the coverage (services/ingest/cover.py), unless it was asked
+    to lately: two requests at once may both ask, and the second build finds the first's done."""
+    asked = log.build_asked_at(job.job_id)
+    if asked is not None and now - asked < BUILD_ASKED_AGAIN_S:
+        return
+    log.note_build_asked(job.job_id, now)
+    queue.send(IngestMessage(job_id=job.job_id, action="cover"))

@@ -78,7 +78,7 @@ IMPORTS: Rights = (
 )
 
 # Reading jobs, their reports and coverage (services/status.py, services/coverage.py), which may
-# assemble a report or build the coverage first.
+# assemble a report or build the coverage first, or ask the ingest function to build a large one.
 STATUS: Rights = (
     jobs.JOB_READS
     | jobs.JOBS_BY_OWNER
@@ -87,6 +87,12 @@ STATUS: Rights = (
     | reading_log.COVERAGE_READS
     | reading_log.COVERAGE_WRITES
     | reading_log.READING_LOG_READS
+    | queue.QUEUE_SENDS
+)
+
+# Building an ended job's coverage, asked for by the status function (services/ingest/cover.py).
+COVERING: Rights = (
+    jobs.JOB_READS | reading_log.READING_LOG_READS | reading_log.COVERAGE_READS | reading_log.COVERAGE_WRITES
 )
 
 # The throttle settings (services/admin_settings.py): read them; save them (a conflict reads).

@@ -38,6 +38,11 @@ def coverage_key(job_id: str) -> str:
     return f"coverage/{job_id}.json"
 
 
+def _asked_key(job_id: str) -> str:
+    """Beside the coverage: that its build was asked for, and when (services/coverage.py)."""
+    return coverage_key(job_id) + ".asked"
+
+
 def _encode(entry: LoggedDay) -> dict[str, Any]:
     found: dict[str, Any] = {
         "m": entry.partition,
@@ -97,5 +102,29 @@ class ReadingLog(ObjectStore):
         found: dict[str, Any] = json.loads(body)
         return found
 
+    def has_coverage(self, job_id: str) -> bool:
+        try:
+            self._client.head_object(Bucket=self._bucket, Key=coverage_key(job_id))
+        except ClientError as exc:
+            if is_missing(exc):
+                return False
+            raise
+        return True
+
     def remove_coverage(self, job_id: str) -> None:
         self._client.delete_object(Bucket=self._bucket, Key=coverage_key(job_id))
+        self._client.delete_object(Bucket=self._bucket, Key=_asked_key(job_id))
+
+    def note_build_asked(self, job_id: str, now: float) -> None:
+        """That the coverage's build was asked of the ingest function at `now` (epoch seconds)."""
+        self._client.put_object(Bucket=self._bucket, Key=_asked_key(job_id), Body=repr(now).encode())
+
+    def build_asked_at(self, job_id: str) -> float | None:
+        """When the coverage's build was last asked for (None: never)."""
+        try:
+            body = self._client.get_object(Bucket=self._bucket, Key=_asked_key(job_id))["Body"].read()
+        except ClientError as exc:
+            if is_missing(exc):
+                return None
+            raise
+        return float(body)

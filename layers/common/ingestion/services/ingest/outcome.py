@@ -15,6 +15,7 @@ class Outcome(StrEnum):
     IGNORED = "ignored"  # nothing to do: stale, duplicate or stray message, or the job is held
     SUPERSEDED = "superseded"  # another invocation committed first
     SHARD_DONE = "shard-done"  # this shard reached its end; others are still running
+    COVERED = "covered"  # an ended job's coverage, which it lacked, is built
 
 
 @dataclass
