@@ -93,13 +93,8 @@ class ReadingLog(ObjectStore):
         )
 
     def load_coverage(self, job_id: str) -> dict[str, Any] | None:
-        try:
-            body = self._client.get_object(Bucket=self._bucket, Key=coverage_key(job_id))["Body"].read()
-        except ClientError as exc:
-            if is_missing(exc):
-                return None
-            raise
-        found: dict[str, Any] = json.loads(body)
+        body = self._get(coverage_key(job_id))
+        found: dict[str, Any] | None = None if body is None else json.loads(body)
         return found
 
     def has_coverage(self, job_id: str) -> bool:
@@ -121,10 +116,15 @@ class ReadingLog(ObjectStore):
 
     def build_asked_at(self, job_id: str) -> float | None:
         """When the coverage's build was last asked for (None: never)."""
+        body = self._get(_asked_key(job_id))
+        return None if body is None else float(body)
+
+    def _get(self, key: str) -> bytes | None:
+        """The object's bytes (None: there is none)."""
         try:
-            body = self._client.get_object(Bucket=self._bucket, Key=_asked_key(job_id))["Body"].read()
+            body: bytes = self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         except ClientError as exc:
             if is_missing(exc):
                 return None
             raise
-        return float(body)
+        return body
