@@ -93,6 +93,21 @@ def test_with_the_meter_in_the_mapping_the_readings_are_shown_value_by_value(sta
     assert shown["errors"] == [] and shown["warnings"] == []
 
 
+def test_half_hours_beside_a_daily_reading_already_imported_are_warned_of_as_the_import_warns(stack):
+    # Given: bob imported a daily reading of the meter for 15 January (readings are shared data)
+    daily = f"MPAN,Date,Reading\n{M},2025-01-15,12.5\n".encode()
+    assert post_csv(daily, user="bob", mode="sync")["json"]["status"] == "completed"
+
+    # When: alice previews a half-hourly file of that day and of 1 July, then imports it
+    shown = preview(SUPPLIER, mapping=mapping(meter=M))["json"]
+    imported = post_csv(SUPPLIER, mode="sync", mapping=mapping(meter=M))["json"]
+
+    # Then: the preview warns of the one row on the day with a daily reading, as the import does
+    expected = f"Line 2: meter {M} already has a daily reading for 2025-01-15"
+    assert shown["warnings"] == [expected] and len(shown["readings"]) == 2
+    assert imported["warnings"] == [expected] and imported["warning_rows"] == 1
+
+
 # ---- wide by time -----------------------------------------------------------------------------------
 
 

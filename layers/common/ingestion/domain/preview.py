@@ -7,9 +7,9 @@ stored) is left out: a preview reads nothing but the caller's profiles."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from ingestion.domain.csvstream import RowReader
 from ingestion.domain.formats.column_notes import NOT_READ
@@ -19,7 +19,7 @@ from ingestion.domain.formats.mapping import Mapping
 from ingestion.domain.formats.reading import Reading
 from ingestion.domain.formats.summary_rows import MAX_SUMMARY_SAMPLES, SummaryRow, describe_summary_rows
 from ingestion.domain.framing import Framing
-from ingestion.domain.records import kind_of_layout
+from ingestion.domain.records import Record, kind_of_layout
 from ingestion.domain.rowcheck import check_batch
 from ingestion.domain.seen_keys import SeenKeys
 
@@ -72,8 +72,16 @@ class RowsChecked:
     summaries: tuple[SummaryRow, ...] = ()  # summary rows (Total, Average, ...) skipped
 
 
-def check_rows(reader: RowReader, layout: AnyLayout, now: datetime) -> RowsChecked:
-    """Every row the reader holds, checked in batches as an import checks them."""
+def check_rows(
+    reader: RowReader,
+    layout: AnyLayout,
+    now: datetime,
+    overlaps: Callable[[list[Record]], set[tuple[str, date]]] | None = None,
+) -> RowsChecked:
+    """Every row the reader holds, checked in batches as an import checks them; with `overlaps`
+    (the meter-days of a batch's readings that have the other kind in the table already, as the
+    import's read of a batch finds them), warned of readings beside the other kind as it is."""
+    check = overlaps if kind_of_layout(layout.name).checks_overlaps else None
     seen = SeenKeys()
     readings: list[ShownReading] = []
     errors: list[str] = []
@@ -85,6 +93,8 @@ def check_rows(reader: RowReader, layout: AnyLayout, now: datetime) -> RowsCheck
         if not batch:
             break
         checked = check_batch(batch, layout, seen, now)
+        if check is not None and checked.records:
+            checked.warn_overlaps(check(checked.records))
         seen.mark_warned(checked.warned_lines())
         rows += len(batch)
         summaries += checked.summaries

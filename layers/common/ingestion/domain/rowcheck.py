@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import cast
 
 from ingestion.domain.csvstream import RawRow, RowBatch
 from ingestion.domain.formats import AnyLayout as Layout
 from ingestion.domain.formats import RowError
 from ingestion.domain.formats.headers import Column
-from ingestion.domain.formats.reading import ReadingColumns
+from ingestion.domain.formats.reading import Reading, ReadingColumns
 from ingestion.domain.formats.row_errors import describe_problem
 from ingestion.domain.formats.summary_rows import SummaryRow, SummaryRowFound
-from ingestion.domain.records import MAX_PLAUSIBLE_KWH, Record, RecordKind, kind_of_layout
+from ingestion.domain.records import MAX_PLAUSIBLE_KWH, Record, RecordKind, kind_of_layout, overlap_warning
 from ingestion.domain.seen_keys import SeenKeys
 
 
@@ -87,6 +87,20 @@ class CheckedBatch:
         self.warned.add(row)
         index, name = (None, None) if column is None else (column.index + 1, column.name)
         self.warnings.append(Problem(self.lines[row], index, name, message))
+
+    def warn_overlaps(self, overlaps: set[tuple[str, date]]) -> None:
+        """A warning on each row with a daily reading beside half-hourly ones for the same meter,
+        channel and day, or half-hourly ones beside a daily one (in the table already: `overlaps`,
+        as store/lookup.py read_batch finds them); once a row and day."""
+        if not overlaps:
+            return
+        for row, row_records in self.row_records():
+            warned = set()
+            for reading in cast(list[Reading], row_records):
+                pair = (reading.partition, reading.local_date)
+                if pair in overlaps and pair not in warned:
+                    warned.add(pair)
+                    self.warn(row, None, overlap_warning(reading))
 
 
 def check_batch(

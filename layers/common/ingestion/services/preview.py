@@ -33,7 +33,8 @@ class PreviewRequest:
 
 def preview_import(request: PreviewRequest, owner: str, svc: Services) -> Preview:
     """What an import of the file would do, read as POST /imports reads it (the profile's mapping
-    with the request's over it). Reads the owner's profile, nothing else; writes nothing."""
+    with the request's over it). Reads the owner's profile and, for the daily-beside-half-hourly
+    warning, the readings table's days of the other kind, as an import does; writes nothing."""
     body = request.body
     if not body:
         raise InvalidRequestError("the request body is empty: send the start of the CSV file as the body")
@@ -67,7 +68,9 @@ def preview_import(request: PreviewRequest, owner: str, svc: Services) -> Previe
     given = options.mapping.meter if options.mapping is not None else None
     if mapping.meter is not None and given is None and "meter" not in mapping.columns:
         notes.append(f"The meter is {mapping.meter}, from a line above the header row.")
-    checked = check_rows(start.reader, detected.layout, utc_now(svc.clock()))
+    # (the one read a preview makes of the table: a batch's days of the other kind, as the import's)
+    overlaps = lambda records: svc.lookup.read_batch(records).overlaps  # noqa: E731
+    checked = check_rows(start.reader, detected.layout, utc_now(svc.clock()), overlaps)
     if cut:
         notes.append(CUT_OFF_NOTE)
     return preview_of(detected, start.framing, start.delimiter, header.line, checked, notes)

@@ -106,5 +106,6 @@ READINGS: Rights = reading_queries.READING_QUERIES
 PROFILES_READING: Rights = profiles.PROFILE_READS
 PROFILES_SAVING: Rights = profiles.PROFILE_READS | profiles.PROFILE_WRITES
 
-# Previewing an import (services/preview.py): the profile it names, nothing else; it writes nothing.
-PREVIEW: Rights = profiles.PROFILE_READS
+# Previewing an import (services/preview.py): the profile it names, and the table's days of the
+# other kind (the daily-beside-half-hourly warning, as an import reads them); it writes nothing.
+PREVIEW: Rights = profiles.PROFILE_READS | lookup.LOOKUPS

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from datetime import date
 from enum import StrEnum
 from functools import partial
 
@@ -35,7 +34,7 @@ from ingestion.domain.job import (
 )
 from ingestion.domain.messages import IngestMessage
 from ingestion.domain.progress import Sample, add_sample
-from ingestion.domain.records import WriteResult, kind_of_layout, overlap_warning
+from ingestion.domain.records import WriteResult, kind_of_layout
 from ingestion.domain.rowcheck import CheckedBatch, check_batch, utc_now
 from ingestion.domain.seen_keys import SeenKeys
 from ingestion.domain.sharding import Boundary
@@ -274,7 +273,7 @@ class SegmentRun:
             # holds one kind of reading, and an overlap is between kinds; nor change what this
             # batch replaces, but for the periods it wrote itself, which undo knows: meter_days).
             read = svc.lookup.read_batch(records)  # type: ignore[arg-type]  # (readings)
-            self._warn_overlaps(checked, read.overlaps)
+            checked.warn_overlaps(read.overlaps)
         self.seen.mark_warned(checked.warned_lines())
         would_insert = would_update = 0
         write: Callable[[], WriteResult] | None = None
@@ -309,19 +308,6 @@ class SegmentRun:
         else:
             writing.set_result(write())
         return Prepared(batch, checked, expected, end, final, now, would_insert, would_update, writing)
-
-    def _warn_overlaps(self, checked: CheckedBatch, overlaps: set[tuple[str, date]]) -> None:
-        """A daily reading beside half-hourly ones for the same meter, channel and day (in the table
-        already: `overlaps`)."""
-        if not overlaps:
-            return
-        for row, row_records in checked.row_records():
-            warned = set()
-            for reading in row_records:
-                pair = (reading.partition, reading.local_date)  # type: ignore[union-attr]  # (readings)
-                if pair in overlaps and pair not in warned:
-                    warned.add(pair)
-                    checked.warn(row, None, overlap_warning(reading))  # type: ignore[arg-type]
 
     # ---- counting --------------------------------------------------------------------------------
 
